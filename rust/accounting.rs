@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What each load definition counts.
+//!
+//! The sampler reads three facts of every thread, the same ones the scheduler's own counters
+//! rest on (`kernel/sched/core.c`):
+//!
+//! - `on_rq`: the thread is on a runqueue, running or waiting for a CPU. This is what
+//!   `nr_running()` counts (a thread whose dequeue is delayed keeps `on_rq` and is counted,
+//!   as the kernel does).
+//! - `sched_contributes_to_load`: set by `block_task()` when a thread leaves its runqueue in an
+//!   uninterruptible sleep that counts as load (not `TASK_NOLOAD`, not frozen). Taken with
+//!   `!on_rq`, this is the kernel's `nr_uninterruptible`, the D of Linux's R + D.
+//! - `in_iowait`: set by `io_schedule_prepare()` while the thread waits for IO. Taken with
+//!   `!on_rq`, this is `nr_iowait()`, the `procs_blocked` of `/proc/stat`. io_uring waits in
+//!   iowait while sleeping interruptibly, so IO waiters are not a subset of D.
+//!
+//! From those counts come the accountings, each a load average of its own
+//! ([`Accounting`]).
+
+/// What the sampler reads of one thread.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThreadState {
+    /// On a runqueue: running or runnable.
+    pub on_rq: bool,
+    /// Left its runqueue in an uninterruptible sleep that counts as load.
+    pub contributes_to_load: bool,
+    /// Waiting for IO.
+    pub in_iowait: bool,
+}
+
+/// The counts of one walk over every thread.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Threads seen.
+    pub threads: u32,
+    /// On a runqueue (R).
+    pub runnable: u32,
+    /// Off the runqueue, counting as load (D).
+    pub uninterruptible: u32,
+    /// Off the runqueue, waiting for IO.
+    pub iowait: u32,
+    /// Off the runqueue, counting as load, not waiting for IO: locks and other waits.
+    pub blocked: u32,
+}
+
+impl Counts {
+    /// Counts one thread.
+    pub fn add(&mut self, t: ThreadState) {
+        self.threads = self.threads.saturating_add(1);
+        if t.on_rq {
+            self.runnable = self.runnable.saturating_add(1);
+            return;
+        }
+        if t.contributes_to_load {
+            self.uninterruptible = self.uninterruptible.saturating_add(1);
+            if !t.in_iowait {
+                self.blocked = self.blocked.saturating_add(1);
+            }
+        }
+        if t.in_iowait {
+            self.iowait = self.iowait.saturating_add(1);
+        }
+    }
+
+    /// The number of active tasks as `accounting` defines them.
+    pub fn active(&self, accounting: Accounting) -> u32 {
+        match accounting {
+            Accounting::Cpu => self.runnable,
+            Accounting::Io => self.iowait,
+            Accounting::All => self.runnable.saturating_add(self.uninterruptible),
+            Accounting::CpuIo => self.runnable.saturating_add(self.iowait),
+            Accounting::Blocked => self.blocked,
+        }
+    }
+}
+
+/// A definition of load: which threads count as active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accounting {
+    /// CPU demand: runnable threads only (TENEX, FreeBSD, OpenBSD).
+    Cpu,
+    /// Disk demand: threads waiting for IO (`in_iowait`).
+    Io,
+    /// Linux's own definition, runnable plus uninterruptible: `/proc/loadavg` recomputed.
+    All,
+    /// Physical resources, CPU plus disk: runnable plus IO wait, without lock waits.
+    CpuIo,
+    /// Uninterruptible waits that are not IO: locks and other software waits.
+    Blocked,
+}
+
+impl Accounting {
+    /// Every accounting, in the order the module's files and tables list them.
+    pub const ALL: [Accounting; 5] = [
+        Accounting::Cpu,
+        Accounting::Io,
+        Accounting::All,
+        Accounting::CpuIo,
+        Accounting::Blocked,
+    ];
+
+    /// Short name, as in `/proc/loadavg_<name>` and the table of `/proc/loadavg_rs`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Accounting::Cpu => "cpu",
+            Accounting::Io => "io",
+            Accounting::All => "all",
+            Accounting::CpuIo => "cpuio",
+            Accounting::Blocked => "blocked",
+        }
+    }
+
+    /// Position in [`Accounting::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_accounting))]
+#[cfg(any(test, MODULE))]
+mod tests {
+    use super::*;
+
+    const R: ThreadState = ThreadState { on_rq: true, contributes_to_load: false, in_iowait: false };
+    const D_IO: ThreadState = ThreadState { on_rq: false, contributes_to_load: true, in_iowait: true };
+    const D_LOCK: ThreadState = ThreadState { on_rq: false, contributes_to_load: true, in_iowait: false };
+    const S: ThreadState = ThreadState { on_rq: false, contributes_to_load: false, in_iowait: false };
+    // io_uring: waiting for IO while sleeping interruptibly.
+    const S_IO: ThreadState = ThreadState { on_rq: false, contributes_to_load: false, in_iowait: true };
+    // A thread woken but whose flags are not yet cleared: on a runqueue is what counts.
+    const R_STALE: ThreadState = ThreadState { on_rq: true, contributes_to_load: true, in_iowait: true };
+
+    fn count(threads: &[(ThreadState, u32)]) -> Counts {
+        let mut c = Counts::default();
+        for &(t, n) in threads {
+            for _ in 0..n {
+                c.add(t);
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn each_kind_counts_where_it_belongs() {
+        let c = count(&[(R, 2), (D_IO, 3), (D_LOCK, 5), (S, 7), (S_IO, 11), (R_STALE, 13)]);
+        assert_eq!(c.threads, 41);
+        assert_eq!(c.runnable, 15);
+        assert_eq!(c.uninterruptible, 8);
+        assert_eq!(c.iowait, 14);
+        assert_eq!(c.blocked, 5);
+        assert_eq!(c.active(Accounting::Cpu), 15);
+        assert_eq!(c.active(Accounting::Io), 14);
+        assert_eq!(c.active(Accounting::All), 23);
+        assert_eq!(c.active(Accounting::CpuIo), 29);
+        assert_eq!(c.active(Accounting::Blocked), 5);
+    }
+
+    #[test]
+    fn sleepers_count_nowhere() {
+        let c = count(&[(S, 100)]);
+        for a in Accounting::ALL {
+            assert_eq!(c.active(a), 0);
+        }
+        assert_eq!(c.threads, 100);
+    }
+
+    #[test]
+    fn all_is_cpu_plus_io_plus_blocked_without_interruptible_io() {
+        let c = count(&[(R, 4), (D_IO, 2), (D_LOCK, 1)]);
+        assert_eq!(
+            c.active(Accounting::All),
+            c.active(Accounting::Cpu) + c.active(Accounting::Io) + c.active(Accounting::Blocked)
+        );
+    }
+
+    #[test]
+    fn names_and_order() {
+        let mut i = 0;
+        for a in Accounting::ALL {
+            assert_eq!(a.index(), i);
+            i += 1;
+        }
+        assert_eq!(Accounting::CpuIo.name(), "cpuio");
+    }
+}

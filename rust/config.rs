@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The sampling period and the three averaging windows, validated.
+//!
+//! The module's parameters name a period and three windows in milliseconds. The defaults are
+//! the kernel's: a period of 5000 ms, which like `LOAD_FREQ` becomes 5 s plus one tick, and
+//! windows of 1, 5 and 15 minutes, which give the kernel's decay constants 1884, 2014 and
+//! 2037 exactly. Other values compress time for tests, or ask for PSI-like 10 s, 60 s and
+//! 300 s windows.
+
+use crate::calc_load::{decay_factor, Load};
+
+/// Default sampling period, in milliseconds.
+pub const DEFAULT_PERIOD_MS: u32 = 5000;
+/// Default averaging windows, in milliseconds: 1, 5 and 15 minutes.
+pub const DEFAULT_WINDOWS_MS: [u32; 3] = [60_000, 300_000, 900_000];
+/// Shortest period accepted, in milliseconds: every sample walks every thread.
+pub const MIN_PERIOD_MS: u32 = 10;
+/// Longest period accepted, in milliseconds.
+pub const MAX_PERIOD_MS: u32 = 600_000;
+
+/// A parameter outside the range it must be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamError {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// The value given.
+    pub value: u32,
+    /// The smallest value allowed.
+    pub min: u32,
+    /// The largest value allowed.
+    pub max: u32,
+}
+
+/// A validated configuration: the period in ticks and a decay factor for each window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// The sampling period, in milliseconds, as given.
+    pub period_ms: u32,
+    /// The averaging windows, in milliseconds, as given.
+    pub windows_ms: [u32; 3],
+    /// The sampling period in jiffies: `period_ms` rounded up to whole ticks, plus one tick.
+    pub period_ticks: usize,
+    /// `FIXED_1 * exp(-period / window)` for each window.
+    pub decay: [Load; 3],
+}
+
+/// Names of the window parameters, in order.
+pub const WINDOW_PARAMS: [&str; 3] = ["window1_ms", "window2_ms", "window3_ms"];
+
+/// The longest window that still decays with `period_ms`: its decay factor is below 1.0.
+pub fn max_window_ms(period_ms: u32) -> u32 {
+    // decay_factor(period, w) is Ok for w from period up to a limit and Err beyond it.
+    let (mut ok, mut too_long) = (period_ms as u64, u32::MAX as u64 + 1);
+    while too_long - ok > 1 {
+        let mid = ok + (too_long - ok) / 2;
+        if decay_factor(period_ms as u64, mid).is_ok() {
+            ok = mid;
+        } else {
+            too_long = mid;
+        }
+    }
+    ok as u32
+}
+
+impl Config {
+    /// Validates a period and three windows, all in milliseconds, for a kernel ticking at `hz`.
+    pub fn new(hz: u32, period_ms: u32, windows_ms: [u32; 3]) -> Result<Config, ParamError> {
+        if !(MIN_PERIOD_MS..=MAX_PERIOD_MS).contains(&period_ms) {
+            return Err(ParamError {
+                name: "period_ms",
+                value: period_ms,
+                min: MIN_PERIOD_MS,
+                max: MAX_PERIOD_MS,
+            });
+        }
+        let mut decay = [0; 3];
+        for (i, &window) in windows_ms.iter().enumerate() {
+            decay[i] = decay_factor(period_ms as u64, window as u64).map_err(|_| ParamError {
+                name: WINDOW_PARAMS[i],
+                value: window,
+                min: period_ms,
+                max: max_window_ms(period_ms),
+            })?;
+        }
+        let ticks = (period_ms as u64 * hz as u64).div_ceil(1000) + 1;
+        Ok(Config {
+            period_ms,
+            windows_ms,
+            period_ticks: ticks as usize,
+            decay,
+        })
+    }
+}
+
+#[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_config))]
+#[cfg(any(test, MODULE))]
+mod tests {
+    use super::*;
+    use crate::calc_load::{load_freq, EXP_1, EXP_15, EXP_5};
+
+    #[test]
+    fn defaults_are_the_kernels() {
+        for hz in [100u32, 250, 300, 1000] {
+            let c = Config::new(hz, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS);
+            assert_eq!(c.map(|c| c.decay), Ok([EXP_1, EXP_5, EXP_15]));
+            assert_eq!(c.map(|c| c.period_ticks as u64), Ok(load_freq(hz)));
+        }
+    }
+
+    #[test]
+    fn compressed_time_keeps_the_constants() {
+        // Ten times faster: the same ratios, so the same decay factors.
+        let c = Config::new(250, 500, [6_000, 30_000, 90_000]);
+        assert_eq!(c.map(|c| c.decay), Ok([EXP_1, EXP_5, EXP_15]));
+        assert_eq!(c.map(|c| c.period_ticks), Ok(126));
+    }
+
+    #[test]
+    fn period_range() {
+        let w = DEFAULT_WINDOWS_MS;
+        let err = |value| {
+            Err(ParamError { name: "period_ms", value, min: MIN_PERIOD_MS, max: MAX_PERIOD_MS })
+        };
+        assert_eq!(Config::new(250, 0, w), err(0));
+        assert_eq!(Config::new(250, MIN_PERIOD_MS - 1, w), err(MIN_PERIOD_MS - 1));
+        assert_eq!(Config::new(250, MAX_PERIOD_MS + 1, w), err(MAX_PERIOD_MS + 1));
+        assert_eq!(Config::new(250, u32::MAX, w), err(u32::MAX));
+        assert!(Config::new(250, MIN_PERIOD_MS, [10, 20, 30]).is_ok());
+        assert!(Config::new(250, MAX_PERIOD_MS, [MAX_PERIOD_MS, 1 << 30, 1 << 31]).is_ok());
+    }
+
+    #[test]
+    fn window_range() {
+        let max = max_window_ms(5000);
+        // exp(-1/4095) rounds below 2048, exp(-1/4096) does not.
+        assert!(max >= 5000 * 4095 && max < 5000 * 4096);
+        let err = |name, value| Err(ParamError { name, value, min: 5000, max });
+        assert_eq!(Config::new(250, 5000, [4999, 300_000, 900_000]), err("window1_ms", 4999));
+        assert_eq!(Config::new(250, 5000, [60_000, 0, 900_000]), err("window2_ms", 0));
+        assert_eq!(Config::new(250, 5000, [60_000, 300_000, max + 1]), err("window3_ms", max + 1));
+        assert!(Config::new(250, 5000, [5000, 5000, max]).is_ok());
+    }
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The load averages of every accounting, advanced by the clock as the kernel advances its own.
+//!
+//! The kernel's `calc_global_load()` runs once per `LOAD_FREQ` window: it applies one
+//! [`calc_load`] step with the current count, moves its deadline on by one period, and, when
+//! the deadline is still behind (NO_HZ idle, a stalled CPU), folds every further missed window
+//! into one [`calc_load_n`] step with the same count (`calc_global_nohz()`). [`Engine::sample`]
+//! does exactly that, on jiffies, for each accounting and each of the three windows. The
+//! clock is an input, so tests drive missed windows and jiffies wrap-around directly.
+
+use crate::accounting::{Accounting, Counts};
+use crate::calc_load::{calc_load, calc_load_n, Load, FIXED_1};
+use crate::config::Config;
+
+/// C's `unsigned long` jiffies.
+pub type Jiffies = usize;
+
+/// `time_before(a, b)`: whether `a` is before `b`, correct across wrap-around.
+pub fn time_before(a: Jiffies, b: Jiffies) -> bool {
+    (a.wrapping_sub(b) as isize) < 0
+}
+
+/// The sampler's own figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Samples taken: walks of every thread.
+    pub samples: u64,
+    /// Windows closed, caught-up ones included.
+    pub windows: u64,
+    /// Windows closed late, folded in with `calc_load_n`.
+    pub caught_up: u64,
+    /// Duration of the last walk, in nanoseconds.
+    pub last_walk_ns: u64,
+    /// Longest walk so far, in nanoseconds.
+    pub max_walk_ns: u64,
+}
+
+/// The averages of every accounting and the clock that advances them.
+#[derive(Debug, Clone, Copy)]
+pub struct Engine {
+    config: Config,
+    /// The end of the current window: the next sample is due at this jiffy.
+    next: Jiffies,
+    /// `loads[accounting][window]`, fixed point.
+    loads: [[Load; 3]; Accounting::ALL.len()],
+    /// The counts of the last sample.
+    counts: Counts,
+    stats: Stats,
+}
+
+impl Engine {
+    /// Starts with every average at zero and the first window ending one period after `now`.
+    pub fn new(config: Config, now: Jiffies) -> Engine {
+        Engine {
+            config,
+            next: now.wrapping_add(config.period_ticks),
+            loads: [[0; 3]; Accounting::ALL.len()],
+            counts: Counts::default(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Whether a window has ended at `now`, so a sample is due.
+    pub fn due(&self, now: Jiffies) -> bool {
+        !time_before(now, self.next)
+    }
+
+    /// The jiffy at which the next sample is due.
+    pub fn next_due(&self) -> Jiffies {
+        self.next
+    }
+
+    /// Applies a sample taken at `now`; returns the number of windows it closed.
+    ///
+    /// Nothing changes when no window has ended yet (an early timer). Otherwise the first
+    /// window gets a [`calc_load`] step, and any further windows that ended before `now` are
+    /// caught up at once with [`calc_load_n`], all with the same `counts`, as the kernel does.
+    pub fn sample(&mut self, now: Jiffies, counts: Counts, walk_ns: u64) -> u64 {
+        if !self.due(now) {
+            return 0;
+        }
+        let period = self.config.period_ticks;
+        self.step(&counts, |load, exp, active| calc_load(load, exp, active));
+        self.next = self.next.wrapping_add(period);
+        let mut closed = 1;
+        if self.due(now) {
+            let n = 1 + now.wrapping_sub(self.next) / period;
+            // The kernel passes n on as an unsigned int; past that, e^n is 0 all the same.
+            let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+            self.step(&counts, |load, exp, active| calc_load_n(load, exp, active, n32));
+            self.next = self.next.wrapping_add(n.wrapping_mul(period));
+            closed += n as u64;
+            self.stats.caught_up += n as u64;
+        }
+        self.counts = counts;
+        self.stats.samples += 1;
+        self.stats.windows += closed;
+        self.stats.last_walk_ns = walk_ns;
+        self.stats.max_walk_ns = self.stats.max_walk_ns.max(walk_ns);
+        closed
+    }
+
+    fn step(&mut self, counts: &Counts, f: impl Fn(Load, Load, Load) -> Load) {
+        for a in Accounting::ALL {
+            // The kernel's `active * FIXED_1`, a count of tasks in fixed point.
+            let active = (counts.active(a) as Load).wrapping_mul(FIXED_1);
+            for (load, &exp) in self.loads[a.index()].iter_mut().zip(&self.config.decay) {
+                *load = f(*load, exp, active);
+            }
+        }
+    }
+
+    /// The three averages of `accounting`, fixed point.
+    pub fn loads(&self, accounting: Accounting) -> [Load; 3] {
+        self.loads[accounting.index()]
+    }
+
+    /// The counts of the last sample.
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// The sampler's figures.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The configuration the engine runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+#[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_engine))]
+#[cfg(any(test, MODULE))]
+mod tests {
+    use super::*;
+    use crate::calc_load::{EXP_1, EXP_15, EXP_5};
+    use crate::config::{DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
+
+    const PERIOD: usize = 1251;
+
+    fn engine(start: Jiffies) -> Engine {
+        match Config::new(250, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS) {
+            Ok(c) => Engine::new(c, start),
+            Err(_) => panic!("the default configuration is valid"),
+        }
+    }
+
+    fn counts(runnable: u32, iowait: u32, blocked: u32) -> Counts {
+        Counts {
+            threads: 100,
+            runnable,
+            uninterruptible: iowait + blocked,
+            iowait,
+            blocked,
+        }
+    }
+
+    /// The kernel's averages after `steps` single steps of `active` tasks from `start`.
+    fn reference(start: [Load; 3], active: u32, steps: u32) -> [Load; 3] {
+        let mut l = start;
+        for _ in 0..steps {
+            l[0] = calc_load(l[0], EXP_1, active as Load * FIXED_1);
+            l[1] = calc_load(l[1], EXP_5, active as Load * FIXED_1);
+            l[2] = calc_load(l[2], EXP_15, active as Load * FIXED_1);
+        }
+        l
+    }
+
+    #[test]
+    fn nothing_before_the_window_ends() {
+        let mut e = engine(1000);
+        assert!(!e.due(1000 + PERIOD - 1));
+        assert_eq!(e.sample(1000 + PERIOD - 1, counts(3, 0, 0), 0), 0);
+        assert_eq!(e.loads(Accounting::Cpu), [0; 3]);
+        assert_eq!(e.stats().samples, 0);
+    }
+
+    #[test]
+    fn each_accounting_follows_its_count() {
+        let mut e = engine(0);
+        let c = counts(2, 1, 3);
+        for i in 1..=12 {
+            // Timers fire a little late; the window boundary stays put.
+            assert_eq!(e.sample(i * PERIOD + 3, c, 100), 1);
+        }
+        assert_eq!(e.next_due(), 13 * PERIOD);
+        assert_eq!(e.loads(Accounting::Cpu), reference([0; 3], 2, 12));
+        assert_eq!(e.loads(Accounting::Io), reference([0; 3], 1, 12));
+        assert_eq!(e.loads(Accounting::All), reference([0; 3], 6, 12));
+        assert_eq!(e.loads(Accounting::CpuIo), reference([0; 3], 3, 12));
+        assert_eq!(e.loads(Accounting::Blocked), reference([0; 3], 3, 12));
+        assert_eq!(*e.counts(), c);
+        assert_eq!(e.stats().samples, 12);
+        assert_eq!(e.stats().caught_up, 0);
+    }
+
+    #[test]
+    fn missed_windows_are_caught_up_like_the_kernel() {
+        let mut e = engine(0);
+        let c = counts(4, 0, 0);
+        assert_eq!(e.sample(PERIOD, c, 0), 1);
+        // The timer is held back: the next sample comes 7 periods and a bit late.
+        assert_eq!(e.sample(9 * PERIOD + 17, c, 0), 8);
+        assert_eq!(e.next_due(), 10 * PERIOD);
+        // calc_global_load(): one calc_load step, then calc_global_nohz(): calc_load_n for the
+        // other 7 windows.
+        let two = reference([0; 3], 4, 2);
+        let want = [
+            calc_load_n(two[0], EXP_1, 4 * FIXED_1, 7),
+            calc_load_n(two[1], EXP_5, 4 * FIXED_1, 7),
+            calc_load_n(two[2], EXP_15, 4 * FIXED_1, 7),
+        ];
+        assert_eq!(e.loads(Accounting::Cpu), want);
+        assert_eq!(e.stats().caught_up, 7);
+        assert_eq!(e.stats().windows, 9);
+    }
+
+    #[test]
+    fn jiffies_wrap_around() {
+        let start = usize::MAX - 2 * PERIOD + 5;
+        let mut wrapped = engine(start);
+        let mut plain = engine(0);
+        let c = counts(1, 2, 0);
+        for i in 1..=5 {
+            let late = i * 11;
+            assert_eq!(wrapped.sample(start.wrapping_add(i * PERIOD + late), c, 0), 1);
+            assert_eq!(plain.sample(i * PERIOD + late, c, 0), 1);
+        }
+        assert_eq!(wrapped.next_due(), start.wrapping_add(6 * PERIOD));
+        for a in Accounting::ALL {
+            assert_eq!(wrapped.loads(a), plain.loads(a));
+        }
+    }
+
+    #[test]
+    fn walk_times() {
+        let mut e = engine(0);
+        e.sample(PERIOD, counts(0, 0, 0), 500);
+        e.sample(2 * PERIOD, counts(0, 0, 0), 300);
+        assert_eq!(e.stats().last_walk_ns, 300);
+        assert_eq!(e.stats().max_walk_ns, 500);
+    }
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The text of the module's proc files.
+//!
+//! `/proc/loadavg_<accounting>` reads exactly like `/proc/loadavg` ([`LoadavgText`]), so any
+//! parser of that file reads them unchanged; `/proc/loadavg_rs` is a table of every
+//! accounting and of the sampler's own figures ([`Table`]).
+
+use core::fmt;
+
+use crate::accounting::Accounting;
+use crate::calc_load::{load_int_frac, Load};
+use crate::engine::Engine;
+
+/// One line in the format of `/proc/loadavg`: `"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`.
+pub struct LoadavgText {
+    /// The three averages, fixed point.
+    pub loads: [Load; 3],
+    /// Field 4, before the slash: the active count (`nr_running()` in `/proc/loadavg`).
+    pub running: u32,
+    /// Field 4, after the slash: the number of threads.
+    pub threads: i32,
+    /// Field 5: the last PID allocated.
+    pub last_pid: i32,
+}
+
+impl LoadavgText {
+    /// The line for `accounting`, from the engine's averages and the counts of its last sample.
+    pub fn new(engine: &Engine, accounting: Accounting, last_pid: i32) -> LoadavgText {
+        let counts = engine.counts();
+        LoadavgText {
+            loads: engine.loads(accounting),
+            running: counts.active(accounting),
+            threads: i32::try_from(counts.threads).unwrap_or(i32::MAX),
+            last_pid,
+        }
+    }
+}
+
+impl fmt::Display for LoadavgText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for load in self.loads {
+            let (int, frac) = load_int_frac(load);
+            write!(f, "{int}.{frac:02} ")?;
+        }
+        writeln!(f, "{}/{} {}", self.running, self.threads, self.last_pid)
+    }
+}
+
+/// A duration in milliseconds, written in seconds when it is whole seconds: `60s`, `500ms`.
+struct Duration(u32);
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 % 1000 == 0 {
+            write!(f, "{}s", self.0 / 1000)
+        } else {
+            write!(f, "{}ms", self.0)
+        }
+    }
+}
+
+/// The table of `/proc/loadavg_rs`: every accounting's averages and count, then the sampler's
+/// figures, one `name value` pair a line.
+pub struct Table<'a>(pub &'a Engine);
+
+impl fmt::Display for Table<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let engine = self.0;
+        let config = engine.config();
+        write!(f, "{:<10}", "accounting")?;
+        for w in config.windows_ms {
+            // Header cells such as `avg_60s`, right-aligned over the values.
+            let mut cell = CellBuf::new();
+            // A cell of at most 20 bytes always fits.
+            let _ = fmt::write(&mut cell, format_args!("avg_{}", Duration(w)));
+            write!(f, " {:>12}", cell.as_str())?;
+        }
+        writeln!(f, " {:>8}", "active")?;
+        for a in Accounting::ALL {
+            write!(f, "{:<10}", a.name())?;
+            for load in engine.loads(a) {
+                let (int, frac) = load_int_frac(load);
+                write!(f, " {:>9}.{frac:02}", int)?;
+            }
+            writeln!(f, " {:>8}", engine.counts().active(a))?;
+        }
+        let stats = engine.stats();
+        writeln!(f)?;
+        writeln!(f, "{:<20} {}", "period_ms", config.period_ms)?;
+        writeln!(f, "{:<20} {}", "period_ticks", config.period_ticks)?;
+        writeln!(f, "{:<20} {}", "threads", engine.counts().threads)?;
+        writeln!(f, "{:<20} {}", "samples", stats.samples)?;
+        writeln!(f, "{:<20} {}", "windows", stats.windows)?;
+        writeln!(f, "{:<20} {}", "windows_caught_up", stats.caught_up)?;
+        writeln!(f, "{:<20} {}", "last_sample_ns", stats.last_walk_ns)?;
+        writeln!(f, "{:<20} {}", "max_sample_ns", stats.max_walk_ns)
+    }
+}
+
+/// A small text buffer on the stack, for padding a formatted cell as a whole.
+struct CellBuf {
+    buf: [u8; 20],
+    len: usize,
+}
+
+impl CellBuf {
+    fn new() -> CellBuf {
+        CellBuf { buf: [0; 20], len: 0 }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever copied in, so the bytes are UTF-8.
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl fmt::Write for CellBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_report))]
+#[cfg(any(test, MODULE))]
+mod tests {
+    use super::*;
+    use crate::accounting::Counts;
+    use crate::config::Config;
+    use core::fmt::Write;
+
+    /// Formats into a fixed buffer and compares, without an allocator.
+    fn text_is(value: impl fmt::Display, want: &str) -> bool {
+        struct Buf {
+            buf: [u8; 1024],
+            len: usize,
+        }
+        impl Write for Buf {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                let end = self.len + s.len();
+                self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+                self.len = end;
+                Ok(())
+            }
+        }
+        let mut b = Buf { buf: [0; 1024], len: 0 };
+        write!(b, "{value}").is_ok() && &b.buf[..b.len] == want.as_bytes()
+    }
+
+    #[test]
+    fn proc_loadavg_format() {
+        let line = LoadavgText { loads: [1269, 2038, 0], running: 2, threads: 38, last_pid: 117 };
+        assert!(text_is(line, "0.62 1.00 0.00 2/38 117\n"));
+        let big = LoadavgText { loads: [100 * 2048 + 1000, 7, 9999], running: 0, threads: -1, last_pid: -1 };
+        assert!(text_is(big, "100.49 0.00 4.88 0/-1 -1\n"));
+    }
+
+    #[test]
+    fn line_of_an_accounting() {
+        let config = match Config::new(250, 500, [6000, 30_000, 90_000]) {
+            Ok(c) => c,
+            Err(_) => panic!("valid"),
+        };
+        let mut e = Engine::new(config, 0);
+        let c = Counts { threads: 40, runnable: 1, uninterruptible: 2, iowait: 2, blocked: 0 };
+        e.sample(126, c, 0);
+        assert!(text_is(LoadavgText::new(&e, Accounting::Io, 99), "0.16 0.03 0.01 2/40 99\n"));
+        assert!(text_is(LoadavgText::new(&e, Accounting::All, 99), "0.24 0.05 0.02 3/40 99\n"));
+    }
+
+    #[test]
+    fn table() {
+        let config = match Config::new(250, 500, [6000, 30_000, 1500]) {
+            Ok(c) => c,
+            Err(_) => panic!("valid"),
+        };
+        let mut e = Engine::new(config, 0);
+        let c = Counts { threads: 40, runnable: 1, uninterruptible: 2, iowait: 2, blocked: 0 };
+        e.sample(126, c, 1234);
+        let want = "\
+accounting       avg_6s      avg_30s   avg_1500ms   active
+cpu                0.08         0.02         0.28        1
+io                 0.16         0.03         0.57        2
+all                0.24         0.05         0.85        3
+cpuio              0.24         0.05         0.85        3
+blocked            0.00         0.00         0.00        0
+
+period_ms            500
+period_ticks         126
+threads              40
+samples              1
+windows              1
+windows_caught_up    0
+last_sample_ns       1234
+max_sample_ns        1234
+";
+        assert!(text_is(Table(&e), want));
+    }
+}

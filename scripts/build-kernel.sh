@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds a test kernel into the cache, unless it is there already, and prints its build folder.
+#
+#   scripts/build-kernel.sh [default|debug]
+#
+# The kernel is `tinyconfig` plus qemu/kernel.config (and qemu/kernel-debug.config for the
+# debug variant), built with the LLVM toolchain. The build folder is keyed by the kernel
+# version, the fragments and the toolchain, so an unchanged kernel is never built twice and an
+# interrupted build resumes where it stopped. A cold build takes about 13 minutes on 2 cores.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:-default}
+case $variant in
+default) fragments=("$PROJECT_DIR/qemu/kernel.config") ;;
+debug) fragments=("$PROJECT_DIR/qemu/kernel.config" "$PROJECT_DIR/qemu/kernel-debug.config") ;;
+*) die "unknown kernel variant '$variant' (default or debug)" ;;
+esac
+
+"$PROJECT_DIR/scripts/provision.sh"
+src=$(kernel_src)
+out=$(kernel_build_dir "${fragments[@]}")
+if [ -f "$out/.loadavg-rs-built" ]; then
+	printf '%s\n' "$out"
+	exit 0
+fi
+
+RUST_LIB_SRC=${RUST_LIB_SRC:-$(rust_lib_src)}
+export RUST_LIB_SRC
+kmake() { make -C "$src" O="$out" LLVM="$LLVM_FLAG" "$@"; }
+
+mkdir -p "$out"
+log="$out/build.log"
+log "building the $variant test kernel $KERNEL_VERSION in $out (about 13 minutes on 2 cores; log: $log)"
+started=$(date +%s)
+{
+	kmake rustavailable || die "this toolchain cannot build Rust for the kernel (see above)"
+	kmake tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}"
+	kmake olddefconfig
+} >"$log" 2>&1 || {
+	tail -n 30 "$log" >&2
+	die "configuring the test kernel failed (log: $log)"
+}
+
+# An option the fragment asks for that Kconfig dropped (an unmet dependency) is an error:
+# the tests would silently run on a different kernel than the one described.
+missing=$(cat "${fragments[@]}" | grep -E '^CONFIG_' | while read -r want; do
+	grep -qxF "$want" "$out/.config" || printf ' %s' "$want"
+done)
+[ -z "$missing" ] || die "the kernel configuration did not take:$missing (see $out/.config)"
+
+kmake -j"$(nproc)" >>"$log" 2>&1 || {
+	tail -n 40 "$log" >&2
+	die "building the test kernel failed (log: $log)"
+}
+touch "$out/.loadavg-rs-built"
+log "test kernel built in $(($(date +%s) - started)) s"
+printf '%s\n' "$out"
