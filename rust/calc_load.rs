@@ -126,19 +126,21 @@ pub fn decay_factor(period: u64, window: u64) -> Result<Load, DecayError> {
     // Work in 64 fractional bits: e^-x = (e^(-x / 2^K))^(2^K), with the small power from its
     // Taylor series (terms up to y^6 / 6!, leaving an error below 2^-70 for y <= 2^-K) and the
     // squarings each rounding to nearest. The result is exact to about 2^-55, far below the
-    // 2^-12 that rounding to 11 bits needs.
+    // 2^-12 that rounding to 11 bits needs. Only 128-bit products and shifts are used: a
+    // 128-bit division would need a helper (`__udivti3`) that the kernel does not have.
     const ONE: u128 = 1 << 64;
     const K: u32 = 8;
     // y = period / window / 2^K, at most 2^-K because window >= period.
-    let y = ((period as u128) << 64) / ((window as u128) << K);
+    let y = div_frac(period, window, 64 - K) as u128;
     if y == 0 {
         return Err(DecayError::WindowTooLong);
     }
     let mut term = ONE;
     let mut sum = ONE;
-    let mut i = 1u128;
+    let mut i = 1u64;
     while i <= 6 {
-        term = term * y / ONE / i;
+        // term * y < 2^64 * 2^56, so the shifted product fits in 64 bits.
+        term = (((term * y) >> 64) as u64 / i) as u128;
         if i % 2 == 1 {
             sum -= term;
         } else {
@@ -149,10 +151,10 @@ pub fn decay_factor(period: u64, window: u64) -> Result<Load, DecayError> {
     let mut e = sum;
     let mut k = 0;
     while k < K {
-        e = (e * e + ONE / 2) / ONE;
+        e = (e * e + ONE / 2) >> 64;
         k += 1;
     }
-    let factor = ((e * FIXED_1 as u128 + ONE / 2) / ONE) as Load;
+    let factor = ((e * FIXED_1 as u128 + ONE / 2) >> 64) as Load;
     if factor >= FIXED_1 {
         return Err(DecayError::WindowTooLong);
     }
@@ -160,10 +162,39 @@ pub fn decay_factor(period: u64, window: u64) -> Result<Load, DecayError> {
     Ok(factor)
 }
 
+/// `floor(num * 2^bits / den)` by long division, for `num <= den` and `bits <= 63`.
+fn div_frac(num: u64, den: u64, bits: u32) -> u64 {
+    let whole = num >= den;
+    let (mut quotient, mut rest) = (0u64, num.wrapping_sub(if whole { den } else { 0 }) as u128);
+    let mut i = 0;
+    while i < bits {
+        rest <<= 1;
+        quotient <<= 1;
+        if rest >= den as u128 {
+            rest -= den as u128;
+            quotient |= 1;
+        }
+        i += 1;
+    }
+    // The integer part: 1 when num == den.
+    quotient | ((whole as u64) << bits)
+}
+
 #[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_calc_load))]
 #[cfg(any(test, MODULE))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_division() {
+        assert_eq!(div_frac(1, 3, 8), 85);
+        assert_eq!(div_frac(5, 5, 10), 1024);
+        assert_eq!(div_frac(0, 7, 56), 0);
+        // floor(a * 2^56 / b), worked out exactly elsewhere (Python's integers).
+        assert_eq!(div_frac(5000, 60_000, 56), 6004799503160661);
+        assert_eq!(div_frac(u32::MAX as u64 - 1, u32::MAX as u64, 56), 72057594021150719);
+        assert_eq!(div_frac(10, u32::MAX as u64, 56), 167772160);
+    }
 
     #[test]
     fn kernel_constants() {

@@ -64,6 +64,12 @@ pub fn max_window_ms(period_ms: u32) -> u32 {
 }
 
 impl Config {
+    /// Whether the period and windows are the kernel's own, so that the averages are
+    /// comparable with `/proc/loadavg`'s.
+    pub fn is_kernel_default(&self) -> bool {
+        self.period_ms == DEFAULT_PERIOD_MS && self.windows_ms == DEFAULT_WINDOWS_MS
+    }
+
     /// Validates a period and three windows, all in milliseconds, for a kernel ticking at `hz`.
     pub fn new(hz: u32, period_ms: u32, windows_ms: [u32; 3]) -> Result<Config, ParamError> {
         if !(MIN_PERIOD_MS..=MAX_PERIOD_MS).contains(&period_ms) {

@@ -62,11 +62,21 @@ impl fmt::Display for Duration {
 
 /// The table of `/proc/loadavg_rs`: every accounting's averages and count, then the sampler's
 /// figures, one `name value` pair a line.
-pub struct Table<'a>(pub &'a Engine);
+///
+/// When the module runs with the kernel's own period and windows, a last row, `kernel`, shows
+/// the kernel's `avenrun` (what `/proc/loadavg` prints) beside the module's `all`, which
+/// recomputes it; its count is not known to the module (`-`). With other windows the two would
+/// not be comparable and the row is left out.
+pub struct Table<'a> {
+    /// The engine whose averages and figures are shown.
+    pub engine: &'a Engine,
+    /// The kernel's own averages (`avenrun`).
+    pub kernel: [Load; 3],
+}
 
 impl fmt::Display for Table<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let engine = self.0;
+        let engine = self.engine;
         let config = engine.config();
         write!(f, "{:<10}", "accounting")?;
         for w in config.windows_ms {
@@ -84,6 +94,14 @@ impl fmt::Display for Table<'_> {
                 write!(f, " {:>9}.{frac:02}", int)?;
             }
             writeln!(f, " {:>8}", engine.counts().active(a))?;
+        }
+        if config.is_kernel_default() {
+            write!(f, "{:<10}", "kernel")?;
+            for load in self.kernel {
+                let (int, frac) = load_int_frac(load);
+                write!(f, " {:>9}.{frac:02}", int)?;
+            }
+            writeln!(f, " {:>8}", "-")?;
         }
         let stats = engine.stats();
         writeln!(f)?;
@@ -129,7 +147,7 @@ impl fmt::Write for CellBuf {
 mod tests {
     use super::*;
     use crate::accounting::Counts;
-    use crate::config::Config;
+    use crate::config::{Config, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
     use core::fmt::Write;
 
     /// Formats into a fixed buffer and compares, without an allocator.
@@ -197,6 +215,36 @@ windows_caught_up    0
 last_sample_ns       1234
 max_sample_ns        1234
 ";
-        assert!(text_is(Table(&e), want));
+        assert!(text_is(Table { engine: &e, kernel: [1, 2, 3] }, want));
+    }
+
+    #[test]
+    fn table_with_the_kernels_row() {
+        let config = match Config::new(250, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS) {
+            Ok(c) => c,
+            Err(_) => panic!("valid"),
+        };
+        let mut e = Engine::new(config, 0);
+        let c = Counts { threads: 40, runnable: 2, uninterruptible: 0, iowait: 0, blocked: 0 };
+        e.sample(1251, c, 10);
+        let want = "\
+accounting      avg_60s     avg_300s     avg_900s   active
+cpu                0.16         0.03         0.01        2
+io                 0.00         0.00         0.00        0
+all                0.16         0.03         0.01        2
+cpuio              0.16         0.03         0.01        2
+blocked            0.00         0.00         0.00        0
+kernel             0.62         1.00        12.34        -
+
+period_ms            5000
+period_ticks         1251
+threads              40
+samples              1
+windows              1
+windows_caught_up    0
+last_sample_ns       10
+max_sample_ns        10
+";
+        assert!(text_is(Table { engine: &e, kernel: [1269, 2038, 12 * 2048 + 696] }, want));
     }
 }

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# loadavg-rs: Linux's load average recomputed, and split by cause, in a Rust kernel module.
+#
+#   make                       build loadavg_rs.ko against the cached test kernel (built if missing)
+#   make KDIR=/path/to/build   build it against your own Rust-enabled kernel build, the standard
+#                              out-of-tree way (make -C $KDIR M=$PWD); pass LLVM=... as the
+#                              kernel was built
+#   make test                  every test: host, KUnit, guest, harness self-tests
+#   make shell                 boot the test kernel with the module ready, on this terminal
+#   make run SCRIPT=f [EXTRA=d] run your own script in the test guest, return its status
+#   make kernel                only build (or find) the cached test kernel
+#   make clean                 remove build products (the cache outside the clone stays)
+#
+# The Kbuild file, not this Makefile, describes the module to the kernel's build system.
+
+KDIR ?=
+SCRIPT ?=
+EXTRA ?=
+
+.PHONY: all module test shell run kernel clean
+
+all: module
+
+ifeq ($(KDIR),)
+module:
+	@scripts/build-module.sh default >/dev/null && \
+		echo "built build/default/module/loadavg_rs.ko (against the cached test kernel)"
+else
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+endif
+
+test:
+	@scripts/test.sh
+
+shell:
+	@scripts/guest-run.sh --shell --timeout 86400 --name shell
+
+run:
+	@test -n "$(SCRIPT)" || { echo "usage: make run SCRIPT=<guest script> [EXTRA=<folder>]" >&2; exit 2; }
+	@scripts/guest-run.sh --follow --name run --timeout 3600 \
+		$(if $(EXTRA),--extra $(EXTRA)) $(SCRIPT)
+
+kernel:
+	@scripts/build-kernel.sh default
+
+clean:
+	rm -rf build
+ifneq ($(KDIR),)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+endif

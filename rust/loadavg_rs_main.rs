@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! loadavg_rs: Linux's load average recomputed, and split by cause.
+//!
+//! Linux's load average counts tasks that are runnable (R) plus tasks in uninterruptible sleep
+//! (D), so a high number cannot say whether the machine lacks CPU, waits for disks or is stuck
+//! on locks. This module samples every thread once per period and keeps the kernel's own
+//! 1, 5 and 15 minute averages, computed bit for bit as `kernel/sched/loadavg.c` computes
+//! `avenrun`, for several definitions of "active" ([`accounting::Accounting`]):
+//!
+//! | file                   | counts                                   |
+//! |------------------------|------------------------------------------|
+//! | `/proc/loadavg_cpu`    | runnable: CPU demand (TENEX, BSD, Solaris) |
+//! | `/proc/loadavg_io`     | waiting for IO (`in_iowait`)              |
+//! | `/proc/loadavg_all`    | R + D, the kernel's definition, recomputed |
+//! | `/proc/loadavg_cpuio`  | runnable + IO wait                        |
+//! | `/proc/loadavg_blocked`| D but not IO: locks and other waits       |
+//! | `/proc/loadavg_rs`     | a table of all of them and of the sampler |
+//!
+//! The first five read exactly like `/proc/loadavg`.
+
+use kernel::prelude::*;
+use kernel::time::msecs_to_jiffies;
+
+// Public, as the host crate (tests/host) has them: their items are the module's interface to
+// its own tests.
+pub mod accounting;
+pub mod calc_load;
+pub mod config;
+pub mod engine;
+pub mod proc_files;
+pub mod report;
+pub mod sampler;
+pub mod threads;
+
+use accounting::Accounting;
+use config::{Config, ParamError};
+use proc_files::{Content, ProcFile};
+use sampler::{Sampler, SamplerHandle};
+
+module! {
+    type: LoadavgRs,
+    name: "loadavg_rs",
+    authors: ["loadavg-rs developers"],
+    description: "Load averages split by cause: CPU, IO wait, locks",
+    license: "GPL",
+    params: {
+        period_ms: u32 {
+            default: 5000,
+            description: "Sampling period in ms, 10..=600000 (default 5000: the kernel's LOAD_FREQ)",
+        },
+        window1_ms: u32 {
+            default: 60000,
+            description: "First averaging window in ms (default 60000: 1 minute)",
+        },
+        window2_ms: u32 {
+            default: 300000,
+            description: "Second averaging window in ms (default 300000: 5 minutes)",
+        },
+        window3_ms: u32 {
+            default: 900000,
+            description: "Third averaging window in ms (default 900000: 15 minutes)",
+        },
+    },
+}
+
+/// The proc files: a name and what it shows.
+const FILES: [(&CStr, Content); 6] = [
+    (c"loadavg_cpu", Content::Loadavg(Accounting::Cpu)),
+    (c"loadavg_io", Content::Loadavg(Accounting::Io)),
+    (c"loadavg_all", Content::Loadavg(Accounting::All)),
+    (c"loadavg_cpuio", Content::Loadavg(Accounting::CpuIo)),
+    (c"loadavg_blocked", Content::Loadavg(Accounting::Blocked)),
+    (c"loadavg_rs", Content::Table),
+];
+
+/// The loaded module.
+///
+/// Fields drop in order: the proc files go first (no reader can reach the sampler any more),
+/// then the timer is cancelled (waiting for a callback in flight), and the sampler's memory goes
+/// with the last reference.
+struct LoadavgRs {
+    _files: KVec<ProcFile>,
+    _timer: SamplerHandle,
+}
+
+/// The configuration the module parameters ask for, or `EINVAL` with a message naming the bad
+/// parameter, its value and the range it must be in.
+fn config_from_params(hz: u32) -> Result<Config> {
+    let windows = [
+        module_parameters::window1_ms.value(),
+        module_parameters::window2_ms.value(),
+        module_parameters::window3_ms.value(),
+    ];
+    Config::new(hz, module_parameters::period_ms.value(), windows).map_err(
+        |ParamError { name, value, min, max }| {
+            pr_err!("{name}={value} is out of range: it must be in {min}..={max}\n");
+            EINVAL
+        },
+    )
+}
+
+impl kernel::Module for LoadavgRs {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let hz = u32::try_from(msecs_to_jiffies(1000)).map_err(|_| EINVAL)?;
+        let config = config_from_params(hz)?;
+        let sampler = Sampler::new(config, hz)?;
+        let timer = sampler.clone().start();
+        let mut files = KVec::with_capacity(FILES.len(), GFP_KERNEL)?;
+        for (name, content) in FILES {
+            // On an error, the files made so far and the timer are dropped in that order.
+            files.push(ProcFile::new(name, sampler.clone(), content)?, GFP_KERNEL)?;
+        }
+        pr_info!(
+            "sampling every {} ms ({} ticks), windows {} {} {} ms\n",
+            config.period_ms,
+            config.period_ticks,
+            config.windows_ms[0],
+            config.windows_ms[1],
+            config.windows_ms[2]
+        );
+        Ok(LoadavgRs { _files: files, _timer: timer })
+    }
+}

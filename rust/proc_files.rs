@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's files in `/proc`.
+//!
+//! The kernel's Rust crate has no procfs abstraction, so the entries are made by a few lines of
+//! C (`rust/proc_glue.c`, see its header for why C rather than generated bindings); each read
+//! comes back here, to [`loadavg_rs_show`], with the data pointer the entry was created with.
+//!
+//! Every entry owns a [`KBox<FileData>`] that outlives it: [`ProcFile`]'s drop removes the entry
+//! first (`proc_remove()` returns only once no read of it is in flight, and later reads of an
+//! open file get `-EIO`), and frees the data after.
+
+use core::ffi::{c_char, c_int, c_void, CStr};
+use core::ptr::NonNull;
+
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::seq_file::SeqFile;
+use kernel::sync::Arc;
+
+use crate::accounting::Accounting;
+use crate::calc_load::Load;
+use crate::report::{LoadavgText, Table};
+use crate::sampler::Sampler;
+
+/// An opaque `struct proc_dir_entry`.
+#[repr(C)]
+pub struct ProcDirEntry {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    fn loadavg_rs_proc_create(name: *const c_char, data: *mut c_void) -> *mut ProcDirEntry;
+    fn loadavg_rs_proc_remove(entry: *mut ProcDirEntry);
+    fn loadavg_rs_kernel_avenrun(loads: *mut [Load; 3]);
+    fn loadavg_rs_last_pid() -> c_int;
+}
+
+/// What a file shows.
+#[derive(Clone, Copy)]
+pub enum Content {
+    /// One accounting, in the format of `/proc/loadavg`.
+    Loadavg(Accounting),
+    /// The table of every accounting and of the sampler's figures.
+    Table,
+}
+
+/// The data behind one entry.
+struct FileData {
+    sampler: Arc<Sampler>,
+    content: Content,
+}
+
+/// A file in `/proc`, removed when dropped.
+///
+/// # Invariants
+///
+/// `entry` is a live proc entry created with a pointer to `*data` as its data, and is removed
+/// before `data` is freed.
+pub struct ProcFile {
+    entry: NonNull<ProcDirEntry>,
+    data: KBox<FileData>,
+}
+
+// SAFETY: A proc entry may be removed from any thread; `FileData` is `Send`.
+unsafe impl Send for ProcFile {}
+// SAFETY: `ProcFile` has no `&self` methods that touch the entry.
+unsafe impl Sync for ProcFile {}
+
+impl ProcFile {
+    /// Creates `/proc/<name>`, read-only, showing `content` from `sampler`.
+    pub fn new(name: &'static CStr, sampler: Arc<Sampler>, content: Content) -> Result<ProcFile> {
+        let data = KBox::new(FileData { sampler, content }, GFP_KERNEL)?;
+        let ptr: *const FileData = &*data;
+        // SAFETY: `name` is a NUL-terminated string that lives forever; `ptr` stays valid until
+        // the entry is removed (type invariant, upheld by `Drop`).
+        let entry = unsafe { loadavg_rs_proc_create(name.as_ptr(), ptr.cast_mut().cast()) };
+        let Some(entry) = NonNull::new(entry) else {
+            pr_err!("cannot create /proc/{}: does it exist already?\n", name.to_str().unwrap_or("?"));
+            return Err(EEXIST);
+        };
+        // INVARIANT: `entry` was just created with `ptr`, which points into `data`.
+        Ok(ProcFile { entry, data })
+    }
+}
+
+impl Drop for ProcFile {
+    fn drop(&mut self) {
+        // SAFETY: `entry` is live (type invariant); after this, no read can reach `data`.
+        unsafe { loadavg_rs_proc_remove(self.entry.as_ptr()) };
+        // `self.data` is freed after this function returns.
+        let _ = &self.data;
+    }
+}
+
+/// The kernel's own averages, `avenrun`.
+fn kernel_avenrun() -> [Load; 3] {
+    let mut loads = [0; 3];
+    // SAFETY: `loads` is a valid array of three `unsigned long`s.
+    unsafe { loadavg_rs_kernel_avenrun(&mut loads) };
+    loads
+}
+
+/// Prints the file whose data is `data` into `m`; called by `rust/proc_glue.c` on each read.
+///
+/// # Safety
+///
+/// `m` must be a `seq_file` being filled by the calling thread, and `data` the data pointer of
+/// a live entry made by [`ProcFile::new`].
+#[no_mangle]
+pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut c_void) -> c_int {
+    // SAFETY: By the caller's guarantee `data` points to the `FileData` of a live entry, which
+    // `ProcFile` frees only after removing the entry, which waits for this read.
+    let file = unsafe { &*data.cast::<FileData>() };
+    // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
+    let m = unsafe { SeqFile::from_raw(m) };
+    let engine = file.sampler.snapshot();
+    match file.content {
+        Content::Loadavg(a) => {
+            // SAFETY: Always safe to call from process context.
+            let last_pid = unsafe { loadavg_rs_last_pid() };
+            m.call_printf(format_args!("{}", LoadavgText::new(&engine, a, last_pid)));
+        }
+        Content::Table => {
+            let table = Table { engine: &engine, kernel: kernel_avenrun() };
+            m.call_printf(format_args!("{table}"));
+        }
+    }
+    0
+}

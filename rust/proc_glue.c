@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The few kernel interfaces loadavg_rs needs that Rust's `kernel` crate does not bind:
+ * procfs entries (linux/proc_fs.h is not among the Rust bindings), the kernel's own load
+ * averages (avenrun), and the last PID as /proc/loadavg prints it (idr_get_cursor() is an
+ * inline function).
+ *
+ * A few lines of C, compiled against the real headers of the kernel the module is built for,
+ * are simpler and safer here than bindings generated outside the kernel's build: the compiler
+ * checks every type below, and the Rust side (rust/proc_files.rs) declares only these
+ * functions, whose arguments are plain pointers and integers. Everything else is Rust.
+ */
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
+#include <linux/sched/loadavg.h>
+#include <linux/seq_file.h>
+
+/* Defined in Rust (rust/proc_files.rs): prints the file whose data is @data. */
+int loadavg_rs_show(struct seq_file *m, void *data);
+
+/* Called from Rust (rust/proc_files.rs), which declares them the same way. */
+struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data);
+void loadavg_rs_proc_remove(struct proc_dir_entry *entry);
+void loadavg_rs_kernel_avenrun(unsigned long loads[3]);
+int loadavg_rs_last_pid(void);
+
+static int loadavg_rs_seq_show(struct seq_file *m, void *v)
+{
+	return loadavg_rs_show(m, m->private);
+}
+
+static int loadavg_rs_open(struct inode *inode, struct file *file)
+{
+	/* Read-only for root too: mode 0444 alone does not stop CAP_DAC_OVERRIDE. */
+	if (file->f_mode & FMODE_WRITE)
+		return -EPERM;
+	return single_open(file, loadavg_rs_seq_show, pde_data(inode));
+}
+
+static const struct proc_ops loadavg_rs_proc_ops = {
+	.proc_open	= loadavg_rs_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+};
+
+/* Creates /proc/@name, read-only; its reads call loadavg_rs_show(m, @data). */
+struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data)
+{
+	return proc_create_data(name, 0444, NULL, &loadavg_rs_proc_ops, data);
+}
+
+/* Removes an entry; returns once no read of it is in flight (later reads get -EIO). */
+void loadavg_rs_proc_remove(struct proc_dir_entry *entry)
+{
+	proc_remove(entry);
+}
+
+/* The kernel's own three load averages, as /proc/loadavg reads them. */
+void loadavg_rs_kernel_avenrun(unsigned long loads[3])
+{
+	loads[0] = READ_ONCE(avenrun[0]);
+	loads[1] = READ_ONCE(avenrun[1]);
+	loads[2] = READ_ONCE(avenrun[2]);
+}
+
+/* The last PID allocated in the reader's PID namespace: field 5 of /proc/loadavg. */
+int loadavg_rs_last_pid(void)
+{
+	return idr_get_cursor(&task_active_pid_ns(current)->idr) - 1;
+}

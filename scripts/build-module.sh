@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds the module (and, with --harness, the deliberately broken modules of the harness
+# self-tests) against a cached test kernel, building that kernel first if it is missing.
+# Prints the folder holding the .ko files.
+#
+#   scripts/build-module.sh [default|debug] [--harness]
+#
+# Objects go to build/<variant>/ in the clone (Kbuild's MO=), so the default and the debug
+# kernels' builds never mix, and the source folders stay clean. To build against a kernel of
+# your own, use the Makefile: `make KDIR=/path/to/kernel/build`.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=default harness=
+for arg in "$@"; do
+	case $arg in
+	default | debug) variant=$arg ;;
+	--harness) harness=1 ;;
+	*) die "unknown argument '$arg' (default|debug, --harness)" ;;
+	esac
+done
+
+kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" "$variant")
+out=$PROJECT_DIR/build/$variant
+mkdir -p "$out/module"
+RUST_LIB_SRC=${RUST_LIB_SRC:-$(rust_lib_src)}
+export RUST_LIB_SRC
+
+# Builds the out-of-tree module(s) in folder $1 into $2.
+kbuild() {
+	make -s -C "$kdir" M="$1" MO="$2" LLVM="$LLVM_FLAG" modules >&2 ||
+		die "building the module in $1 against $kdir failed (see above)"
+}
+kbuild "$PROJECT_DIR" "$out/module"
+if [ -n "$harness" ]; then
+	mkdir -p "$out/harness"
+	kbuild "$PROJECT_DIR/tests/harness" "$out/harness"
+fi
+printf '%s\n' "$out"

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs a job script in the test guest: builds what is missing (kernel, module), packs an
+# initramfs, boots it under QEMU, and judges the run (qemu/check-run.sh).
+#
+#   scripts/guest-run.sh [--variant default|debug] [--harness] [--timeout SECONDS]
+#                        [--name NAME] [--extra DIR] [--follow] [--shell]
+#                        [--kunit SUITE]... [--quiet] JOB
+#
+# In the guest: /job/run.sh is JOB, /job/extra holds the files of DIR, /tests holds the guest
+# test library and tests, /lib/modules every module (the kernel's own, loadavg_rs.ko and, with
+# --harness, the harness's broken modules), /bin busybox. The job's output is printed (live
+# with --follow); the run's files stay in build/runs/NAME. Prints the checks' TAP lines after
+# the job's. Exits with the job's status if it failed, else 1 if a check failed, else 0.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=default harness= timeout=600 name= extra= follow= shell= quiet= suites=() job=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--variant) variant=$2; shift ;;
+	--harness) harness=--harness ;;
+	--timeout) timeout=$2; shift ;;
+	--name) name=$2; shift ;;
+	--extra) extra=$2; shift ;;
+	--follow) follow=--follow ;;
+	--shell) shell=--shell ;;
+	--quiet) quiet=1 ;;
+	--kunit) suites+=("$2"); shift ;;
+	-*) die "guest-run.sh: unknown option '$1'" ;;
+	*) job=$1 ;;
+	esac
+	shift
+done
+[ -n "$shell" ] || [ -f "$job" ] || die "guest-run.sh: no job script at '$job'"
+[ -z "$extra" ] || [ -d "$extra" ] || die "guest-run.sh: EXTRA '$extra' is not a folder"
+name=${name:-$(basename "${job:-shell}" .sh)}
+
+modules=$("$PROJECT_DIR/scripts/build-module.sh" "$variant" $harness)
+kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" "$variant")
+run=$PROJECT_DIR/build/runs/$name
+root=$run/root
+rm -rf "$run"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,job,lib/modules,tests}
+
+# The initramfs.
+cp /bin/busybox "$root/bin/busybox"
+install -m 0755 "$PROJECT_DIR/qemu/init" "$root/init"
+find "$kdir" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
+find "$modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
+cp -r "$PROJECT_DIR/tests/guest/." "$root/tests/"
+[ -z "$job" ] || install -m 0755 "$job" "$root/job/run.sh"
+[ -z "$extra" ] || { mkdir -p "$root/job/extra" && cp -r "$extra/." "$root/job/extra/"; }
+(cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc | gzip -1) >"$run/initramfs.cpio.gz"
+
+boot=0
+"$PROJECT_DIR/qemu/boot.sh" --kernel "$kdir/arch/x86/boot/bzImage" --initrd "$run/initramfs.cpio.gz" \
+	--out "$run" --timeout "$timeout" $follow $shell || boot=$?
+[ -z "$shell" ] || exit "$boot"
+if [ -z "$follow" ] && [ -z "$quiet" ]; then
+	cat "$run/output.log"
+fi
+checks=0
+"$PROJECT_DIR/qemu/check-run.sh" "$run" "$boot" "${suites[@]}" || checks=$?
+# The job's own exit status, when it has one, is this script's: `make run` returns it.
+code=$(sed -n 's/^exit \([0-9]*\).*/\1/p' "$run/status.log" 2>/dev/null | tail -n1)
+if [ -n "$code" ] && [ "$code" -ne 0 ]; then
+	exit "$code"
+fi
+exit "$checks"

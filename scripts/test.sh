@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make test`: every test of the project, from a fresh machine. Builds what is missing first.
+#
+#   1. style: rustfmt on every Rust file
+#   2. host: `cargo test` of the module's pure Rust (tests/host), with the differential test
+#      against the kernel's own C from the fetched source
+#   3. the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`)
+#   4. guest, default test kernel: KUnit suites, lifecycle and compressed-time load tests
+#   5. guest, real time: the module with the kernel's defaults against /proc/loadavg
+#   6. harness self-tests: runs that must fail (a WARN, a failing KUnit case, missing KTAP, a
+#      hang) do fail, for the right reason
+#
+# Every check prints a TAP line; the last line is `N passed, N failed`, and the exit status is
+# non-zero if anything failed. Logs of the guest runs stay in build/runs/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+results=$PROJECT_DIR/build/test-results.txt
+mkdir -p "$PROJECT_DIR/build"
+: >"$results"
+started=$(date +%s)
+
+# Prints, and records, TAP lines read from stdin; other lines are shown only.
+tally() {
+	local line
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		"ok - "* | "not ok - "*) printf '%s\n' "$line" >>"$results" ;;
+		esac
+	done
+}
+ok() { printf 'ok - %s\n' "$1" | tally; }
+not_ok() { printf 'not ok - %s: %s\n' "$1" "$2" | tally; }
+step() { printf '\n# %s (%d s in)\n' "$1" $(($(date +%s) - started)); }
+
+step "provisioning and the test kernel"
+"$PROJECT_DIR/scripts/provision.sh"
+kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" default)
+src=$(kernel_src)
+
+step "style"
+if rustfmt --check --edition 2021 "$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/tests/harness/*.rs \
+	"$PROJECT_DIR"/tests/host/*.rs "$PROJECT_DIR"/tests/host/tests/*.rs >/dev/null 2>&1; then
+	ok "rustfmt: every Rust file is formatted"
+else
+	not_ok "rustfmt: every Rust file is formatted" "run rustfmt on: $(rustfmt --check -l --edition 2021 "$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs "$PROJECT_DIR"/tests/host/tests/*.rs 2>&1 | paste -sd' ')"
+fi
+
+step "host tests (cargo test)"
+host_log=$PROJECT_DIR/build/host-tests.log
+if (cd "$PROJECT_DIR/tests/host" && LOADAVG_RS_KERNEL_SRC=$src cargo test --release --locked 2>&1) >"$host_log"; then
+	ok "host tests build and pass"
+else
+	not_ok "host tests build and pass" "see $host_log"
+fi
+sed -n -E 's/^test (.*) \.\.\. ok$/ok - host: \1/p; s/^test (.*) \.\.\. FAILED$/not ok - host: \1: failed (see build\/host-tests.log)/p' "$host_log" | tally
+
+step "module builds"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# A user's build: `make KDIR=<kernel build>` in a copy of the sources, as anyone would run it.
+cp -r "$PROJECT_DIR/Makefile" "$PROJECT_DIR/Kbuild" "$PROJECT_DIR/rust" "$PROJECT_DIR/scripts" "$tmp/"
+if make -s -C "$tmp" KDIR="$kdir" LLVM="$LLVM_FLAG" RUST_LIB_SRC="$(rust_lib_src)" >"$tmp/kdir.log" 2>&1 &&
+	[ -f "$tmp/loadavg_rs.ko" ]; then
+	ok "make KDIR=<kernel build> builds loadavg_rs.ko the standard out-of-tree way"
+else
+	not_ok "make KDIR=<kernel build> builds loadavg_rs.ko" "$(tail -n5 "$tmp/kdir.log" | paste -sd' ')"
+fi
+rm -rf "$PROJECT_DIR/build/clippy"
+mkdir -p "$PROJECT_DIR/build/clippy"
+if make -s -C "$kdir" M="$PROJECT_DIR" MO="$PROJECT_DIR/build/clippy" LLVM="$LLVM_FLAG" CLIPPY=1 \
+	KCFLAGS=-Werror modules >"$tmp/clippy.log" 2>&1 && ! grep -q 'warning' "$tmp/clippy.log"; then
+	ok "module builds with CLIPPY=1 and C -Werror, without a warning"
+else
+	cp "$tmp/clippy.log" "$PROJECT_DIR/build/clippy.log"
+	not_ok "module builds with CLIPPY=1 and C -Werror, without a warning" "see build/clippy.log"
+fi
+
+# The KUnit suites the sources declare: every one of them must run and pass.
+suites=()
+for s in $(grep -ho 'kunit_tests(loadavg_rs_[a-z_0-9]*)' "$PROJECT_DIR"/rust/*.rs | sed 's/kunit_tests(\(.*\))/\1/' | sort -u); do
+	suites+=(--kunit "$s")
+done
+
+step "guest: default test kernel (KUnit, module lifecycle, compressed-time load)"
+"$PROJECT_DIR/scripts/guest-run.sh" --name main --timeout 600 "${suites[@]}" \
+	"$PROJECT_DIR/tests/guest/jobs/main.sh" 2>&1 | tally || true
+
+step "guest: the kernel's defaults against /proc/loadavg (real time, 2 minutes)"
+"$PROJECT_DIR/scripts/guest-run.sh" --name realtime --timeout 600 \
+	"$PROJECT_DIR/tests/guest/jobs/realtime.sh" 2>&1 | tally || true
+
+step "harness self-tests: broken runs must fail, for the right reason"
+# harness_run JOB TIMEOUT [OPTION...]: runs tests/harness/jobs/JOB.sh, keeping status and output.
+harness_run() {
+	local job=$1 limit=$2
+	shift 2
+	run_status=0
+	run_out=$("$PROJECT_DIR/scripts/guest-run.sh" --harness --quiet --name "harness-$job" \
+		--timeout "$limit" "$@" "$PROJECT_DIR/tests/harness/jobs/$job.sh" 2>&1) || run_status=$?
+}
+# must_have_failed WHAT CHECK: the last harness run failed, and CHECK is among its failures.
+must_have_failed() {
+	local what=$1 want=$2
+	if [ "$run_status" -eq 0 ]; then
+		not_ok "harness: $what fails the run" "the runner passed it"
+	elif ! printf '%s\n' "$run_out" | grep -q "^not ok - $want"; then
+		not_ok "harness: $what fails the run" "it failed, but not on '$want': $(printf '%s\n' "$run_out" | grep '^not ok' | paste -sd' ')"
+	else
+		ok "harness: $what fails the run ($(printf '%s\n' "$run_out" | grep -m1 "^not ok - $want" | cut -c1-160))"
+	fi
+}
+harness_run warn 120
+must_have_failed "a module that WARNs" "no kernel fault reports"
+must_have_failed "the W taint a WARN leaves" "kernel not tainted"
+harness_run kunit_failure 120 --kunit harness_kunit_failure
+must_have_failed "a failing KUnit case" "KUnit suite harness_kunit_failure"
+harness_run silent_kunit 120 --kunit loadavg_rs_engine
+must_have_failed "KUnit output that is missing" "KUnit suite loadavg_rs_engine"
+harness_run hang 30
+must_have_failed "a guest that hangs" "guest finished"
+
+passed=$(grep -c '^ok - ' "$results" || true)
+failed=$(grep -c '^not ok - ' "$results" || true)
+if [ "$failed" -gt 0 ]; then
+	printf '\n# failed:\n'
+	grep '^not ok - ' "$results"
+fi
+printf '\n# %d s in all\n%d passed, %d failed\n' $(($(date +%s) - started)) "$passed" "$failed"
+[ "$failed" -eq 0 ]

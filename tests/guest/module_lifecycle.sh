@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# The module's life: it loads, makes its files read-only and in /proc/loadavg's format,
+# refuses writes without changing anything, rejects bad parameters with a message naming them,
+# goes away with its files, and loads again.
+. /tests/lib.sh
+
+# Loading.
+check "module loads with the defaults" load
+check "module is listed in /proc/modules" loaded
+check "loading twice fails" sh -c "! insmod $MODULE 2>/dev/null"
+check "module says it runs with the kernel's LOAD_FREQ and 1/5/15 minutes" \
+	log_has 'loadavg_rs: sampling every 5000 ms (1251 ticks), windows 60000 300000 900000 ms'
+
+# The files.
+for f in $LOADAVG_FILES $TABLE_FILE; do
+	check "/proc/$f exists" test -f "/proc/$f"
+	mode=$(stat -c %a "/proc/$f")
+	check "/proc/$f is read-only for everyone (0444, got $mode)" test "$mode" = 444
+done
+check "/proc/loadavg itself matches the format" matches "$(cat /proc/loadavg)" "$LOADAVG_RE"
+for f in $LOADAVG_FILES; do
+	text=$(cat "/proc/$f")
+	lines=$(cat "/proc/$f" | wc -l)
+	check "/proc/$f reads like /proc/loadavg ('$text')" matches "$text" "$LOADAVG_RE"
+	check "/proc/$f is one line" test "$lines" -eq 1
+	# Field 5 is the last PID, as in /proc/loadavg: both read by the shell itself, without a
+	# fork (which would use up a PID) in between.
+	read -r kernel </proc/loadavg
+	read -r ours <"/proc/$f"
+	check "/proc/$f's last PID is /proc/loadavg's (${ours##* })" test "${kernel##* }" = "${ours##* }"
+done
+check "/proc/$TABLE_FILE has a row per accounting" \
+	sh -c "for a in cpu io all cpuio blocked kernel; do grep -q \"^\$a \" /proc/$TABLE_FILE || exit 1; done"
+check "/proc/$TABLE_FILE shows the period" test "$(table_value period_ms)" = 5000
+check "/proc/$TABLE_FILE shows the period in ticks (5 s + 1 tick at HZ=250)" test "$(table_value period_ticks)" = 1251
+
+# Writes fail, and change nothing.
+for f in $LOADAVG_FILES $TABLE_FILE; do
+	# Fields 1 to 4: field 5, the last PID, moves with every command run.
+	before=$(cut -d' ' -f1-4 "/proc/$f")
+	err=$( (echo 9.99 >"/proc/$f") 2>&1) && wrote=yes || wrote=no
+	check "writing /proc/$f fails ($err)" test "$wrote" = no
+	check "the write error is 'Operation not permitted'" contains "$err" 'Operation not permitted'
+	err=$( (: >"/proc/$f") 2>&1) && wrote=yes || wrote=no
+	check "truncating /proc/$f fails" test "$wrote" = no
+	after=$(cut -d' ' -f1-4 "/proc/$f")
+	[ "$f" = "$TABLE_FILE" ] || check "/proc/$f is unchanged by the writes" test "$before" = "$after"
+done
+
+# Unloading removes the files; loading again brings them back.
+check "module unloads" unload
+for f in $LOADAVG_FILES $TABLE_FILE; do
+	check "/proc/$f is gone after rmmod" test ! -e "/proc/$f"
+done
+check "module loads again" load
+check "/proc/loadavg_cpu is back" test -f /proc/loadavg_cpu
+check "module unloads again" unload
+
+# Bad parameters: insmod fails with EINVAL, the message names parameter, value and range, and
+# nothing is left behind.
+bad_param() {
+	param=$1 value=$2 want=$3
+	dmesg -c >/dev/null
+	err=$(insmod "$MODULE" "$param=$value" 2>&1) && loaded_ok=yes || loaded_ok=no
+	check "$param=$value is refused" test "$loaded_ok" = no
+	check "$param=$value: insmod says 'Invalid argument'" contains "$err" 'Invalid argument'
+	check "$param=$value: the kernel log names it ($want)" log_has "$want"
+	check "$param=$value: no file is left" test ! -e /proc/loadavg_cpu
+	loaded && unload
+}
+bad_param period_ms 0 "period_ms=0 is out of range: it must be in 10..=600000"
+bad_param period_ms 9 "period_ms=9 is out of range: it must be in 10..=600000"
+bad_param period_ms 600001 "period_ms=600001 is out of range: it must be in 10..=600000"
+bad_param period_ms 4294967295 "period_ms=4294967295 is out of range"
+bad_param window1_ms 4999 "window1_ms=4999 is out of range: it must be in 5000..="
+bad_param window2_ms 0 "window2_ms=0 is out of range: it must be in 5000..="
+bad_param window3_ms 4294967295 "window3_ms=4294967295 is out of range: it must be in 5000..="
+# Not a number for a u32: the kernel's parameter parser refuses it, naming value and parameter.
+q='`'
+bad_param period_ms -1 "${q}-1' invalid for parameter ${q}period_ms'"
+bad_param window1_ms abc "${q}abc' invalid for parameter ${q}window1_ms'"
+bad_param period_ms 4294967296 "${q}4294967296' invalid for parameter ${q}period_ms'"
+# An unknown parameter is the kernel's business: it loads, with a warning.
+dmesg -c >/dev/null
+check "an unknown parameter is ignored" load nonsense=1
+check "with a warning" log_has "unknown parameter 'nonsense' ignored"
+loaded && unload
+check "the module loads after the refusals" load
+check "and unloads" unload
+finish
