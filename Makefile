@@ -5,6 +5,9 @@
 #   make KDIR=/path/to/build   build it against your own Rust-enabled kernel build, the standard
 #                              out-of-tree way (make -C $KDIR M=$PWD); pass LLVM=... as the
 #                              kernel was built
+#   make demo                  the main job: boot, load, tell a story of known load, compare
+#                              every definition (table, CSV, chart in build/demo/);
+#                              REAL_TIME=1 runs it at the kernel's own time scale
 #   make test                  every test: host, KUnit, guest, harness self-tests
 #   make shell                 boot the test kernel with the module ready, on this terminal
 #   make run SCRIPT=f [EXTRA=d] run your own script in the test guest, return its status
@@ -17,7 +20,9 @@ KDIR ?=
 SCRIPT ?=
 EXTRA ?=
 
-.PHONY: all module test shell run kernel clean
+REAL_TIME ?=
+
+.PHONY: all module demo test shell run kernel clean
 
 all: module
 
@@ -29,6 +34,9 @@ else
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 endif
+
+demo:
+	@scripts/demo.sh $(if $(REAL_TIME),--real-time)
 
 test:
 	@scripts/test.sh

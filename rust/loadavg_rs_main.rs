@@ -34,7 +34,7 @@ pub mod sampler;
 pub mod threads;
 
 use accounting::Accounting;
-use config::{Config, ParamError};
+use config::{Config, ParamError, MAX_PERIOD_MS};
 use proc_files::{Content, ProcFile};
 use sampler::{Sampler, SamplerHandle};
 
@@ -60,6 +60,10 @@ module! {
         window3_ms: u32 {
             default: 900000,
             description: "Third averaging window in ms (default 900000: 15 minutes)",
+        },
+        test_hold_ms: u32 {
+            default: 0,
+            description: "Tests only: hold the sampler back this long once, after its first sample, 0..=600000",
         },
     },
 }
@@ -104,7 +108,12 @@ impl kernel::Module for LoadavgRs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let hz = u32::try_from(msecs_to_jiffies(1000)).map_err(|_| EINVAL)?;
         let config = config_from_params(hz)?;
-        let sampler = Sampler::new(config, hz)?;
+        let hold_ms = module_parameters::test_hold_ms.value();
+        if hold_ms > MAX_PERIOD_MS {
+            pr_err!("test_hold_ms={hold_ms} is out of range: it must be in 0..={MAX_PERIOD_MS}\n");
+            return Err(EINVAL);
+        }
+        let sampler = Sampler::new(config, hz, hold_ms)?;
         let timer = sampler.clone().start();
         let mut files = KVec::with_capacity(FILES.len(), GFP_KERNEL)?;
         for (name, content) in FILES {

@@ -36,13 +36,22 @@ use crate::threads;
 /// Nanoseconds per second.
 const NSEC_PER_SEC: i64 = 1_000_000_000;
 
+/// What the timer and the readers share, under the lock.
+#[derive(Clone, Copy)]
+struct State {
+    engine: Engine,
+    /// Tests only: once the first sample is in, the timer waits this long before the next, as
+    /// if it had been held back (module parameter `test_hold_ms`); then 0.
+    hold_ms: u32,
+}
+
 /// The timer and the engine it advances.
 #[pin_data]
 pub struct Sampler {
     #[pin]
     timer: HrTimer<Sampler>,
     #[pin]
-    engine: SpinLockIrq<Engine>,
+    state: SpinLockIrq<State>,
     /// Length of one tick in nanoseconds.
     tick_ns: i64,
 }
@@ -59,13 +68,14 @@ pub type SamplerHandle = <Arc<Sampler> as HrTimerPointer>::TimerHandle;
 
 impl Sampler {
     /// Creates a sampler with every average at zero, its first window ending one period from
-    /// now.
-    pub fn new(config: Config, hz: u32) -> Result<Arc<Sampler>> {
+    /// now. With `hold_ms` above 0 (tests only), the timer is held back that long once, after
+    /// the first sample, so that the windows it misses must be caught up.
+    pub fn new(config: Config, hz: u32, hold_ms: u32) -> Result<Arc<Sampler>> {
         let engine = Engine::new(config, threads::jiffies());
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
-                engine <- new_spinlock_irq!(engine, "loadavg_rs_engine"),
+                state <- new_spinlock_irq!(State { engine, hold_ms }, "loadavg_rs_state"),
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
             }),
             GFP_KERNEL,
@@ -84,7 +94,7 @@ impl Sampler {
 
     /// A copy of the engine, taken under its lock.
     pub fn snapshot(&self) -> Engine {
-        *self.engine.lock()
+        self.state.lock().engine
     }
 
     /// The time from now until half a tick after jiffy `due`, so that the tick that makes
@@ -98,13 +108,31 @@ impl Sampler {
     /// Walks the threads and applies the sample if a window has ended.
     fn tick(&self) {
         let now = threads::jiffies();
-        if !self.engine.lock().due(now) {
+        if !self.state.lock().engine.due(now) {
             return;
         }
         let started = Instant::<Monotonic>::now();
         let counts = threads::count_threads();
         let walk_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(0);
-        self.engine.lock().sample(now, counts, walk_ns);
+        self.state.lock().engine.sample(now, counts, walk_ns);
+    }
+
+    /// How long until the timer should fire next.
+    fn next_delay(&self) -> Delta {
+        let (next, hold_ms) = {
+            let mut state = self.state.lock();
+            let hold_ms = if state.engine.stats().samples > 0 {
+                core::mem::take(&mut state.hold_ms)
+            } else {
+                0
+            };
+            (state.engine.next_due(), hold_ms)
+        };
+        if hold_ms > 0 {
+            Delta::from_millis(i64::from(hold_ms))
+        } else {
+            self.delay_until(next)
+        }
     }
 }
 
@@ -113,8 +141,7 @@ impl HrTimerCallback for Sampler {
 
     fn run(this: ArcBorrow<'_, Sampler>, mut ctx: HrTimerCallbackContext<'_, Sampler>) -> HrTimerRestart {
         this.tick();
-        let next = this.snapshot().next_due();
-        ctx.forward_now(this.delay_until(next));
+        ctx.forward_now(this.next_delay());
         HrTimerRestart::Restart
     }
 }

@@ -9,9 +9,10 @@
 #
 # In the guest: /job/run.sh is JOB, /job/extra holds the files of DIR, /tests holds the guest
 # test library and tests, /lib/modules every module (the kernel's own, loadavg_rs.ko and, with
-# --harness, the harness's broken modules), /bin busybox. The job's output is printed (live
-# with --follow); the run's files stay in build/runs/NAME. Prints the checks' TAP lines after
-# the job's. Exits with the job's status if it failed, else 1 if a check failed, else 0.
+# --harness, the harness's broken modules), /bin busybox and loadgen, the workload generator.
+# The job's output is printed (live with --follow); the run's files stay in build/runs/NAME.
+# Prints the checks' TAP lines after the job's. Exits with the job's status if it failed, else
+# 1 if a check failed, else 0.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -43,8 +44,14 @@ root=$run/root
 rm -rf "$run"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,job,lib/modules,tests}
 
+# The workload generator, static, so the guest needs no libraries (tests/workload).
+(cd "$PROJECT_DIR/tests/workload" && RUSTFLAGS="-C target-feature=+crt-static" \
+	cargo build --quiet --release --locked --target x86_64-unknown-linux-gnu) ||
+	die "building tests/workload (loadgen) failed"
+
 # The initramfs.
 cp /bin/busybox "$root/bin/busybox"
+cp "$PROJECT_DIR/tests/workload/target/x86_64-unknown-linux-gnu/release/loadgen" "$root/bin/loadgen"
 install -m 0755 "$PROJECT_DIR/qemu/init" "$root/init"
 find "$kdir" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 find "$modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;

@@ -88,7 +88,7 @@ step "guest: default test kernel (KUnit, module lifecycle, compressed-time load)
 "$PROJECT_DIR/scripts/guest-run.sh" --name main --timeout 600 "${suites[@]}" \
 	"$PROJECT_DIR/tests/guest/jobs/main.sh" 2>&1 | tally || true
 
-step "guest: the kernel's defaults against /proc/loadavg (real time, 2 minutes)"
+step "guest: the kernel's defaults against /proc/loadavg (real time, 3 minutes)"
 "$PROJECT_DIR/scripts/guest-run.sh" --name realtime --timeout 600 \
 	"$PROJECT_DIR/tests/guest/jobs/realtime.sh" 2>&1 | tally || true
 

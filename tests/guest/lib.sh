@@ -20,9 +20,9 @@ fail() {
 }
 # check NAME COMMAND...: passes if COMMAND succeeds.
 check() {
-	name=$1
+	local what=$1
 	shift
-	if "$@"; then pass "$name"; else fail "$name" "'$*' failed"; fi
+	if "$@"; then pass "$what"; else fail "$what" "'$*' failed"; fi
 }
 finish() {
 	[ "$failures" -eq 0 ]
@@ -59,6 +59,15 @@ line_of() {
 # Field $2 (1-based, space separated) of the first line of file $1.
 field() { line_of "$1" | awk -v n="$2" '{ print $n }'; }
 
+# Reading the table in one go: `snapshot` keeps it in $TABLE, and snap_value, snap_avg and
+# snap_active read from that copy. Measurements use it, and no polling: a test command that
+# runs while a sample is taken is counted like any other task (on a busy guest, waiting for a
+# CPU makes that likely), and it would skew the counts it checks.
+snapshot() { TABLE=$(cat "/proc/$TABLE_FILE"); }
+snap_value() { printf '%s\n' "$TABLE" | awk -v k="$1" '$1 == k { print $2 }'; }
+snap_avg() { printf '%s\n' "$TABLE" | awk -v k="$1" -v c="$2" '$1 == k { print $(c + 1) }'; }
+snap_active() { printf '%s\n' "$TABLE" | awk -v k="$1" '$1 == k { print $5 }'; }
+
 # The value of `NAME VALUE` row $2 of the table /proc/loadavg_rs.
 table_value() { awk -v k="$1" '$1 == k { print $2 }' "/proc/$TABLE_FILE"; }
 
@@ -73,16 +82,9 @@ below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 # expected_load N LOAD0 SAMPLES PERIOD_MS WINDOW_MS: the average after SAMPLES samples of N
 # active tasks from LOAD0: N + (LOAD0 - N) * e^(-SAMPLES * PERIOD / WINDOW).
-# (busybox awk has no exp(): e^-x is e^-(x - m) times e^-1, m times, the first from its series.)
+# (busybox awk has no exp(): see exp_neg in LOAD_AWK below.)
 expected_load() {
-	awk -v n="$1" -v l="$2" -v k="$3" -v p="$4" -v w="$5" '
-		function exp_neg(x,   m, r, t, i) {
-			for (m = 0; x > 1; m++) x -= 1
-			r = 1; t = 1
-			for (i = 1; i <= 30; i++) { t = -t * x / i; r += t }
-			for (; m > 0; m--) r /= 2.718281828459045
-			return r
-		}
+	awk -v n="$1" -v l="$2" -v k="$3" -v p="$4" -v w="$5" "$LOAD_AWK"'
 		BEGIN { printf "%.3f\n", n + (l - n) * exp_neg(k * p / w) }'
 }
 
@@ -102,7 +104,47 @@ stop_busy() {
 	BUSY_PIDS=
 }
 
-# Waits until the sampler has taken at least $1 samples in all.
-wait_samples() {
-	while [ "$(table_value samples)" -lt "$1" ]; do sleep 0.05; done
+
+# The kernel's fixed-point load arithmetic (include/linux/sched/loadavg.h, kernel/sched/loadavg.c)
+# as awk functions, exact: every value stays far below 2^53.
+LOAD_AWK='
+function calc_load(load, e, active,   newload) {
+	newload = load * e + active * (2048 - e)
+	if (active >= load) newload += 2047
+	return int(newload / 2048)
+}
+function fixed_power_int(x, n,   result) {
+	result = 2048
+	while (n > 0) {
+		if (n % 2 == 1) result = int((result * x + 1024) / 2048)
+		n = int(n / 2)
+		if (n == 0) break
+		x = int((x * x + 1024) / 2048)
+	}
+	return result
+}
+function calc_load_n(load, e, active, n) { return calc_load(load, fixed_power_int(e, n), active) }
+function exp_neg(x,   m, r, t, i) {
+	for (m = 0; x > 1; m++) x -= 1
+	r = 1; t = 1
+	for (i = 1; i <= 30; i++) { t = -t * x / i; r += t }
+	for (; m > 0; m--) r /= 2.718281828459045
+	return r
+}
+function decay(period, window) { return int(2048 * exp_neg(period / window) + 0.5) }
+function shown(load,   r) { r = load + 10; return sprintf("%d.%02d", int(r / 2048), int((r % 2048) * 100 / 2048)) }
+'
+
+# in_range VALUE LOW HIGH: LOW <= VALUE <= HIGH, integers.
+in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# A slow disk: /dev/nullb0 from null_blk, completing every request from a timer after $1 ms,
+# so a reader with direct IO waits in D with in_iowait almost all the time.
+slow_disk() {
+	[ -b /dev/nullb0 ] && return 0
+	insmod /lib/modules/configfs.ko 2>/dev/null
+	insmod /lib/modules/null_blk.ko irqmode=2 completion_nsec=$(($1 * 1000000)) nr_devices=1 gb=1 || return 1
+	i=0
+	while [ ! -b /dev/nullb0 ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b /dev/nullb0 ]
 }

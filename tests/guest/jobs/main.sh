@@ -4,7 +4,7 @@
 . /tests/lib.sh
 run_kunit
 status=0
-for t in module_lifecycle load_compressed; do
+for t in module_lifecycle load_compressed scenarios missed_windows; do
 	echo "# $t"
 	sh "/tests/$t.sh" || status=1
 done

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make demo`: boots the test kernel, loads the module and tells a story of known load (idle,
+# CPU-bound, disk-bound, lock-bound, mixed, idle), reading /proc/loadavg and every definition
+# once a second. Ends with a table of what each definition said at the end of each phase, a
+# CSV of the time series and a chart, in build/demo/.
+#
+#   scripts/demo.sh              time compressed 6x: a 1 s period, windows of 10/50/150 s,
+#                                phases of 30 s (about 4 minutes in all)
+#   scripts/demo.sh --real-time  the kernel's own scale: 5 s period, 1/5/15 minute windows,
+#                                phases of 2 minutes (about 13 minutes)
+#
+# /proc/loadavg always runs at the kernel's own scale; in the compressed demo it lags behind
+# the module's curves, which is the kernel's 1-minute window showing.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$PROJECT_DIR/build/demo
+mkdir -p "$out/extra"
+case ${1:-} in
+"")
+	scale="time compressed 6x: windows 10 s / 50 s / 150 s, 1 s period"
+	printf 'PERIOD_MS=1000\nWINDOW1_MS=10000\nWINDOW2_MS=50000\nWINDOW3_MS=150000\nPHASE_S=30\n' >"$out/extra/demo.conf"
+	;;
+--real-time)
+	scale="the kernel's scale: windows 1 / 5 / 15 min, 5 s period"
+	printf 'PERIOD_MS=5000\nWINDOW1_MS=60000\nWINDOW2_MS=300000\nWINDOW3_MS=900000\nPHASE_S=120\n' >"$out/extra/demo.conf"
+	;;
+*) die "usage: scripts/demo.sh [--real-time]" ;;
+esac
+
+"$PROJECT_DIR/scripts/provision.sh"
+log "demo: $scale; progress below"
+status=0
+"$PROJECT_DIR/scripts/guest-run.sh" --name demo --follow --timeout 3600 --extra "$out/extra" \
+	"$PROJECT_DIR/scripts/demo/story.sh" | grep -v '^--- \|^[0-9]*,\|^t,' || status=$?
+run=$PROJECT_DIR/build/runs/demo
+sed -n '/^--- csv$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/demo.csv"
+[ "$(wc -l <"$out/demo.csv")" -gt 1 ] || die "the demo produced no data (see $run/console.log)"
+
+# The table: each definition at the end of each phase.
+printf '\n1-minute load average at the end of each phase (%s)\n\n' "$scale"
+awk -F, 'NR == 1 { next }
+	$2 != phase && phase != "" { print row }
+	{ phase = $2; row = sprintf("%-8s %8s %8s %8s %8s %8s %8s", $2, $3, $4, $5, $6, $7, $8) }
+	END { print row }' "$out/demo.csv" |
+	sed '1i phase    loadavg      all      cpu       io    cpuio  blocked'
+printf '\n  loadavg: the kernel'"'"'s /proc/loadavg (R+D, always 1 minute)\n'
+printf '  all: R+D recomputed; cpu: runnable; io: IO wait; cpuio: both; blocked: D but not IO\n'
+
+# The chart.
+phases=$(awk -F, 'NR > 1 { if ($2 != p) { if (p != "") printf "%s %d %d ", p, s, $1; p = $2; s = $1 } last = $1 }
+	END { printf "%s %d %d", p, s, last + 1 }' "$out/demo.csv")
+gnuplot -e "csv='$out/demo.csv'; png='$out/demo.png'; phases='$phases'; title='loadavg-rs: one story, six definitions ($scale)'" \
+	"$PROJECT_DIR/scripts/demo/chart.gp"
+printf '\nCSV:   %s\nchart: %s\n' "$out/demo.csv" "$out/demo.png"
+exit "$status"
