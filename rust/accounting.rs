@@ -122,14 +122,38 @@ impl Accounting {
 mod tests {
     use super::*;
 
-    const R: ThreadState = ThreadState { on_rq: true, contributes_to_load: false, in_iowait: false };
-    const D_IO: ThreadState = ThreadState { on_rq: false, contributes_to_load: true, in_iowait: true };
-    const D_LOCK: ThreadState = ThreadState { on_rq: false, contributes_to_load: true, in_iowait: false };
-    const S: ThreadState = ThreadState { on_rq: false, contributes_to_load: false, in_iowait: false };
+    const R: ThreadState = ThreadState {
+        on_rq: true,
+        contributes_to_load: false,
+        in_iowait: false,
+    };
+    const D_IO: ThreadState = ThreadState {
+        on_rq: false,
+        contributes_to_load: true,
+        in_iowait: true,
+    };
+    const D_LOCK: ThreadState = ThreadState {
+        on_rq: false,
+        contributes_to_load: true,
+        in_iowait: false,
+    };
+    const S: ThreadState = ThreadState {
+        on_rq: false,
+        contributes_to_load: false,
+        in_iowait: false,
+    };
     // io_uring: waiting for IO while sleeping interruptibly.
-    const S_IO: ThreadState = ThreadState { on_rq: false, contributes_to_load: false, in_iowait: true };
+    const S_IO: ThreadState = ThreadState {
+        on_rq: false,
+        contributes_to_load: false,
+        in_iowait: true,
+    };
     // A thread woken but whose flags are not yet cleared: on a runqueue is what counts.
-    const R_STALE: ThreadState = ThreadState { on_rq: true, contributes_to_load: true, in_iowait: true };
+    const R_STALE: ThreadState = ThreadState {
+        on_rq: true,
+        contributes_to_load: true,
+        in_iowait: true,
+    };
 
     fn count(threads: &[(ThreadState, u32)]) -> Counts {
         let mut c = Counts::default();
@@ -143,7 +167,14 @@ mod tests {
 
     #[test]
     fn each_kind_counts_where_it_belongs() {
-        let c = count(&[(R, 2), (D_IO, 3), (D_LOCK, 5), (S, 7), (S_IO, 11), (R_STALE, 13)]);
+        let c = count(&[
+            (R, 2),
+            (D_IO, 3),
+            (D_LOCK, 5),
+            (S, 7),
+            (S_IO, 11),
+            (R_STALE, 13),
+        ]);
         assert_eq!(c.threads, 41);
         assert_eq!(c.runnable, 15);
         assert_eq!(c.uninterruptible, 8);
@@ -176,10 +207,8 @@ mod tests {
 
     #[test]
     fn names_and_order() {
-        let mut i = 0;
-        for a in Accounting::ALL {
+        for (i, a) in Accounting::ALL.into_iter().enumerate() {
             assert_eq!(a.index(), i);
-            i += 1;
         }
         assert_eq!(Accounting::CpuIo.name(), "cpuio");
     }

@@ -49,8 +49,8 @@ pub const EXP_15: Load = 2037;
 /// The kernel's sampling period in jiffies: 5 seconds plus one tick, `5 * HZ + 1`.
 ///
 /// The extra tick keeps the sample from running in step with tasks that wake every 5 s.
-pub const fn load_freq(hz: u32) -> u64 {
-    5 * hz as u64 + 1
+pub fn load_freq(hz: u32) -> u64 {
+    5 * u64::from(hz) + 1
 }
 
 /// One step of the damped average: `load * exp + active * (1 - exp)`, as the kernel rounds it.
@@ -131,7 +131,7 @@ pub fn decay_factor(period: u64, window: u64) -> Result<Load, DecayError> {
     const ONE: u128 = 1 << 64;
     const K: u32 = 8;
     // y = period / window / 2^K, at most 2^-K because window >= period.
-    let y = div_frac(period, window, 64 - K) as u128;
+    let y = u128::from(div_frac(period, window, 64 - K));
     if y == 0 {
         return Err(DecayError::WindowTooLong);
     }
@@ -140,7 +140,7 @@ pub fn decay_factor(period: u64, window: u64) -> Result<Load, DecayError> {
     let mut i = 1u64;
     while i <= 6 {
         // term * y < 2^64 * 2^56, so the shifted product fits in 64 bits.
-        term = (((term * y) >> 64) as u64 / i) as u128;
+        term = u128::from(((term * y) >> 64) as u64 / i);
         if i % 2 == 1 {
             sum -= term;
         } else {
@@ -165,19 +165,22 @@ pub fn decay_factor(period: u64, window: u64) -> Result<Load, DecayError> {
 /// `floor(num * 2^bits / den)` by long division, for `num <= den` and `bits <= 63`.
 fn div_frac(num: u64, den: u64, bits: u32) -> u64 {
     let whole = num >= den;
-    let (mut quotient, mut rest) = (0u64, num.wrapping_sub(if whole { den } else { 0 }) as u128);
+    let (mut quotient, mut rest) = (
+        0u64,
+        u128::from(num.wrapping_sub(if whole { den } else { 0 })),
+    );
     let mut i = 0;
     while i < bits {
         rest <<= 1;
         quotient <<= 1;
-        if rest >= den as u128 {
-            rest -= den as u128;
+        if rest >= u128::from(den) {
+            rest -= u128::from(den);
             quotient |= 1;
         }
         i += 1;
     }
     // The integer part: 1 when num == den.
-    quotient | ((whole as u64) << bits)
+    quotient | (u64::from(whole) << bits)
 }
 
 #[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_calc_load))]
@@ -192,8 +195,11 @@ mod tests {
         assert_eq!(div_frac(0, 7, 56), 0);
         // floor(a * 2^56 / b), worked out exactly elsewhere (Python's integers).
         assert_eq!(div_frac(5000, 60_000, 56), 6004799503160661);
-        assert_eq!(div_frac(u32::MAX as u64 - 1, u32::MAX as u64, 56), 72057594021150719);
-        assert_eq!(div_frac(10, u32::MAX as u64, 56), 167772160);
+        assert_eq!(
+            div_frac(u64::from(u32::MAX) - 1, u64::from(u32::MAX), 56),
+            72057594021150719
+        );
+        assert_eq!(div_frac(10, u64::from(u32::MAX), 56), 167772160);
     }
 
     #[test]
@@ -216,8 +222,14 @@ mod tests {
 
     #[test]
     fn decay_factor_limits() {
-        assert_eq!(decay_factor(0, 60), Err(DecayError::WindowShorterThanPeriod));
-        assert_eq!(decay_factor(61, 60), Err(DecayError::WindowShorterThanPeriod));
+        assert_eq!(
+            decay_factor(0, 60),
+            Err(DecayError::WindowShorterThanPeriod)
+        );
+        assert_eq!(
+            decay_factor(61, 60),
+            Err(DecayError::WindowShorterThanPeriod)
+        );
         // window == period: exp(-1) * 2048 = 753.4.
         assert_eq!(decay_factor(60, 60), Ok(753));
         // exp(-1/4096) * 2048 = 2047.50002: rounds to 2048, which never decays.
@@ -230,9 +242,13 @@ mod tests {
 
     #[test]
     fn one_step() {
-        // From idle, one task: (2048 * (2048 - 1884) + 2047) / 2048, the rise rounded up.
-        assert_eq!(calc_load(0, EXP_1, FIXED_1), 164 + 2047 / 2048);
-        assert_eq!(calc_load(164, EXP_1, FIXED_1), (164 * 1884 + 2048 * 164 + 2047) / 2048);
+        // From idle, one task: (2048 * (2048 - 1884) + 2047) / 2048 = 164, the rise rounded
+        // up (2047 / 2048 adds nothing here).
+        assert_eq!(calc_load(0, EXP_1, FIXED_1), 164);
+        assert_eq!(
+            calc_load(164, EXP_1, FIXED_1),
+            (164 * 1884 + 2048 * 164usize).div_ceil(2048)
+        );
         // A falling load rounds down.
         assert_eq!(calc_load(FIXED_1, EXP_1, 0), 1884);
         assert_eq!(calc_load(1000, EXP_1, 0), 1000 * 1884 / 2048);
@@ -279,8 +295,14 @@ mod tests {
         let folded = calc_load_n(5 * FIXED_1, EXP_5, FIXED_1, 12);
         assert!(folded.abs_diff(step) < FIXED_1 / 100);
         assert_eq!(folded, 8756);
-        assert_eq!(calc_load_n(7 * FIXED_1, EXP_15, 2 * FIXED_1, 0), 7 * FIXED_1);
-        assert_eq!(calc_load_n(7 * FIXED_1, EXP_1, 2 * FIXED_1, 1), calc_load(7 * FIXED_1, EXP_1, 2 * FIXED_1));
+        assert_eq!(
+            calc_load_n(7 * FIXED_1, EXP_15, 2 * FIXED_1, 0),
+            7 * FIXED_1
+        );
+        assert_eq!(
+            calc_load_n(7 * FIXED_1, EXP_1, 2 * FIXED_1, 1),
+            calc_load(7 * FIXED_1, EXP_1, 2 * FIXED_1)
+        );
     }
 
     #[test]

@@ -51,10 +51,10 @@ pub const WINDOW_PARAMS: [&str; 3] = ["window1_ms", "window2_ms", "window3_ms"];
 /// The longest window that still decays with `period_ms`: its decay factor is below 1.0.
 pub fn max_window_ms(period_ms: u32) -> u32 {
     // decay_factor(period, w) is Ok for w from period up to a limit and Err beyond it.
-    let (mut ok, mut too_long) = (period_ms as u64, u32::MAX as u64 + 1);
+    let (mut ok, mut too_long) = (u64::from(period_ms), u64::from(u32::MAX) + 1);
     while too_long - ok > 1 {
         let mid = ok + (too_long - ok) / 2;
-        if decay_factor(period_ms as u64, mid).is_ok() {
+        if decay_factor(u64::from(period_ms), mid).is_ok() {
             ok = mid;
         } else {
             too_long = mid;
@@ -82,14 +82,15 @@ impl Config {
         }
         let mut decay = [0; 3];
         for (i, &window) in windows_ms.iter().enumerate() {
-            decay[i] = decay_factor(period_ms as u64, window as u64).map_err(|_| ParamError {
-                name: WINDOW_PARAMS[i],
-                value: window,
-                min: period_ms,
-                max: max_window_ms(period_ms),
-            })?;
+            decay[i] =
+                decay_factor(u64::from(period_ms), u64::from(window)).map_err(|_| ParamError {
+                    name: WINDOW_PARAMS[i],
+                    value: window,
+                    min: period_ms,
+                    max: max_window_ms(period_ms),
+                })?;
         }
-        let ticks = (period_ms as u64 * hz as u64).div_ceil(1000) + 1;
+        let ticks = (u64::from(period_ms) * u64::from(hz)).div_ceil(1000) + 1;
         Ok(Config {
             period_ms,
             windows_ms,
@@ -126,11 +127,22 @@ mod tests {
     fn period_range() {
         let w = DEFAULT_WINDOWS_MS;
         let err = |value| {
-            Err(ParamError { name: "period_ms", value, min: MIN_PERIOD_MS, max: MAX_PERIOD_MS })
+            Err(ParamError {
+                name: "period_ms",
+                value,
+                min: MIN_PERIOD_MS,
+                max: MAX_PERIOD_MS,
+            })
         };
         assert_eq!(Config::new(250, 0, w), err(0));
-        assert_eq!(Config::new(250, MIN_PERIOD_MS - 1, w), err(MIN_PERIOD_MS - 1));
-        assert_eq!(Config::new(250, MAX_PERIOD_MS + 1, w), err(MAX_PERIOD_MS + 1));
+        assert_eq!(
+            Config::new(250, MIN_PERIOD_MS - 1, w),
+            err(MIN_PERIOD_MS - 1)
+        );
+        assert_eq!(
+            Config::new(250, MAX_PERIOD_MS + 1, w),
+            err(MAX_PERIOD_MS + 1)
+        );
         assert_eq!(Config::new(250, u32::MAX, w), err(u32::MAX));
         assert!(Config::new(250, MIN_PERIOD_MS, [10, 20, 30]).is_ok());
         assert!(Config::new(250, MAX_PERIOD_MS, [MAX_PERIOD_MS, 1 << 30, 1 << 31]).is_ok());
@@ -140,11 +152,27 @@ mod tests {
     fn window_range() {
         let max = max_window_ms(5000);
         // exp(-1/4095) rounds below 2048, exp(-1/4096) does not.
-        assert!(max >= 5000 * 4095 && max < 5000 * 4096);
-        let err = |name, value| Err(ParamError { name, value, min: 5000, max });
-        assert_eq!(Config::new(250, 5000, [4999, 300_000, 900_000]), err("window1_ms", 4999));
-        assert_eq!(Config::new(250, 5000, [60_000, 0, 900_000]), err("window2_ms", 0));
-        assert_eq!(Config::new(250, 5000, [60_000, 300_000, max + 1]), err("window3_ms", max + 1));
+        assert!((5000 * 4095..5000 * 4096).contains(&max));
+        let err = |name, value| {
+            Err(ParamError {
+                name,
+                value,
+                min: 5000,
+                max,
+            })
+        };
+        assert_eq!(
+            Config::new(250, 5000, [4999, 300_000, 900_000]),
+            err("window1_ms", 4999)
+        );
+        assert_eq!(
+            Config::new(250, 5000, [60_000, 0, 900_000]),
+            err("window2_ms", 0)
+        );
+        assert_eq!(
+            Config::new(250, 5000, [60_000, 300_000, max + 1]),
+            err("window3_ms", max + 1)
+        );
         assert!(Config::new(250, 5000, [5000, 5000, max]).is_ok());
     }
 }

@@ -81,14 +81,16 @@ impl Engine {
             return 0;
         }
         let period = self.config.period_ticks;
-        self.step(&counts, |load, exp, active| calc_load(load, exp, active));
+        self.step(&counts, calc_load);
         self.next = self.next.wrapping_add(period);
         let mut closed = 1;
         if self.due(now) {
             let n = 1 + now.wrapping_sub(self.next) / period;
             // The kernel passes n on as an unsigned int; past that, e^n is 0 all the same.
             let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-            self.step(&counts, |load, exp, active| calc_load_n(load, exp, active, n32));
+            self.step(&counts, |load, exp, active| {
+                calc_load_n(load, exp, active, n32)
+            });
             self.next = self.next.wrapping_add(n.wrapping_mul(period));
             closed += n as u64;
             self.stats.caught_up += n as u64;
@@ -226,7 +228,10 @@ mod tests {
         let c = counts(1, 2, 0);
         for i in 1..=5 {
             let late = i * 11;
-            assert_eq!(wrapped.sample(start.wrapping_add(i * PERIOD + late), c, 0), 1);
+            assert_eq!(
+                wrapped.sample(start.wrapping_add(i * PERIOD + late), c, 0),
+                1
+            );
             assert_eq!(plain.sample(i * PERIOD + late, c, 0), 1);
         }
         assert_eq!(wrapped.next_due(), start.wrapping_add(6 * PERIOD));

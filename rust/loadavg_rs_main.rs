@@ -97,7 +97,12 @@ fn config_from_params(hz: u32) -> Result<Config> {
         module_parameters::window3_ms.value(),
     ];
     Config::new(hz, module_parameters::period_ms.value(), windows).map_err(
-        |ParamError { name, value, min, max }| {
+        |ParamError {
+             name,
+             value,
+             min,
+             max,
+         }| {
             pr_err!("{name}={value} is out of range: it must be in {min}..={max}\n");
             EINVAL
         },
@@ -128,6 +133,9 @@ impl kernel::Module for LoadavgRs {
             config.windows_ms[1],
             config.windows_ms[2]
         );
-        Ok(LoadavgRs { _files: files, _timer: timer })
+        Ok(LoadavgRs {
+            _files: files,
+            _timer: timer,
+        })
     }
 }

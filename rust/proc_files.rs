@@ -10,8 +10,9 @@
 //! first (`proc_remove()` returns only once no read of it is in flight, and later reads of an
 //! open file get `-EIO`), and frees the data after.
 
-use core::ffi::{c_char, c_int, c_void, CStr};
+use core::ffi::CStr;
 use core::ptr::NonNull;
+use kernel::ffi::{c_char, c_int, c_void};
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -74,9 +75,12 @@ impl ProcFile {
         let ptr: *const FileData = &*data;
         // SAFETY: `name` is a NUL-terminated string that lives forever; `ptr` stays valid until
         // the entry is removed (type invariant, upheld by `Drop`).
-        let entry = unsafe { loadavg_rs_proc_create(name.as_ptr(), ptr.cast_mut().cast()) };
+        let entry = unsafe { loadavg_rs_proc_create(name.as_char_ptr(), ptr.cast_mut().cast()) };
         let Some(entry) = NonNull::new(entry) else {
-            pr_err!("cannot create /proc/{}: does it exist already?\n", name.to_str().unwrap_or("?"));
+            pr_err!(
+                "cannot create /proc/{}: does it exist already?\n",
+                name.to_str().unwrap_or("?")
+            );
             return Err(EEXIST);
         };
         // INVARIANT: `entry` was just created with `ptr`, which points into `data`.
@@ -122,7 +126,10 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             m.call_printf(format_args!("{}", LoadavgText::new(&engine, a, last_pid)));
         }
         Content::Table => {
-            let table = Table { engine: &engine, kernel: kernel_avenrun() };
+            let table = Table {
+                engine: &engine,
+                kernel: kernel_avenrun(),
+            };
             m.call_printf(format_args!("{table}"));
         }
     }

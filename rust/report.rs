@@ -124,7 +124,10 @@ struct CellBuf {
 
 impl CellBuf {
     fn new() -> CellBuf {
-        CellBuf { buf: [0; 20], len: 0 }
+        CellBuf {
+            buf: [0; 20],
+            len: 0,
+        }
     }
 
     fn as_str(&self) -> &str {
@@ -136,7 +139,10 @@ impl CellBuf {
 impl fmt::Write for CellBuf {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self.len + s.len();
-        self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
     }
@@ -159,20 +165,36 @@ mod tests {
         impl Write for Buf {
             fn write_str(&mut self, s: &str) -> fmt::Result {
                 let end = self.len + s.len();
-                self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+                self.buf
+                    .get_mut(self.len..end)
+                    .ok_or(fmt::Error)?
+                    .copy_from_slice(s.as_bytes());
                 self.len = end;
                 Ok(())
             }
         }
-        let mut b = Buf { buf: [0; 1024], len: 0 };
+        let mut b = Buf {
+            buf: [0; 1024],
+            len: 0,
+        };
         write!(b, "{value}").is_ok() && &b.buf[..b.len] == want.as_bytes()
     }
 
     #[test]
     fn proc_loadavg_format() {
-        let line = LoadavgText { loads: [1269, 2038, 0], running: 2, threads: 38, last_pid: 117 };
+        let line = LoadavgText {
+            loads: [1269, 2038, 0],
+            running: 2,
+            threads: 38,
+            last_pid: 117,
+        };
         assert!(text_is(line, "0.62 1.00 0.00 2/38 117\n"));
-        let big = LoadavgText { loads: [100 * 2048 + 1000, 7, 9999], running: 0, threads: -1, last_pid: -1 };
+        let big = LoadavgText {
+            loads: [100 * 2048 + 1000, 7, 9999],
+            running: 0,
+            threads: -1,
+            last_pid: -1,
+        };
         assert!(text_is(big, "100.49 0.00 4.88 0/-1 -1\n"));
     }
 
@@ -183,10 +205,22 @@ mod tests {
             Err(_) => panic!("valid"),
         };
         let mut e = Engine::new(config, 0);
-        let c = Counts { threads: 40, runnable: 1, uninterruptible: 2, iowait: 2, blocked: 0 };
+        let c = Counts {
+            threads: 40,
+            runnable: 1,
+            uninterruptible: 2,
+            iowait: 2,
+            blocked: 0,
+        };
         e.sample(126, c, 0);
-        assert!(text_is(LoadavgText::new(&e, Accounting::Io, 99), "0.16 0.03 0.01 2/40 99\n"));
-        assert!(text_is(LoadavgText::new(&e, Accounting::All, 99), "0.24 0.05 0.02 3/40 99\n"));
+        assert!(text_is(
+            LoadavgText::new(&e, Accounting::Io, 99),
+            "0.16 0.03 0.01 2/40 99\n"
+        ));
+        assert!(text_is(
+            LoadavgText::new(&e, Accounting::All, 99),
+            "0.24 0.05 0.02 3/40 99\n"
+        ));
     }
 
     #[test]
@@ -196,7 +230,13 @@ mod tests {
             Err(_) => panic!("valid"),
         };
         let mut e = Engine::new(config, 0);
-        let c = Counts { threads: 40, runnable: 1, uninterruptible: 2, iowait: 2, blocked: 0 };
+        let c = Counts {
+            threads: 40,
+            runnable: 1,
+            uninterruptible: 2,
+            iowait: 2,
+            blocked: 0,
+        };
         e.sample(126, c, 1234);
         let want = "\
 accounting       avg_6s      avg_30s   avg_1500ms   active
@@ -215,7 +255,13 @@ windows_caught_up    0
 last_sample_ns       1234
 max_sample_ns        1234
 ";
-        assert!(text_is(Table { engine: &e, kernel: [1, 2, 3] }, want));
+        assert!(text_is(
+            Table {
+                engine: &e,
+                kernel: [1, 2, 3]
+            },
+            want
+        ));
     }
 
     #[test]
@@ -225,7 +271,13 @@ max_sample_ns        1234
             Err(_) => panic!("valid"),
         };
         let mut e = Engine::new(config, 0);
-        let c = Counts { threads: 40, runnable: 2, uninterruptible: 0, iowait: 0, blocked: 0 };
+        let c = Counts {
+            threads: 40,
+            runnable: 2,
+            uninterruptible: 0,
+            iowait: 0,
+            blocked: 0,
+        };
         e.sample(1251, c, 10);
         let want = "\
 accounting      avg_60s     avg_300s     avg_900s   active
@@ -245,6 +297,12 @@ windows_caught_up    0
 last_sample_ns       10
 max_sample_ns        10
 ";
-        assert!(text_is(Table { engine: &e, kernel: [1269, 2038, 12 * 2048 + 696] }, want));
+        assert!(text_is(
+            Table {
+                engine: &e,
+                kernel: [1269, 2038, 12 * 2048 + 696]
+            },
+            want
+        ));
     }
 }

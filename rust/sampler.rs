@@ -102,7 +102,11 @@ impl Sampler {
     fn delay_until(&self, due: Jiffies) -> Delta {
         let ticks = due.wrapping_sub(threads::jiffies()) as isize;
         let ticks = i64::try_from(ticks.max(0)).unwrap_or(i64::MAX);
-        Delta::from_nanos(ticks.saturating_mul(self.tick_ns).saturating_add(self.tick_ns / 2))
+        Delta::from_nanos(
+            ticks
+                .saturating_mul(self.tick_ns)
+                .saturating_add(self.tick_ns / 2),
+        )
     }
 
     /// Walks the threads and applies the sample if a window has ended.
@@ -139,7 +143,10 @@ impl Sampler {
 impl HrTimerCallback for Sampler {
     type Pointer<'a> = Arc<Sampler>;
 
-    fn run(this: ArcBorrow<'_, Sampler>, mut ctx: HrTimerCallbackContext<'_, Sampler>) -> HrTimerRestart {
+    fn run(
+        this: ArcBorrow<'_, Sampler>,
+        mut ctx: HrTimerCallbackContext<'_, Sampler>,
+    ) -> HrTimerRestart {
         this.tick();
         ctx.forward_now(this.next_delay());
         HrTimerRestart::Restart

@@ -41,11 +41,14 @@ kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" default)
 src=$(kernel_src)
 
 step "style"
-if rustfmt --check --edition 2021 "$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/tests/harness/*.rs \
-	"$PROJECT_DIR"/tests/host/*.rs "$PROJECT_DIR"/tests/host/tests/*.rs >/dev/null 2>&1; then
-	ok "rustfmt: every Rust file is formatted"
+# The kernel's own rustfmt settings, on every Rust file of the project.
+rust_files=("$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs
+	"$PROJECT_DIR"/tests/host/tests/*.rs "$PROJECT_DIR"/tests/workload/src/*.rs)
+unformatted=$(rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 --check -l "${rust_files[@]}" 2>&1 | sort -u | paste -sd' ') || true
+if [ -z "$unformatted" ]; then
+	ok "rustfmt: every Rust file is formatted (the kernel's .rustfmt.toml)"
 else
-	not_ok "rustfmt: every Rust file is formatted" "run rustfmt on: $(rustfmt --check -l --edition 2021 "$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs "$PROJECT_DIR"/tests/host/tests/*.rs 2>&1 | paste -sd' ')"
+	not_ok "rustfmt: every Rust file is formatted" "run rustfmt on: $unformatted"
 fi
 
 step "host tests (cargo test)"

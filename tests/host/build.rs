@@ -97,7 +97,14 @@ fn kernel_c(src: &Path) -> Result<String, String> {
          #include <stdio.h>\n#include <stddef.h>\n#define HZ 250\n",
     );
     for name in [
-        "FSHIFT", "FIXED_1", "LOAD_FREQ", "EXP_1", "EXP_5", "EXP_15", "LOAD_INT", "LOAD_FRAC",
+        "FSHIFT",
+        "FIXED_1",
+        "LOAD_FREQ",
+        "EXP_1",
+        "EXP_5",
+        "EXP_15",
+        "LOAD_INT",
+        "LOAD_FRAC",
     ] {
         c += &c_define(&header, name)?;
     }

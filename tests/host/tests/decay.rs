@@ -16,14 +16,24 @@ fn check(period: u64, window: u64) {
     }
     let nearest = exact.round();
     if nearest >= FIXED_1 as f64 && (exact - exact.floor() - 0.5).abs() > 1e-9 {
-        assert_eq!(got, Err(DecayError::WindowTooLong), "period {period} window {window}");
+        assert_eq!(
+            got,
+            Err(DecayError::WindowTooLong),
+            "period {period} window {window}"
+        );
         return;
     }
     let got = got.unwrap_or_else(|e| panic!("period {period} window {window}: {e:?}")) as f64;
     if (exact - exact.floor() - 0.5).abs() < 1e-9 {
-        assert!(got == exact.floor() || got == exact.ceil(), "period {period} window {window}");
+        assert!(
+            got == exact.floor() || got == exact.ceil(),
+            "period {period} window {window}"
+        );
     } else {
-        assert_eq!(got, nearest, "period {period} window {window}: exact {exact}");
+        assert_eq!(
+            got, nearest,
+            "period {period} window {window}: exact {exact}"
+        );
     }
 }
 
@@ -59,6 +69,9 @@ fn longest_window() {
     for period in [10u32, 500, 5000, 600_000] {
         let max = max_window_ms(period);
         assert!(decay_factor(period as u64, max as u64).is_ok());
-        assert_eq!(decay_factor(period as u64, max as u64 + 1), Err(DecayError::WindowTooLong));
+        assert_eq!(
+            decay_factor(period as u64, max as u64 + 1),
+            Err(DecayError::WindowTooLong)
+        );
     }
 }

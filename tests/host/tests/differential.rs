@@ -85,7 +85,14 @@ mod with_kernel_c {
         let mut buf = [0u8; 128];
         // SAFETY: `buf` is writable for its length and `loads` holds three values.
         let n = unsafe {
-            kernel_loadavg_text(buf.as_mut_ptr(), buf.len(), loads.as_ptr(), running, threads, last_pid)
+            kernel_loadavg_text(
+                buf.as_mut_ptr(),
+                buf.len(),
+                loads.as_ptr(),
+                running,
+                threads,
+                last_pid,
+            )
         };
         String::from_utf8(buf[..n as usize].to_vec()).expect("ASCII")
     }
@@ -107,7 +114,11 @@ mod with_kernel_c {
             let (load, exp, active) = (rng.load(), rng.exp(), rng.load());
             // SAFETY: plain C functions of integers.
             let want = unsafe { kernel_calc_load(load, exp, active) };
-            assert_eq!(calc_load(load, exp, active), want, "calc_load({load}, {exp}, {active})");
+            assert_eq!(
+                calc_load(load, exp, active),
+                want,
+                "calc_load({load}, {exp}, {active})"
+            );
         }
     }
 
@@ -141,7 +152,11 @@ mod with_kernel_c {
             };
             // SAFETY: plain C functions of integers.
             let want = unsafe { kernel_calc_load_n(load, exp, active, n) };
-            assert_eq!(calc_load_n(load, exp, active, n), want, "calc_load_n({load}, {exp}, {active}, {n})");
+            assert_eq!(
+                calc_load_n(load, exp, active, n),
+                want,
+                "calc_load_n({load}, {exp}, {active}, {n})"
+            );
         }
     }
 
@@ -152,8 +167,18 @@ mod with_kernel_c {
             let loads = [rng.load(), rng.load(), rng.load()];
             let running = rng.next() as u32;
             let threads = rng.next() as i32;
-            let last_pid = if i % 2 == 0 { (rng.next() % 4_194_304) as i32 } else { rng.next() as i32 };
-            let ours = LoadavgText { loads, running, threads, last_pid }.to_string();
+            let last_pid = if i % 2 == 0 {
+                (rng.next() % 4_194_304) as i32
+            } else {
+                rng.next() as i32
+            };
+            let ours = LoadavgText {
+                loads,
+                running,
+                threads,
+                last_pid,
+            }
+            .to_string();
             assert_eq!(ours, kernel_text(loads, running, threads, last_pid));
         }
     }

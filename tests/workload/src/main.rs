@@ -79,7 +79,10 @@ fn read_direct(device: &str, deadline: Instant) -> i32 {
     // SAFETY: `path` is a NUL-terminated string.
     let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_DIRECT) };
     if fd < 0 {
-        eprintln!("loadgen: open {device}: {}", std::io::Error::last_os_error());
+        eprintln!(
+            "loadgen: open {device}: {}",
+            std::io::Error::last_os_error()
+        );
         return 1;
     }
     // O_DIRECT wants a buffer aligned to the logical block size.
@@ -97,7 +100,10 @@ fn read_direct(device: &str, deadline: Instant) -> i32 {
         // SAFETY: `buf` holds BLOCK writable bytes; `fd` is open.
         let n = unsafe { libc::pread(fd, buf.cast(), BLOCK, 0) };
         if n < 0 {
-            eprintln!("loadgen: read {device}: {}", std::io::Error::last_os_error());
+            eprintln!(
+                "loadgen: read {device}: {}",
+                std::io::Error::last_os_error()
+            );
             status = 1;
             break;
         }
