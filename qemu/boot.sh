@@ -3,7 +3,7 @@
 # Boots a test kernel with an initramfs under QEMU and waits for the guest to end the VM.
 #
 #   qemu/boot.sh --kernel BZIMAGE --initrd CPIO.GZ --out DIR [--timeout SECONDS]
-#                [--append ARGS] [--follow] [--shell]
+#                [--append ARGS] [--memory MIB] [--follow] [--shell]
 #
 # Writes DIR/console.log (serial console: kernel messages), DIR/output.log (the guest job's
 # own output) and DIR/status.log (`taint N` and `exit N` from the guest's init). With --follow,
@@ -17,7 +17,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-kernel= initrd= out= timeout=300 append= follow= shell=
+kernel= initrd= out= timeout=300 append= follow= shell= memory=1024
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--append) append=$2; shift ;;
+	--memory) memory=$2; shift ;;
 	--follow) follow=1 ;;
 	--shell) shell=1 ;;
 	*) die "boot.sh: unknown argument '$1'" ;;
@@ -47,7 +48,7 @@ qemu() {
 	fi
 	: >"$output"
 	: >"$status"
-	timeout -k 5 "$limit" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 1024 \
+	timeout -k 5 "$limit" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$memory" \
 		-nographic -no-reboot -monitor none -nodefaults -vga none \
 		-kernel "$kernel" -initrd "$initrd" \
 		"${serial0[@]}" \

@@ -5,7 +5,7 @@
 #
 #   scripts/guest-run.sh [--variant default|debug] [--harness] [--timeout SECONDS]
 #                        [--name NAME] [--extra DIR] [--follow] [--shell]
-#                        [--kunit SUITE]... [--quiet] JOB
+#                        [--kunit SUITE]... [--memory MIB] [--append ARGS] [--quiet] JOB
 #
 # In the guest: /job/run.sh is JOB, /job/extra holds the files of DIR, /tests holds the guest
 # test library and tests, /lib/modules every module (the kernel's own, loadavg_rs.ko and, with
@@ -17,6 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=default harness= timeout=600 name= extra= follow= shell= quiet= suites=() job=
+memory=1024 append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift ;;
@@ -28,6 +29,8 @@ while [ $# -gt 0 ]; do
 	--shell) shell=--shell ;;
 	--quiet) quiet=1 ;;
 	--kunit) suites+=("$2"); shift ;;
+	--memory) memory=$2; shift ;;
+	--append) append=$2; shift ;;
 	-*) die "guest-run.sh: unknown option '$1'" ;;
 	*) job=$1 ;;
 	esac
@@ -62,7 +65,7 @@ cp -r "$PROJECT_DIR/tests/guest/." "$root/tests/"
 
 boot=0
 "$PROJECT_DIR/qemu/boot.sh" --kernel "$kdir/arch/x86/boot/bzImage" --initrd "$run/initramfs.cpio.gz" \
-	--out "$run" --timeout "$timeout" $follow $shell || boot=$?
+	--out "$run" --timeout "$timeout" --memory "$memory" --append "$append" $follow $shell || boot=$?
 [ -z "$shell" ] || exit "$boot"
 if [ -z "$follow" ] && [ -z "$quiet" ]; then
 	cat "$run/output.log"

@@ -3,20 +3,33 @@
 # calc_load() step, then calc_load_n() for the rest, never as if no time had passed.
 #
 # The module's test_hold_ms parameter holds the timer back once, after the first sample: with
-# a 1.004 s period (251 ticks) and a 5.5 s hold, the second sample comes at 6.5 s and closes
-# the 5 windows that ended at 2.008 ... 6.024 s, 4 of them caught up at once. With 2 busy
+# a 1.004 s period (251 ticks) and a 5.05 s hold, the second sample comes at about 6.05 s and
+# closes the 5 windows that ended at 2.008 ... 6.024 s, 4 of them caught up at once; the third
+# comes a second later. With 2 busy
 # loops running all along, the averages after it are what the kernel's arithmetic (LOAD_AWK)
 # gives for the windows the table says were closed.
 . /tests/lib.sh
 
-P=1000 W1=20000 W2=100000 W3=300000 HOLD=5500
+P=1000 W1=20000 W2=100000 W3=300000 HOLD=5050
 busy 2
 sleep 1
 check "module loads with test_hold_ms=$HOLD" \
 	load period_ms=$P window1_ms=$W1 window2_ms=$W2 window3_ms=$W3 test_hold_ms=$HOLD
-# Samples come at 1.0 s, 6.5 s (after the hold) and 7.03 s: read in between, at 6.75 s,
-# without polling (a polling command could be counted).
-sleep 6.75
+# Read between the second sample and the third. Until close to the second, just sleep (a polling
+# command could be counted); then poll with shell builtins only, no fork.
+sleep 5
+# Sets $n to the samples taken so far.
+samples_now() {
+	n=0
+	while read -r key value rest; do
+		[ "$key" != samples ] || n=$value
+	done </proc/$TABLE_FILE
+}
+i=0
+while samples_now && [ "$n" -lt 2 ] && [ "$i" -lt 30 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 table=$(cat /proc/$TABLE_FILE)
 echo "$table" | sed 's/^/# /'
 samples=$(echo "$table" | awk '$1 == "samples" { print $2 }')

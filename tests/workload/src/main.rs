@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `loadgen KIND N SECONDS [DEVICE]`: makes N tasks of one kind for SECONDS, in the test guest.
+//! `loadgen`: the test guest's workloads and probes.
 //!
-//! Each kind puts its tasks where one accounting, and only it, counts them (see
-//! `rust/accounting.rs`):
+//! `loadgen KIND N SECONDS [DEVICE]` makes N tasks of one kind for SECONDS. Each kind puts its
+//! tasks where one accounting, and only it, counts them (see `rust/accounting.rs`):
 //!
 //! - `cpu`: N busy loops, always runnable (R): `cpu`, `all`, `cpuio`.
 //! - `io`: N readers doing synchronous direct IO (`O_DIRECT`, 4 KiB) from DEVICE, a deliberately
@@ -15,13 +15,96 @@
 //!
 //! The first process waits for its N children and exits 0 if all of them did; every child
 //! ends by itself at the deadline. It prints one line, `loadgen: KIND N started: PIDS`.
+//!
+//! For the hardening tests and the benchmarks (`make bench`):
+//!
+//! - `threads N SECONDS`: N sleeping threads in one process (a thread storm);
+//! - `churn SECONDS`: processes forked and reaped as fast as possible;
+//! - `reader FILE SECONDS`, `holder FILE SECONDS`: read a proc file in a loop, opening it each
+//!   time or keeping it open, and count well-formed reads, `ENOENT`, `EIO` and anything else
+//!   (which fails);
+//! - `readbench FILE N`: nanoseconds per open-read-close of FILE;
+//! - `procwalk ROUNDS`: the user-space way to count load (LXCFS), timed;
+//! - `pingpong N`: nanoseconds per round trip of a byte between two processes.
+
+mod pingpong;
+mod procwalk;
+mod reads;
 
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
 fn usage() -> ! {
-    eprintln!("usage: loadgen cpu|io|uninterruptible|sleep N SECONDS [DEVICE]  (DEVICE for io)");
+    eprintln!(
+        "usage: loadgen cpu|io|uninterruptible|sleep N SECONDS [DEVICE]  (DEVICE for io)
+       loadgen threads N SECONDS | churn SECONDS
+       loadgen reader|holder FILE SECONDS | readbench FILE N
+       loadgen procwalk ROUNDS | pingpong N"
+    );
     std::process::exit(2)
+}
+
+/// Argument `i`, parsed, or the usage message.
+fn arg<T: std::str::FromStr>(args: &[String], i: usize) -> T {
+    args.get(i)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| usage())
+}
+
+/// A duration in seconds, at most a day.
+fn seconds(args: &[String], i: usize) -> f64 {
+    let s: f64 = arg(args, i);
+    if !(0.0..=86_400.0).contains(&s) {
+        usage();
+    }
+    s
+}
+
+/// N threads of this process, each sleeping until the deadline.
+fn threads(n: u32, seconds: f64) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut handles = Vec::new();
+    for _ in 0..n {
+        let spawned = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || sleep_until(deadline));
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                eprintln!("loadgen: thread {}: {e}", handles.len());
+                break;
+            }
+        }
+    }
+    println!("loadgen: threads {} started", handles.len());
+    let started = handles.len();
+    for h in handles {
+        let _ = h.join();
+    }
+    i32::from(started != n as usize)
+}
+
+/// Forks children that exit at once, and reaps them, until the deadline.
+fn churn(seconds: f64) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut forks = 0u64;
+    while Instant::now() < deadline {
+        // SAFETY: The child exits at once.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: Ends the child.
+            unsafe { libc::_exit(0) };
+        }
+        if pid < 0 {
+            continue;
+        }
+        let mut status = 0;
+        // SAFETY: `pid` is our child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        forks += 1;
+    }
+    println!("loadgen: churn: {forks} processes forked and reaped");
+    0
 }
 
 /// Busy until the deadline.
@@ -118,16 +201,24 @@ fn read_direct(device: &str, deadline: Instant) -> i32 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() < 4 {
-        usage();
-    }
-    let kind = args[1].as_str();
-    let (Ok(n), Ok(seconds)) = (args[2].parse::<u32>(), args[3].parse::<f64>()) else {
-        usage()
+    let status = match args.get(1).map(String::as_str) {
+        Some("threads") => threads(arg(&args, 2), seconds(&args, 3)),
+        Some("churn") => churn(seconds(&args, 2)),
+        Some("reader") => reads::reader(&arg::<String>(&args, 2), seconds(&args, 3)),
+        Some("holder") => reads::holder(&arg::<String>(&args, 2), seconds(&args, 3)),
+        Some("readbench") => reads::readbench(&arg::<String>(&args, 2), arg(&args, 3)),
+        Some("procwalk") => procwalk::procwalk(arg(&args, 2)),
+        Some("pingpong") => pingpong::pingpong(arg(&args, 2)),
+        Some(kind) => tasks(kind, &args),
+        None => usage(),
     };
-    if !(0.0..=86_400.0).contains(&seconds) {
-        usage();
-    }
+    std::process::exit(status);
+}
+
+/// `loadgen KIND N SECONDS [DEVICE]`.
+fn tasks(kind: &str, args: &[String]) -> i32 {
+    let n: u32 = arg(args, 2);
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds(args, 3));
     let device = args.get(4).cloned().unwrap_or_default();
     let work: fn(&str, Instant) -> i32 = match kind {
         "cpu" => |_, d| spin(d),
@@ -136,7 +227,6 @@ fn main() {
         "sleep" => |_, d| sleep_until(d),
         _ => usage(),
     };
-    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let mut pids = Vec::new();
     for _ in 0..n {
         // SAFETY: Single-threaded; the child runs `work` and exits without returning.
@@ -148,7 +238,7 @@ fn main() {
         }
         if pid < 0 {
             eprintln!("loadgen: fork: {}", std::io::Error::last_os_error());
-            std::process::exit(1);
+            return 1;
         }
         pids.push(pid);
     }
@@ -163,5 +253,5 @@ fn main() {
             failed += 1;
         }
     }
-    std::process::exit(if failed == 0 { 0 } else { 1 });
+    i32::from(failed > 0)
 }

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# Unload races: 200 insmod/rmmod cycles, with a 10 ms sampling period so the timer is busy,
+# while readers open, read and close the files in a loop and another keeps a file open across
+# the unloads. Every read must be well formed, ENOENT (the file is not there) or EIO (it went
+# away under an open descriptor); afterwards no leak (kmemleak), and the module works.
+. /tests/lib.sh
+
+CYCLES=${CYCLES:-200}
+kmemleak=/sys/kernel/debug/kmemleak
+[ ! -e "$kmemleak" ] || echo clear >"$kmemleak"
+
+loadgen reader /proc/loadavg_cpu 3600 >/tmp/reader_cpu.log 2>&1 &
+readers=$!
+loadgen reader /proc/loadavg_rs 3600 >/tmp/reader_table.log 2>&1 &
+readers="$readers $!"
+loadgen holder /proc/loadavg_io 3600 >/tmp/holder.log 2>&1 &
+readers="$readers $!"
+
+loads=0 unloads=0 i=0
+while [ "$i" -lt "$CYCLES" ]; do
+	load period_ms=10 window1_ms=1000 window2_ms=5000 window3_ms=15000 && loads=$((loads + 1))
+	# Vary how long the module lives: 0 to 40 ms, so unloads fall at every point of a period.
+	[ $((i % 5)) -eq 0 ] || sleep "0.0$((i % 5 * 1))"
+	unload && unloads=$((unloads + 1))
+	i=$((i + 1))
+done
+kill -TERM $readers
+wait
+cat /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log | sed 's/^/# /'
+check "$CYCLES loads succeeded ($loads)" test "$loads" -eq "$CYCLES"
+check "$CYCLES unloads succeeded ($unloads)" test "$unloads" -eq "$CYCLES"
+for log in /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log; do
+	tally=$(grep '^loadgen: ' "$log" | tail -n1)
+	set -- $tally
+	# loadgen: WHAT FILE: ok N enoent N eio N bad N
+	check "$2 $3 read well-formed text ($5 times), and nothing but ENOENT ($7) or EIO ($9) besides (bad: ${11})" \
+		test "${11:-1}" -eq 0 -a "${5:-0}" -gt 0
+done
+set -- $(grep '^loadgen: ' /tmp/holder.log | tail -n1)
+check "the open descriptor read EIO after unloads ($9 times)" test "${9:-0}" -gt 0
+
+if [ -e "$kmemleak" ]; then
+	# Two scans: kmemleak reports an object only once it has looked unreferenced twice.
+	echo scan >"$kmemleak"
+	sleep 6
+	echo scan >"$kmemleak"
+	leaks=$(grep -c 'unreferenced object' "$kmemleak")
+	ours=$(grep -c 'loadavg_rs' "$kmemleak")
+	[ "$leaks" -eq 0 ] || sed 's/^/# kmemleak: /' "$kmemleak" | head -n 40
+	check "kmemleak: nothing of loadavg_rs leaked ($ours lines name it; $leaks leaks in all)" test "$ours" -eq 0
+fi
+check "the module loads after the race" load
+check "and samples" sh -c 'sleep 5.2; [ "$(awk "\$1 == \"samples\" { print \$2 }" /proc/loadavg_rs)" -ge 1 ]'
+check "and unloads" unload
+finish

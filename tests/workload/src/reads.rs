@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Reading proc files: as a stress (`reader`, `holder`) and as a benchmark (`readbench`).
+
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Set by SIGTERM: the loops stop and print their tally.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_term(_signal: libc::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Makes SIGTERM end the loop early (with its tally printed) instead of the process.
+fn stop_on_term() {
+    // SAFETY: `on_term` only stores to an atomic, which is async-signal-safe.
+    unsafe { libc::signal(libc::SIGTERM, on_term as *const () as libc::sighandler_t) };
+}
+
+fn running(deadline: Instant) -> bool {
+    !STOP.load(Ordering::Relaxed) && Instant::now() < deadline
+}
+
+/// What one read gave.
+#[derive(Default)]
+pub struct Tally {
+    /// Well-formed text.
+    pub ok: u64,
+    /// The file is not there (the module is unloaded).
+    pub enoent: u64,
+    /// The file went away under an open descriptor.
+    pub eio: u64,
+    /// Anything else: an error of another kind, or text that is not well formed.
+    pub bad: u64,
+}
+
+impl Tally {
+    fn count(&mut self, r: std::io::Result<String>) {
+        match r {
+            Ok(text) if well_formed(&text) => self.ok += 1,
+            Ok(text) => {
+                self.bad += 1;
+                eprintln!("loadgen: malformed read: {text:?}");
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => self.enoent += 1,
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => self.eio += 1,
+            Err(e) => {
+                self.bad += 1;
+                eprintln!("loadgen: read error: {e}");
+            }
+        }
+    }
+
+    fn print(&self, what: &str, file: &str) {
+        println!(
+            "loadgen: {what} {file}: ok {} enoent {} eio {} bad {}",
+            self.ok, self.enoent, self.eio, self.bad
+        );
+    }
+}
+
+/// Whether `text` is a `/proc/loadavg` line (`"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`) or
+/// the `/proc/loadavg_rs` table (starts with its header, ends with a newline).
+pub fn well_formed(text: &str) -> bool {
+    if text.starts_with("accounting ") {
+        return text.ends_with('\n') && text.lines().count() >= 16;
+    }
+    let Some(line) = text.strip_suffix('\n') else {
+        return false;
+    };
+    let fields: Vec<&str> = line.split(' ').collect();
+    if fields.len() != 5 || line.contains('\n') {
+        return false;
+    }
+    let decimal = |f: &str| match f.split_once('.') {
+        Some((i, d)) => {
+            !i.is_empty()
+                && i.bytes().all(|b| b.is_ascii_digit())
+                && d.len() == 2
+                && d.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    };
+    let number = |f: &str| {
+        let f = f.strip_prefix('-').unwrap_or(f);
+        !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())
+    };
+    decimal(fields[0])
+        && decimal(fields[1])
+        && decimal(fields[2])
+        && fields[3]
+            .split_once('/')
+            .is_some_and(|(a, b)| number(a) && number(b))
+        && number(fields[4])
+}
+
+fn read_once(file: &str) -> std::io::Result<String> {
+    let mut text = String::new();
+    File::open(file)?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Opens, reads and closes `file` in a loop until the deadline or SIGTERM.
+pub fn reader(file: &str, seconds: f64) -> i32 {
+    stop_on_term();
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut tally = Tally::default();
+    while running(deadline) {
+        tally.count(read_once(file));
+    }
+    tally.print("reader", file);
+    i32::from(tally.bad > 0)
+}
+
+/// Keeps `file` open and reads it from the start in a loop until the deadline or SIGTERM,
+/// across the module's unloads: once the file is gone, reads of the old descriptor must fail
+/// with `EIO`; then it opens the file anew when it can.
+pub fn holder(file: &str, seconds: f64) -> i32 {
+    stop_on_term();
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut tally = Tally::default();
+    let mut open: Option<File> = None;
+    let mut buf = vec![0u8; 4096];
+    while running(deadline) {
+        let Some(f) = &open else {
+            match File::open(file) {
+                Ok(f) => open = Some(f),
+                Err(e) => tally.count(Err(e)),
+            }
+            continue;
+        };
+        let r = f
+            .read_at(&mut buf, 0)
+            .map(|n| String::from_utf8_lossy(&buf[..n]).into_owned());
+        if let Err(e) = &r {
+            if e.raw_os_error() == Some(libc::EIO) {
+                open = None;
+            }
+        }
+        tally.count(r);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    tally.print("holder", file);
+    i32::from(tally.bad > 0)
+}
+
+/// Times `n` open-read-close rounds of `file`; prints nanoseconds per round.
+pub fn readbench(file: &str, n: u64) -> i32 {
+    let started = Instant::now();
+    for _ in 0..n {
+        if read_once(file).is_err() {
+            eprintln!("loadgen: cannot read {file}");
+            return 1;
+        }
+    }
+    let ns = started.elapsed().as_nanos() / u128::from(n.max(1));
+    println!("loadgen: readbench {file}: {n} reads, {ns} ns per read");
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::well_formed;
+
+    #[test]
+    fn loadavg_lines() {
+        assert!(well_formed("0.62 1.00 0.00 2/38 117\n"));
+        assert!(well_formed("100.49 0.00 4.88 0/-1 -1\n"));
+        assert!(!well_formed("0.62 1.00 0.00 2/38 117"));
+        assert!(!well_formed("0.62 1.0 0.00 2/38 117\n"));
+        assert!(!well_formed("0.62 1.00 0.00 238 117\n"));
+        assert!(!well_formed(""));
+    }
+}
