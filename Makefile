@@ -9,6 +9,7 @@
 #                              every definition (table, CSV, chart in build/demo/);
 #                              REAL_TIME=1 runs it at the kernel's own time scale
 #   make test                  every test: host, KUnit, guest, harness self-tests
+#   make bench                 what the module costs, as a table of ratios
 #   make shell                 boot the test kernel with the module ready, on this terminal
 #   make run SCRIPT=f [EXTRA=d] run your own script in the test guest, return its status
 #   make kernel                only build (or find) the cached test kernel
@@ -22,7 +23,7 @@ EXTRA ?=
 
 REAL_TIME ?=
 
-.PHONY: all module demo test shell run kernel clean
+.PHONY: all module demo test bench shell run kernel clean
 
 all: module
 
@@ -40,6 +41,9 @@ demo:
 
 test:
 	@scripts/test.sh
+
+bench:
+	@scripts/bench.sh
 
 shell:
 	@scripts/guest-run.sh --shell --timeout 86400 --name shell

@@ -133,6 +133,13 @@ impl kernel::Module for LoadavgRs {
             config.windows_ms[1],
             config.windows_ms[2]
         );
+        // What the module allocates, all of it here at load: the sampler (with its `Arc`
+        // counter), each file's data, and the vector of files.
+        let bytes = core::mem::size_of::<Sampler>()
+            + core::mem::size_of::<usize>()
+            + FILES.len() * ProcFile::DATA_BYTES
+            + files.capacity() * core::mem::size_of::<ProcFile>();
+        pr_info!("state: {} bytes in {} allocations\n", bytes, FILES.len() + 2);
         Ok(LoadavgRs {
             _files: files,
             _timer: timer,

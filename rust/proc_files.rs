@@ -69,6 +69,9 @@ unsafe impl Send for ProcFile {}
 unsafe impl Sync for ProcFile {}
 
 impl ProcFile {
+    /// Bytes each file allocates for its data (procfs allocates its own entry besides).
+    pub const DATA_BYTES: usize = core::mem::size_of::<FileData>();
+
     /// Creates `/proc/<name>`, read-only, showing `content` from `sampler`.
     pub fn new(name: &'static CStr, sampler: Arc<Sampler>, content: Content) -> Result<ProcFile> {
         let data = KBox::new(FileData { sampler, content }, GFP_KERNEL)?;

@@ -8,7 +8,9 @@
 #   3. the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`)
 #   4. guest, default test kernel: KUnit suites, lifecycle and compressed-time load tests
 #   5. guest, real time: the module with the kernel's defaults against /proc/loadavg
-#   6. harness self-tests: runs that must fail (a WARN, a failing KUnit case, missing KTAP, a
+#   6. guest, debug test kernel (KASAN, kmemleak, lockdep, ...; panic_on_warn): KUnit, the
+#      lifecycle, unload races, a thread storm, CPU hotplug, missed windows
+#   7. harness self-tests: runs that must fail (a WARN, a failing KUnit case, missing KTAP, a
 #      hang) do fail, for the right reason
 #
 # Every check prints a TAP line; the last line is `N passed, N failed`, and the exit status is
@@ -94,6 +96,14 @@ step "guest: default test kernel (KUnit, module lifecycle, compressed-time load)
 step "guest: the kernel's defaults against /proc/loadavg (real time, 3 minutes)"
 "$PROJECT_DIR/scripts/guest-run.sh" --name realtime --timeout 600 \
 	"$PROJECT_DIR/tests/guest/jobs/realtime.sh" 2>&1 | tally || true
+
+step "guest: debug test kernel (KASAN, kmemleak, lockdep, PROVE_RCU, panic_on_warn)"
+if kdebug=$("$PROJECT_DIR/scripts/build-kernel.sh" debug); then
+	"$PROJECT_DIR/scripts/guest-run.sh" --variant debug --name debug --timeout 1200 --memory 2048 \
+		--append "panic_on_warn=1" "${suites[@]}" "$PROJECT_DIR/tests/guest/jobs/debug.sh" 2>&1 | tally || true
+else
+	not_ok "the debug test kernel builds" "see the log in ${kdebug:-the cache}"
+fi
 
 step "harness self-tests: broken runs must fail, for the right reason"
 # harness_run JOB TIMEOUT [OPTION...]: runs tests/harness/jobs/JOB.sh, keeping status and output.
