@@ -33,18 +33,18 @@ esac
 log "demo: $scale; progress below"
 status=0
 "$PROJECT_DIR/scripts/guest-run.sh" --name demo --follow --timeout 3600 --extra "$out/extra" \
-	"$PROJECT_DIR/scripts/demo/story.sh" | grep -v '^--- \|^[0-9]*,\|^t,' || status=$?
+	"$PROJECT_DIR/scripts/demo/story.sh" | grep --line-buffered -v '^--- \|^[0-9]*,\|^t,' || status=$?
 run=$PROJECT_DIR/build/runs/demo
 sed -n '/^--- csv$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/demo.csv"
 [ "$(wc -l <"$out/demo.csv")" -gt 1 ] || die "the demo produced no data (see $run/console.log)"
 
 # The table: each definition at the end of each phase.
-printf '\n1-minute load average at the end of each phase (%s)\n\n' "$scale"
+printf '\nLoad average over the first window at the end of each phase (%s)\n\n' "$scale"
 awk -F, 'NR == 1 { next }
 	$2 != phase && phase != "" { print row }
-	{ phase = $2; row = sprintf("%-8s %8s %8s %8s %8s %8s %8s", $2, $3, $4, $5, $6, $7, $8) }
+	{ phase = $2; row = sprintf("%-10s %8s %8s %8s %8s %8s %8s", $2, $3, $4, $5, $6, $7, $8) }
 	END { print row }' "$out/demo.csv" |
-	sed '1i phase    loadavg      all      cpu       io    cpuio  blocked'
+	sed '1i phase        loadavg      all      cpu       io    cpuio  blocked'
 printf '\n  loadavg: the kernel'"'"'s /proc/loadavg (R+D, always 1 minute)\n'
 printf '  all: R+D recomputed; cpu: runnable; io: IO wait; cpuio: both; blocked: D but not IO\n'
 

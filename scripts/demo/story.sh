@@ -54,7 +54,7 @@ phase cpu 2 0 0
 phase disk 0 2 0
 phase locks 0 0 2
 phase mixed 1 1 1
-phase idle2 0 0 0
+phase idle-again 0 0 0
 unload
 echo "--- csv"
 cat "$csv"
