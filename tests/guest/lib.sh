@@ -63,10 +63,26 @@ field() { line_of "$1" | awk -v n="$2" '{ print $n }'; }
 # snap_active read from that copy. Measurements use it, and no polling: a test command that
 # runs while a sample is taken is counted like any other task (on a busy guest, waiting for a
 # CPU makes that likely), and it would skew the counts it checks.
-snapshot() { TABLE=$(cat "/proc/$TABLE_FILE"); }
+snapshot() {
+	read -r SNAP_UPTIME _ </proc/uptime
+	TABLE=$(cat "/proc/$TABLE_FILE")
+}
 snap_value() { printf '%s\n' "$TABLE" | awk -v k="$1" '$1 == k { print $2 }'; }
 snap_avg() { printf '%s\n' "$TABLE" | awk -v k="$1" -v c="$2" '$1 == k { print $(c + 1) }'; }
 snap_active() { printf '%s\n' "$TABLE" | awk -v k="$1" '$1 == k { print $5 }'; }
+
+# on_period NAME K0 UPTIME0 PERIOD_MS: checks that the samples since snapshot K0 (taken at
+# UPTIME0, from /proc/uptime) are as many as the guest time since, over the period in ticks
+# (PERIOD_MS rounded up to ticks, plus one: 104 ms for 100 ms at HZ=250), within 2. Measured on
+# the guest's own clock, so that a sleep that overshoots (a busy host) does not count.
+on_period() {
+	local k elapsed want
+	k=$(snap_value samples)
+	elapsed=$(awk -v a="$3" -v b="$SNAP_UPTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	want=$(awk -v e="$elapsed" -v t="$(snap_value period_ticks)" 'BEGIN { printf "%d", e / (t * 4) }')
+	check "$1: the sampler keeps its period: $((k - $2)) samples in $elapsed ms, $want expected (+-2)" \
+		approx $((k - $2)) "$want" 2
+}
 
 # The value of `NAME VALUE` row $2 of the table /proc/loadavg_rs.
 table_value() { awk -v k="$1" '$1 == k { print $2 }' "/proc/$TABLE_FILE"; }
