@@ -29,6 +29,7 @@ pub mod calc_load;
 pub mod config;
 pub mod engine;
 pub mod proc_files;
+pub mod raw_spinlock;
 pub mod report;
 pub mod sampler;
 pub mod threads;
@@ -139,7 +140,11 @@ impl kernel::Module for LoadavgRs {
             + core::mem::size_of::<usize>()
             + FILES.len() * ProcFile::DATA_BYTES
             + files.capacity() * core::mem::size_of::<ProcFile>();
-        pr_info!("state: {} bytes in {} allocations\n", bytes, FILES.len() + 2);
+        pr_info!(
+            "state: {} bytes in {} allocations\n",
+            bytes,
+            FILES.len() + 2
+        );
         Ok(LoadavgRs {
             _files: files,
             _timer: timer,

@@ -10,7 +10,8 @@
 //!   interrupted task, which really is running, counts as running, exactly as at the kernel's
 //!   tick. A work item or a kernel thread would count itself (it is on a runqueue while it
 //!   walks) and would sample at the scheduler's leisure.
-//! - The walk takes only the RCU read lock; the engine sits behind an interrupt-safe spinlock
+//! - The walk takes only the RCU read lock; the engine sits behind a raw spinlock (the only
+//!   kind hard-interrupt code may take, see [`crate::raw_spinlock`]) with interrupts disabled,
 //!   that only this timer and the proc readers take, for the time it takes to copy it.
 //! - The engine decides from jiffies which windows ended; a timer late by several periods
 //!   (a long interrupt-off section, a stalled CPU) closes them all at once with `calc_load_n()`,
@@ -20,17 +21,19 @@
 //! timer handle, which cancels the timer and waits for a running callback, before it frees
 //! anything.
 
+use kernel::impl_has_hr_timer;
 use kernel::prelude::*;
-use kernel::sync::{Arc, ArcBorrow, SpinLockIrq};
+use kernel::sync::{Arc, ArcBorrow};
 use kernel::time::hrtimer::{
     HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart,
     RelativeHardMode,
 };
 use kernel::time::{Delta, Instant, Monotonic};
-use kernel::{impl_has_hr_timer, new_spinlock_irq};
 
 use crate::config::Config;
 use crate::engine::{Engine, Jiffies};
+use crate::new_raw_spinlock_irq;
+use crate::raw_spinlock::RawSpinLockIrq;
 use crate::threads;
 
 /// Nanoseconds per second.
@@ -51,7 +54,7 @@ pub struct Sampler {
     #[pin]
     timer: HrTimer<Sampler>,
     #[pin]
-    state: SpinLockIrq<State>,
+    state: RawSpinLockIrq<State>,
     /// Length of one tick in nanoseconds.
     tick_ns: i64,
 }
@@ -75,7 +78,7 @@ impl Sampler {
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
-                state <- new_spinlock_irq!(State { engine, hold_ms }, "loadavg_rs_state"),
+                state <- new_raw_spinlock_irq!(State { engine, hold_ms }, "loadavg_rs_state"),
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
             }),
             GFP_KERNEL,

@@ -47,6 +47,16 @@ for f in $LOADAVG_FILES $TABLE_FILE; do
 	[ "$f" = "$TABLE_FILE" ] || check "/proc/$f is unchanged by the writes" test "$before" = "$after"
 done
 
+# chmod: procfs lets root change any entry's mode bits (/proc/loadavg's too), and offers a
+# module no way to refuse it. The mode is cosmetic here: writes still fail, nothing changes.
+before=$(cut -d' ' -f1-4 /proc/loadavg_cpu)
+chmod 666 /proc/loadavg_cpu 2>/dev/null
+echo "# after chmod 666: mode $(stat -c %a /proc/loadavg_cpu)"
+err=$( (echo 9.99 >/proc/loadavg_cpu) 2>&1) && wrote=yes || wrote=no
+check "after chmod 666, writing /proc/loadavg_cpu still fails ($err)" test "$wrote" = no
+check "and /proc/loadavg_cpu is unchanged" test "$before" = "$(cut -d' ' -f1-4 /proc/loadavg_cpu)"
+chmod 444 /proc/loadavg_cpu 2>/dev/null
+
 # Unloading removes the files; loading again brings them back.
 check "module unloads" unload
 for f in $LOADAVG_FILES $TABLE_FILE; do

@@ -64,10 +64,11 @@ impl Tally {
 }
 
 /// Whether `text` is a `/proc/loadavg` line (`"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`) or
-/// the `/proc/loadavg_rs` table (starts with its header, ends with a newline).
+/// the whole `/proc/loadavg_rs` table (its header first, its last figure last).
 pub fn well_formed(text: &str) -> bool {
     if text.starts_with("accounting ") {
-        return text.ends_with('\n') && text.lines().count() >= 16;
+        let last = text.lines().last().unwrap_or("");
+        return text.ends_with('\n') && last.starts_with("max_sample_ns ");
     }
     let Some(line) = text.strip_suffix('\n') else {
         return false;
@@ -174,5 +175,7 @@ mod tests {
         assert!(!well_formed("0.62 1.0 0.00 2/38 117\n"));
         assert!(!well_formed("0.62 1.00 0.00 238 117\n"));
         assert!(!well_formed(""));
+        assert!(well_formed("accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n\nmax_sample_ns 0\n"));
+        assert!(!well_formed("accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n"));
     }
 }
