@@ -175,7 +175,9 @@ mod tests {
         assert!(!well_formed("0.62 1.0 0.00 2/38 117\n"));
         assert!(!well_formed("0.62 1.00 0.00 238 117\n"));
         assert!(!well_formed(""));
-        assert!(well_formed("accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n\nmax_sample_ns 0\n"));
+        assert!(well_formed(
+            "accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n\nmax_sample_ns 0\n"
+        ));
         assert!(!well_formed("accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n"));
     }
 }
