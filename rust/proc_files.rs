@@ -21,7 +21,7 @@ use kernel::sync::Arc;
 
 use crate::accounting::Accounting;
 use crate::calc_load::Load;
-use crate::report::{LoadavgText, Table};
+use crate::report::{LoadavgText, Table, LINE_MAX};
 use crate::sampler::Sampler;
 
 /// An opaque `struct proc_dir_entry`.
@@ -119,16 +119,19 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
     // SAFETY: By the caller's guarantee `data` points to the `FileData` of a live entry, which
     // `ProcFile` frees only after removing the entry, which waits for this read.
     let file = unsafe { &*data.cast::<FileData>() };
-    // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
-    let m = unsafe { SeqFile::from_raw(m) };
     let engine = file.sampler.snapshot();
     match file.content {
         Content::Loadavg(a) => {
             // SAFETY: Always safe to call from process context.
             let last_pid = unsafe { loadavg_rs_last_pid() };
-            m.call_printf(format_args!("{}", LoadavgText::new(&engine, a, last_pid)));
+            let mut line = [0u8; LINE_MAX];
+            let len = LoadavgText::new(&engine, a, last_pid).render(&mut line);
+            // SAFETY: `m` is valid (caller's guarantee); `line` holds `len` initialised bytes.
+            unsafe { bindings::seq_write(m, line.as_ptr().cast(), len) };
         }
         Content::Table => {
+            // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
+            let m = unsafe { SeqFile::from_raw(m) };
             let table = Table {
                 engine: &engine,
                 kernel: kernel_avenrun(),

@@ -37,6 +37,74 @@ impl LoadavgText {
     }
 }
 
+/// Room for the longest [`LoadavgText`]: three averages of at most 20 + 3 digits, two counts
+/// and a PID of at most 11 characters each, separators.
+pub const LINE_MAX: usize = 128;
+
+impl LoadavgText {
+    /// Writes the line into `buf` and returns its length: the same bytes as [`fmt::Display`],
+    /// without `core::fmt`'s machinery, for the proc read path (reading a `/proc/loadavg_*` file
+    /// should cost what reading `/proc/loadavg` does).
+    pub fn render(&self, buf: &mut [u8; LINE_MAX]) -> usize {
+        let mut w = ByteWriter { buf, len: 0 };
+        for load in self.loads {
+            let (int, frac) = load_int_frac(load);
+            w.unsigned(int as u64);
+            w.byte(b'.');
+            // LOAD_FRAC is below 100.
+            w.byte(b'0' + (frac / 10 % 10) as u8);
+            w.byte(b'0' + (frac % 10) as u8);
+            w.byte(b' ');
+        }
+        w.unsigned(u64::from(self.running));
+        w.byte(b'/');
+        w.signed(self.threads);
+        w.byte(b' ');
+        w.signed(self.last_pid);
+        w.byte(b'\n');
+        w.len
+    }
+}
+
+/// Appends bytes and decimal numbers to a fixed buffer; what does not fit is dropped (it
+/// cannot happen with [`LINE_MAX`]).
+struct ByteWriter<'a> {
+    buf: &'a mut [u8; LINE_MAX],
+    len: usize,
+}
+
+impl ByteWriter<'_> {
+    fn byte(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn unsigned(&mut self, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &d in &digits[i..] {
+            self.byte(d);
+        }
+    }
+
+    fn signed(&mut self, n: i32) {
+        if n < 0 {
+            self.byte(b'-');
+        }
+        self.unsigned(u64::from(n.unsigned_abs()));
+    }
+}
+
 impl fmt::Display for LoadavgText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for load in self.loads {
@@ -196,6 +264,43 @@ mod tests {
             last_pid: -1,
         };
         assert!(text_is(big, "100.49 0.00 4.88 0/-1 -1\n"));
+    }
+
+    #[test]
+    fn render_is_display() {
+        let cases = [
+            LoadavgText {
+                loads: [1269, 2038, 0],
+                running: 2,
+                threads: 38,
+                last_pid: 117,
+            },
+            LoadavgText {
+                loads: [0; 3],
+                running: 0,
+                threads: 0,
+                last_pid: 0,
+            },
+            LoadavgText {
+                loads: [usize::MAX, usize::MAX - 9, 2047],
+                running: u32::MAX,
+                threads: i32::MIN,
+                last_pid: i32::MAX,
+            },
+            LoadavgText {
+                loads: [100 * 2048 + 1000, 7, 9999],
+                running: 9,
+                threads: -1,
+                last_pid: -1,
+            },
+        ];
+        for line in cases {
+            let mut buf = [0u8; LINE_MAX];
+            let len = line.render(&mut buf);
+            let text = core::str::from_utf8(&buf[..len]).unwrap_or("");
+            assert!(len < LINE_MAX);
+            assert!(text_is(&line, text));
+        }
     }
 
     #[test]
