@@ -8,19 +8,23 @@ echo 262144 >/proc/sys/kernel/pid_max
 echo 300000 >/proc/sys/kernel/threads-max
 echo 262144 >/proc/sys/vm/max_map_count
 say() { echo "bench $*"; }
-# median of three numbers
-median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+# The median of its arguments.
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # The figure loadgen printed before `ns per ...`.
 ns_of() { sed -n 's/.* \([0-9]*\) ns per '"$1"'.*/\1/p' | tail -n1; }
 
-# 1. The scheduler's hot path: ping-pong over pipes, without and with the module (defaults).
-pp() { loadgen pingpong 50000 | ns_of "round trip"; }
-off1=$(pp) off2=$(pp) off3=$(pp)
-load
-on1=$(pp) on2=$(pp) on3=$(pp)
-unload
-say pingpong_off_ns "$(median "$off1" "$off2" "$off3")"
-say pingpong_on_ns "$(median "$on1" "$on2" "$on3")"
+# 1. The scheduler's hot path: ping-pong over pipes, without and with the module (defaults),
+# in 7 alternating rounds so that drifts of the host hit both alike; the medians.
+pp() { loadgen pingpong 30000 | ns_of "round trip"; }
+off= on=
+for round in 1 2 3 4 5 6 7; do
+	off="$off $(pp)"
+	load
+	on="$on $(pp)"
+	unload
+done
+say pingpong_off_ns "$(median $off)"
+say pingpong_on_ns "$(median $on)"
 
 # 2. Reading the files: /proc/loadavg against /proc/loadavg_cpu, 100k reads each, interleaved.
 load
