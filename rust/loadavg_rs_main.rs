@@ -64,7 +64,7 @@ module! {
         },
         test_hold_ms: u32 {
             default: 0,
-            description: "Tests only: hold the sampler back this long once, after its first sample, 0..=600000",
+            description: "Tests only: hold the first sample back this long, 0..=600000",
         },
     },
 }

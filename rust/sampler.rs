@@ -39,24 +39,18 @@ use crate::threads;
 /// Nanoseconds per second.
 const NSEC_PER_SEC: i64 = 1_000_000_000;
 
-/// What the timer and the readers share, under the lock.
-#[derive(Clone, Copy)]
-struct State {
-    engine: Engine,
-    /// Tests only: once the first sample is in, the timer waits this long before the next, as
-    /// if it had been held back (module parameter `test_hold_ms`); then 0.
-    hold_ms: u32,
-}
-
 /// The timer and the engine it advances.
 #[pin_data]
 pub struct Sampler {
     #[pin]
     timer: HrTimer<Sampler>,
     #[pin]
-    state: RawSpinLockIrq<State>,
+    engine: RawSpinLockIrq<Engine>,
     /// Length of one tick in nanoseconds.
     tick_ns: i64,
+    /// Tests only: the first sample comes this long after the start instead of one period, as
+    /// if the timer had been held back (module parameter `test_hold_ms`); 0 if not.
+    hold_ms: u32,
 }
 
 impl_has_hr_timer! {
@@ -71,15 +65,16 @@ pub type SamplerHandle = <Arc<Sampler> as HrTimerPointer>::TimerHandle;
 
 impl Sampler {
     /// Creates a sampler with every average at zero, its first window ending one period from
-    /// now. With `hold_ms` above 0 (tests only), the timer is held back that long once, after
-    /// the first sample, so that the windows it misses must be caught up.
+    /// now. With `hold_ms` above 0 (tests only), the first sample comes that late, so that the
+    /// windows it missed must be caught up.
     pub fn new(config: Config, hz: u32, hold_ms: u32) -> Result<Arc<Sampler>> {
         let engine = Engine::new(config, threads::jiffies());
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
-                state <- new_raw_spinlock_irq!(State { engine, hold_ms }, "loadavg_rs_state"),
+                engine <- new_raw_spinlock_irq!(engine, "loadavg_rs_engine"),
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
+                hold_ms,
             }),
             GFP_KERNEL,
         )
@@ -87,7 +82,11 @@ impl Sampler {
 
     /// Starts the timer; it runs until the returned handle is dropped.
     pub fn start(self: Arc<Self>) -> SamplerHandle {
-        let first = self.delay_until(self.snapshot().next_due());
+        let first = if self.hold_ms > 0 {
+            Delta::from_millis(i64::from(self.hold_ms))
+        } else {
+            self.delay_until(self.snapshot().next_due())
+        };
         self.start_timer(first)
     }
 
@@ -97,7 +96,7 @@ impl Sampler {
 
     /// A copy of the engine, taken under its lock.
     pub fn snapshot(&self) -> Engine {
-        self.state.lock().engine
+        *self.engine.lock()
     }
 
     /// The time from now until half a tick after jiffy `due`, so that the tick that makes
@@ -115,31 +114,19 @@ impl Sampler {
     /// Walks the threads and applies the sample if a window has ended.
     fn tick(&self) {
         let now = threads::jiffies();
-        if !self.state.lock().engine.due(now) {
+        if !self.engine.lock().due(now) {
             return;
         }
         let started = Instant::<Monotonic>::now();
         let counts = threads::count_threads();
         let walk_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(0);
-        self.state.lock().engine.sample(now, counts, walk_ns);
+        self.engine.lock().sample(now, counts, walk_ns);
     }
 
     /// How long until the timer should fire next.
     fn next_delay(&self) -> Delta {
-        let (next, hold_ms) = {
-            let mut state = self.state.lock();
-            let hold_ms = if state.engine.stats().samples > 0 {
-                core::mem::take(&mut state.hold_ms)
-            } else {
-                0
-            };
-            (state.engine.next_due(), hold_ms)
-        };
-        if hold_ms > 0 {
-            Delta::from_millis(i64::from(hold_ms))
-        } else {
-            self.delay_until(next)
-        }
+        let next = self.engine.lock().next_due();
+        self.delay_until(next)
     }
 }
 

@@ -135,6 +135,35 @@ must_have_failed "KUnit output that is missing" "KUnit"
 harness_run hang 30
 must_have_failed "a guest that hangs" "guest finished"
 
+step "make run: a user's own script in the guest"
+# A script no test knows: it reads a file given with EXTRA, loads the module, and exits 7.
+mkdir -p "$tmp/extra"
+echo "a value only this run knows: $$-$RANDOM" >"$tmp/extra/secret.txt"
+cat >"$tmp/experiment.sh" <<'SCRIPT'
+cat /job/extra/secret.txt
+insmod /lib/modules/loadavg_rs.ko period_ms=100 && sleep 1 && head -n 2 /proc/loadavg_rs
+rmmod loadavg_rs
+exit 7
+SCRIPT
+run_status=0
+run_out=$(make -s -C "$PROJECT_DIR" run SCRIPT="$tmp/experiment.sh" EXTRA="$tmp/extra" 2>&1) || run_status=$?
+# make itself exits 2 when a recipe fails, and names the recipe's status: "Error 7".
+if [ "$run_status" -ne 0 ] && printf '%s\n' "$run_out" | grep -qF "$(cat "$tmp/extra/secret.txt")" &&
+	printf '%s\n' "$run_out" | grep -q '^cpu ' && printf '%s\n' "$run_out" | grep -q 'Error 7'; then
+	ok "make run: the script ran with EXTRA's files and the module, its output and status 7 came back"
+else
+	not_ok "make run: the script ran with EXTRA's files and the module" "status $run_status: $(printf '%s\n' "$run_out" | tail -n5 | paste -sd' ')"
+fi
+# Under make, the script's status is in make's message; scripts/guest-run.sh exits with it.
+run_status=0
+"$PROJECT_DIR/scripts/guest-run.sh" --name run-status --quiet --timeout 120 "$tmp/experiment.sh" \
+	>/dev/null 2>&1 || run_status=$?
+if [ "$run_status" -eq 7 ]; then
+	ok "scripts/guest-run.sh (make run's runner) exits with the script's status (7)"
+else
+	not_ok "scripts/guest-run.sh exits with the script's status (7)" "got $run_status"
+fi
+
 passed=$(grep -c '^ok - ' "$results" || true)
 failed=$(grep -c '^not ok - ' "$results" || true)
 if [ "$failed" -gt 0 ]; then

