@@ -141,7 +141,7 @@ mkdir -p "$tmp/extra"
 echo "a value only this run knows: $$-$RANDOM" >"$tmp/extra/secret.txt"
 cat >"$tmp/experiment.sh" <<'SCRIPT'
 cat /job/extra/secret.txt
-insmod /lib/modules/loadavg_rs.ko period_ms=100 && sleep 1 && head -n 2 /proc/loadavg_rs
+insmod /lib/modules/loadavg_rs.ko period_ms=1000 && sleep 1.2 && head -n 2 /proc/loadavg_rs
 rmmod loadavg_rs
 exit 7
 SCRIPT
