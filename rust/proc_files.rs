@@ -56,11 +56,13 @@ struct FileData {
 ///
 /// # Invariants
 ///
-/// `entry` is a live proc entry created with a pointer to `*data` as its data, and is removed
-/// before `data` is freed.
+/// `entry` is a live proc entry created with a pointer to `*_data` as its data, and is removed
+/// before `_data` is freed.
 pub struct ProcFile {
     entry: NonNull<ProcDirEntry>,
-    data: KBox<FileData>,
+    /// Read only through the entry's data pointer; owned here so that it is freed after the
+    /// entry is removed.
+    _data: KBox<FileData>,
 }
 
 // SAFETY: A proc entry may be removed from any thread; `FileData` is `Send`.
@@ -87,7 +89,7 @@ impl ProcFile {
             return Err(EEXIST);
         };
         // INVARIANT: `entry` was just created with `ptr`, which points into `data`.
-        Ok(ProcFile { entry, data })
+        Ok(ProcFile { entry, _data: data })
     }
 }
 
@@ -95,8 +97,7 @@ impl Drop for ProcFile {
     fn drop(&mut self) {
         // SAFETY: `entry` is live (type invariant); after this, no read can reach `data`.
         unsafe { loadavg_rs_proc_remove(self.entry.as_ptr()) };
-        // `self.data` is freed after this function returns.
-        let _ = &self.data;
+        // `self._data` is freed after this function returns.
     }
 }
 

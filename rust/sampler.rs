@@ -87,11 +87,7 @@ impl Sampler {
         } else {
             self.delay_until(self.snapshot().next_due())
         };
-        self.start_timer(first)
-    }
-
-    fn start_timer(self: Arc<Self>, delay: Delta) -> SamplerHandle {
-        HrTimerPointer::start(self, delay)
+        HrTimerPointer::start(self, first)
     }
 
     /// A copy of the engine, taken under its lock.

@@ -61,14 +61,6 @@ run_tests() {
 	return "$status"
 }
 
-# Reads the first line of file $1 without forking (so no PID is used up).
-line_of() {
-	IFS= read -r _line <"$1" && printf '%s\n' "$_line"
-}
-
-# Field $2 (1-based, space separated) of the first line of file $1.
-field() { line_of "$1" | awk -v n="$2" '{ print $n }'; }
-
 # Reading the table in one go: `snapshot` keeps it in $TABLE, and snap_value, snap_avg and
 # snap_active read from that copy. Measurements use it, and no polling: a test command that
 # runs while a sample is taken is counted like any other task (on a busy guest, waiting for a
