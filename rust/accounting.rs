@@ -15,6 +15,16 @@
 //!   `!on_rq`, this is `nr_iowait()`, the `procs_blocked` of `/proc/stat`. io_uring waits in
 //!   iowait while sleeping interruptibly, so IO waiters are not a subset of D.
 //!
+//! Two more facts keep the counts the kernel's in corners the three do not cover:
+//!
+//! - a task that `fork()` has made but `wake_up_new_task()` has not yet put on a runqueue
+//!   (`TASK_NEW`) carries its parent's `sched_contributes_to_load`; the kernel counts it
+//!   nowhere, so it counts only as a thread ([`ThreadState::new`]);
+//! - a task of a cgroup that CFS bandwidth control (`cpu.max`) throttles keeps `on_rq` set while
+//!   the kernel takes it out of `nr_running` (`throttle_cfs_rq_work()`); it is counted as
+//!   neither runnable nor blocked, as the kernel counts it, and shown on its own
+//!   ([`Counts::throttled`]): demand the limit holds back.
+//!
 //! From those counts come the accountings, each a load average of its own
 //! ([`Accounting`]).
 
@@ -27,6 +37,13 @@ pub struct ThreadState {
     pub contributes_to_load: bool,
     /// Waiting for IO.
     pub in_iowait: bool,
+    /// A kernel thread (`PF_KTHREAD`): counted like any thread, and also on its own, so that
+    /// a reader can tell the kernel's own transient work from user tasks.
+    pub kthread: bool,
+    /// Made by `fork()`, not yet woken for the first time (`TASK_NEW`).
+    pub new: bool,
+    /// Held off its runqueue by CFS bandwidth control while `on_rq` stays set.
+    pub throttled: bool,
 }
 
 /// The counts of one walk over every thread.
@@ -42,12 +59,38 @@ pub struct Counts {
     pub iowait: u32,
     /// Off the runqueue, counting as load, not waiting for IO: locks and other waits.
     pub blocked: u32,
+    /// Kernel threads among those counted in `all` (runnable or uninterruptible).
+    pub kthreads: u32,
+    /// Throttled by CFS bandwidth control: queued in the task's view, not in the kernel's
+    /// `nr_running`, counted in no accounting.
+    pub throttled: u32,
 }
 
 impl Counts {
+    /// No thread at all.
+    pub const ZERO: Counts = Counts {
+        threads: 0,
+        runnable: 0,
+        uninterruptible: 0,
+        iowait: 0,
+        blocked: 0,
+        kthreads: 0,
+        throttled: 0,
+    };
+
     /// Counts one thread.
     pub fn add(&mut self, t: ThreadState) {
         self.threads = self.threads.saturating_add(1);
+        if t.new {
+            return;
+        }
+        if t.on_rq && t.throttled {
+            self.throttled = self.throttled.saturating_add(1);
+            return;
+        }
+        if t.kthread && (t.on_rq || t.contributes_to_load) {
+            self.kthreads = self.kthreads.saturating_add(1);
+        }
         if t.on_rq {
             self.runnable = self.runnable.saturating_add(1);
             return;
@@ -126,33 +169,51 @@ mod tests {
         on_rq: true,
         contributes_to_load: false,
         in_iowait: false,
+        kthread: false,
+        new: false,
+        throttled: false,
     };
     const D_IO: ThreadState = ThreadState {
         on_rq: false,
         contributes_to_load: true,
         in_iowait: true,
+        kthread: false,
+        new: false,
+        throttled: false,
     };
     const D_LOCK: ThreadState = ThreadState {
         on_rq: false,
         contributes_to_load: true,
         in_iowait: false,
+        kthread: false,
+        new: false,
+        throttled: false,
     };
     const S: ThreadState = ThreadState {
         on_rq: false,
         contributes_to_load: false,
         in_iowait: false,
+        kthread: false,
+        new: false,
+        throttled: false,
     };
     // io_uring: waiting for IO while sleeping interruptibly.
     const S_IO: ThreadState = ThreadState {
         on_rq: false,
         contributes_to_load: false,
         in_iowait: true,
+        kthread: false,
+        new: false,
+        throttled: false,
     };
     // A thread woken but whose flags are not yet cleared: on a runqueue is what counts.
     const R_STALE: ThreadState = ThreadState {
         on_rq: true,
         contributes_to_load: true,
         in_iowait: true,
+        kthread: false,
+        new: false,
+        throttled: false,
     };
 
     fn count(threads: &[(ThreadState, u32)]) -> Counts {
@@ -203,6 +264,49 @@ mod tests {
             c.active(Accounting::All),
             c.active(Accounting::Cpu) + c.active(Accounting::Io) + c.active(Accounting::Blocked)
         );
+    }
+
+    #[test]
+    fn kernel_threads_are_counted_apart_when_active() {
+        let k = |t: ThreadState| ThreadState { kthread: true, ..t };
+        let c = count(&[(k(R), 2), (k(D_LOCK), 3), (k(S), 5), (k(S_IO), 7), (R, 11)]);
+        assert_eq!(c.kthreads, 5);
+        assert_eq!(c.runnable, 13);
+        assert_eq!(c.active(Accounting::All), 16);
+        assert_eq!(c.threads, 28);
+    }
+
+    #[test]
+    fn a_new_task_is_a_thread_and_nothing_else() {
+        // Its parent blocked in D last: the child copies the bit, and is not yet on a runqueue.
+        let new = ThreadState {
+            new: true,
+            ..D_LOCK
+        };
+        let c = count(&[(new, 3), (R, 1)]);
+        assert_eq!(c.threads, 4);
+        assert_eq!(c.active(Accounting::All), 1);
+        assert_eq!(c.active(Accounting::Blocked), 0);
+    }
+
+    #[test]
+    fn throttled_tasks_count_apart_not_as_runnable() {
+        let throttled = ThreadState {
+            throttled: true,
+            ..R
+        };
+        // A task marked throttled that has since left its runqueue for a sleep counts by its
+        // sleep (the kernel clears the mark when it blocks; the walk may see it in between).
+        let asleep = ThreadState {
+            throttled: true,
+            ..D_LOCK
+        };
+        let c = count(&[(throttled, 4), (R, 1), (asleep, 2)]);
+        assert_eq!(c.throttled, 4);
+        assert_eq!(c.runnable, 1);
+        assert_eq!(c.active(Accounting::Cpu), 1);
+        assert_eq!(c.active(Accounting::All), 3);
+        assert_eq!(c.threads, 7);
     }
 
     #[test]

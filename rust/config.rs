@@ -8,7 +8,7 @@
 //! 2037 exactly. Other values compress time for tests, or ask for PSI-like 10 s, 60 s and
 //! 300 s windows.
 
-use crate::calc_load::{decay_factor, Load};
+use crate::calc_load::{decay_factor, DecayError, Load};
 
 /// Default sampling period, in milliseconds.
 pub const DEFAULT_PERIOD_MS: u32 = 5000;
@@ -41,20 +41,44 @@ pub struct Config {
     pub windows_ms: [u32; 3],
     /// The sampling period in jiffies: `period_ms` rounded up to whole ticks, plus one tick.
     pub period_ticks: usize,
-    /// `FIXED_1 * exp(-period / window)` for each window.
+    /// `FIXED_1 * exp(-period / window)` for each window, with the real period:
+    /// `period_ticks` jiffies, the time between two samples, not `period_ms`. (With the kernel's
+    /// 5000 ms, 5.004 s at HZ=250, they round to the kernel's constants all the same; with a
+    /// 10 ms period at HZ=250 the real period is 16 ms.)
     pub decay: [Load; 3],
 }
 
 /// Names of the window parameters, in order.
 pub const WINDOW_PARAMS: [&str; 3] = ["window1_ms", "window2_ms", "window3_ms"];
 
-/// The longest window that still decays with `period_ms`: its decay factor is below 1.0.
-pub fn max_window_ms(period_ms: u32) -> u32 {
-    // decay_factor(period, w) is Ok for w from period up to a limit and Err beyond it.
-    let (mut ok, mut too_long) = (u64::from(period_ms), u64::from(u32::MAX) + 1);
+/// The shortest window for a period of `period_ticks` jiffies at `hz`: the real period, in
+/// milliseconds rounded up.
+pub fn min_window_ms(period_ticks: usize, hz: u32) -> u32 {
+    let ms = (period_ticks as u64 * 1000).div_ceil(u64::from(hz.max(1)));
+    u32::try_from(ms).unwrap_or(u32::MAX)
+}
+
+/// The decay factor of `window_ms` for a period of `period_ticks` jiffies at `hz`: from the real
+/// period, `period_ticks / hz` seconds, which is what separates two samples.
+fn decay_for(period_ticks: usize, hz: u32, window_ms: u32) -> Result<Load, DecayError> {
+    // Both in units of 1 / (1000 * hz) s: exact integers.
+    decay_factor(
+        period_ticks as u64 * 1000,
+        u64::from(window_ms) * u64::from(hz.max(1)),
+    )
+}
+
+/// The longest window that still decays with a period of `period_ticks` jiffies at `hz`: its
+/// decay factor is below 1.0.
+pub fn max_window_ms(period_ticks: usize, hz: u32) -> u32 {
+    // decay_for(.., w) is Ok for w from the period up to a limit and Err beyond it.
+    let (mut ok, mut too_long) = (
+        u64::from(min_window_ms(period_ticks, hz)),
+        u64::from(u32::MAX) + 1,
+    );
     while too_long - ok > 1 {
         let mid = ok + (too_long - ok) / 2;
-        if decay_factor(u64::from(period_ms), mid).is_ok() {
+        if decay_for(period_ticks, hz, mid as u32).is_ok() {
             ok = mid;
         } else {
             too_long = mid;
@@ -80,21 +104,21 @@ impl Config {
                 max: MAX_PERIOD_MS,
             });
         }
+        // Like LOAD_FREQ: whole ticks, plus one.
+        let ticks = ((u64::from(period_ms) * u64::from(hz)).div_ceil(1000) + 1) as usize;
         let mut decay = [0; 3];
         for (i, &window) in windows_ms.iter().enumerate() {
-            decay[i] =
-                decay_factor(u64::from(period_ms), u64::from(window)).map_err(|_| ParamError {
-                    name: WINDOW_PARAMS[i],
-                    value: window,
-                    min: period_ms,
-                    max: max_window_ms(period_ms),
-                })?;
+            decay[i] = decay_for(ticks, hz, window).map_err(|_| ParamError {
+                name: WINDOW_PARAMS[i],
+                value: window,
+                min: min_window_ms(ticks, hz),
+                max: max_window_ms(ticks, hz),
+            })?;
         }
-        let ticks = (u64::from(period_ms) * u64::from(hz)).div_ceil(1000) + 1;
         Ok(Config {
             period_ms,
             windows_ms,
-            period_ticks: ticks as usize,
+            period_ticks: ticks,
             decay,
         })
     }
@@ -117,10 +141,16 @@ mod tests {
 
     #[test]
     fn compressed_time_keeps_the_constants() {
-        // Ten times faster: the same ratios, so the same decay factors.
+        // Ten times faster, but the extra tick is not scaled: 504 ms against 6 s is not 5004 ms
+        // against 60 s. 2048 e^(-504/6000) = 1882.995, e^(-504/30000) = 2013.881,
+        // e^(-504/90000) = 2036.563 (computed apart).
         let c = Config::new(250, 500, [6_000, 30_000, 90_000]);
-        assert_eq!(c.map(|c| c.decay), Ok([EXP_1, EXP_5, EXP_15]));
+        assert_eq!(c.map(|c| c.decay), Ok([1883, 2014, 2037]));
         assert_eq!(c.map(|c| c.period_ticks), Ok(126));
+        // The compressed time of the guest tests: 104 ms against 2 s, 10 s and 30 s.
+        let c = Config::new(250, 100, [2_000, 10_000, 30_000]);
+        assert_eq!(c.map(|c| c.decay), Ok([1944, 2027, 2041]));
+        let _ = (EXP_1, EXP_5, EXP_15);
     }
 
     #[test]
@@ -144,26 +174,30 @@ mod tests {
             err(MAX_PERIOD_MS + 1)
         );
         assert_eq!(Config::new(250, u32::MAX, w), err(u32::MAX));
-        assert!(Config::new(250, MIN_PERIOD_MS, [10, 20, 30]).is_ok());
-        assert!(Config::new(250, MAX_PERIOD_MS, [MAX_PERIOD_MS, 1 << 30, 1 << 31]).is_ok());
+        // 10 ms is 3 ticks plus one at HZ=250: samples 16 ms apart.
+        assert!(Config::new(250, MIN_PERIOD_MS, [16, 20, 30]).is_ok());
+        assert!(Config::new(250, MIN_PERIOD_MS, [15, 20, 30]).is_err());
+        assert!(Config::new(250, MAX_PERIOD_MS, [600_004, 1 << 30, 1 << 31]).is_ok());
     }
 
     #[test]
     fn window_range() {
-        let max = max_window_ms(5000);
+        // 5000 ms is 1251 ticks at HZ=250: 5004 ms between samples.
+        let max = max_window_ms(1251, 250);
+        assert_eq!(min_window_ms(1251, 250), 5004);
         // exp(-1/4095) rounds below 2048, exp(-1/4096) does not.
-        assert!((5000 * 4095..5000 * 4096).contains(&max));
+        assert!((5004 * 4095..5004 * 4096).contains(&max));
         let err = |name, value| {
             Err(ParamError {
                 name,
                 value,
-                min: 5000,
+                min: 5004,
                 max,
             })
         };
         assert_eq!(
-            Config::new(250, 5000, [4999, 300_000, 900_000]),
-            err("window1_ms", 4999)
+            Config::new(250, 5000, [5003, 300_000, 900_000]),
+            err("window1_ms", 5003)
         );
         assert_eq!(
             Config::new(250, 5000, [60_000, 0, 900_000]),
@@ -173,6 +207,6 @@ mod tests {
             Config::new(250, 5000, [60_000, 300_000, max + 1]),
             err("window3_ms", max + 1)
         );
-        assert!(Config::new(250, 5000, [5000, 5000, max]).is_ok());
+        assert!(Config::new(250, 5000, [5004, 5004, max]).is_ok());
     }
 }

@@ -21,6 +21,28 @@ pub fn time_before(a: Jiffies, b: Jiffies) -> bool {
     (a.wrapping_sub(b) as isize) < 0
 }
 
+/// How many nanoseconds from `now_ns` until half a tick after jiffy `due` begins.
+///
+/// The kernel aligns its ticks to multiples of the tick length in `CLOCK_MONOTONIC`
+/// (`tick_init_jiffy_update()`, `kernel/time/tick-sched.c`), so the tick that made `jiffies`
+/// current began at `now_ns` rounded down to a tick, and jiffy `due` begins `due - jiffies` ticks
+/// after that. Half a tick later the tick that makes `due` current has run, with room for its
+/// interrupt to be late. A timer set this way fires at the same phase of every window, whatever
+/// the previous callback's lateness. When `due` has begun already, the target is half a tick
+/// into the current jiffy, or, if that has passed too, one microsecond from now.
+pub fn nanos_until_due(now_ns: i64, tick_ns: i64, jiffies: Jiffies, due: Jiffies) -> i64 {
+    const SOON_NS: i64 = 1000;
+    let tick_ns = tick_ns.max(1);
+    let ticks = (due.wrapping_sub(jiffies) as isize).max(0);
+    let ticks = i64::try_from(ticks).unwrap_or(i64::MAX);
+    let since_edge = now_ns.rem_euclid(tick_ns);
+    ticks
+        .saturating_mul(tick_ns)
+        .saturating_add(tick_ns / 2)
+        .saturating_sub(since_edge)
+        .max(SOON_NS)
+}
+
 /// The sampler's own figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -157,6 +179,8 @@ mod tests {
             uninterruptible: iowait + blocked,
             iowait,
             blocked,
+            kthreads: 0,
+            throttled: 0,
         }
     }
 
@@ -238,6 +262,33 @@ mod tests {
         for a in Accounting::ALL {
             assert_eq!(wrapped.loads(a), plain.loads(a));
         }
+    }
+
+    #[test]
+    fn the_timer_aims_at_half_a_tick_into_the_due_jiffy() {
+        const TICK: i64 = 4_000_000;
+        // Jiffy 100 began at 400 ms; 1.3 ms into it, jiffy 126 begins 26 ticks after 400 ms.
+        let now = 100 * TICK + 1_300_000;
+        assert_eq!(
+            nanos_until_due(now, TICK, 100, 126),
+            26 * TICK + TICK / 2 - 1_300_000
+        );
+        // Whatever the phase of `now` within jiffy 100, the target is the same instant.
+        for into in [0, 1, TICK / 2, TICK - 1] {
+            let t = 100 * TICK + into;
+            assert_eq!(
+                t + nanos_until_due(t, TICK, 100, 126),
+                126 * TICK + TICK / 2
+            );
+        }
+        // Due already: half a tick into the current jiffy, or at once, but in the future.
+        assert_eq!(nanos_until_due(now, TICK, 130, 126), TICK / 2 - 1_300_000);
+        assert_eq!(nanos_until_due(100 * TICK + TICK - 1, TICK, 100, 100), 1000);
+        // Across the wrap of jiffies.
+        assert_eq!(
+            nanos_until_due(now, TICK, usize::MAX - 1, 3),
+            5 * TICK + TICK / 2 - 1_300_000
+        );
     }
 
     #[test]

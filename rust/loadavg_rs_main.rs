@@ -16,6 +16,7 @@
 //! | `/proc/loadavg_cpuio`  | runnable + IO wait                        |
 //! | `/proc/loadavg_blocked`| D but not IO: locks and other waits       |
 //! | `/proc/loadavg_rs`     | a table of all of them and of the sampler |
+//! | `/proc/loadavg_rs_samples` | the last samples, and the averages in fixed point |
 //!
 //! The first five read exactly like `/proc/loadavg`.
 
@@ -28,6 +29,7 @@ pub mod accounting;
 pub mod calc_load;
 pub mod config;
 pub mod engine;
+pub mod history;
 pub mod proc_files;
 pub mod raw_spinlock;
 pub mod report;
@@ -70,13 +72,14 @@ module! {
 }
 
 /// The proc files: a name and what it shows.
-const FILES: [(&CStr, Content); 6] = [
+const FILES: [(&CStr, Content); 7] = [
     (c"loadavg_cpu", Content::Loadavg(Accounting::Cpu)),
     (c"loadavg_io", Content::Loadavg(Accounting::Io)),
     (c"loadavg_all", Content::Loadavg(Accounting::All)),
     (c"loadavg_cpuio", Content::Loadavg(Accounting::CpuIo)),
     (c"loadavg_blocked", Content::Loadavg(Accounting::Blocked)),
     (c"loadavg_rs", Content::Table),
+    (c"loadavg_rs_samples", Content::Samples),
 ];
 
 /// The loaded module.

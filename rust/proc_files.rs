@@ -21,7 +21,8 @@ use kernel::sync::Arc;
 
 use crate::accounting::Accounting;
 use crate::calc_load::Load;
-use crate::report::{LoadavgText, Table, LINE_MAX};
+use crate::history::Sampled;
+use crate::report::{LoadavgText, SamplesText, Table, LINE_MAX};
 use crate::sampler::Sampler;
 
 /// An opaque `struct proc_dir_entry`.
@@ -44,6 +45,8 @@ pub enum Content {
     Loadavg(Accounting),
     /// The table of every accounting and of the sampler's figures.
     Table,
+    /// The recent samples and the engine's exact state.
+    Samples,
 }
 
 /// The data behind one entry.
@@ -138,6 +141,16 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                 kernel: kernel_avenrun(),
             };
             m.call_printf(format_args!("{table}"));
+        }
+        Content::Samples => {
+            // A few kilobytes: on the heap, allocated before the lock is taken.
+            let Ok(mut copy) = KBox::<Sampled>::new_uninit(GFP_KERNEL) else {
+                return ENOMEM.to_errno();
+            };
+            let sampled = file.sampler.snapshot_all(&mut copy);
+            // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
+            let m = unsafe { SeqFile::from_raw(m) };
+            m.call_printf(format_args!("{}", SamplesText { sampled }));
         }
     }
     0

@@ -4,13 +4,15 @@
 //!
 //! `/proc/loadavg_<accounting>` reads exactly like `/proc/loadavg` ([`LoadavgText`]), so any
 //! parser of that file reads them unchanged; `/proc/loadavg_rs` is a table of every
-//! accounting and of the sampler's own figures ([`Table`]).
+//! accounting and of the sampler's own figures ([`Table`]); `/proc/loadavg_rs_samples` lists
+//! the recent samples and the exact state they led to ([`SamplesText`]).
 
 use core::fmt;
 
 use crate::accounting::Accounting;
 use crate::calc_load::{load_int_frac, Load};
 use crate::engine::Engine;
+use crate::history::{Sampled, HISTORY_LEN};
 
 /// One line in the format of `/proc/loadavg`: `"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`.
 pub struct LoadavgText {
@@ -176,11 +178,73 @@ impl fmt::Display for Table<'_> {
         writeln!(f, "{:<20} {}", "period_ms", config.period_ms)?;
         writeln!(f, "{:<20} {}", "period_ticks", config.period_ticks)?;
         writeln!(f, "{:<20} {}", "threads", engine.counts().threads)?;
+        writeln!(f, "{:<20} {}", "kernel_threads", engine.counts().kthreads)?;
+        writeln!(f, "{:<20} {}", "throttled", engine.counts().throttled)?;
         writeln!(f, "{:<20} {}", "samples", stats.samples)?;
         writeln!(f, "{:<20} {}", "windows", stats.windows)?;
         writeln!(f, "{:<20} {}", "windows_caught_up", stats.caught_up)?;
         writeln!(f, "{:<20} {}", "last_sample_ns", stats.last_walk_ns)?;
         writeln!(f, "{:<20} {}", "max_sample_ns", stats.max_walk_ns)
+    }
+}
+
+/// The text of `/proc/loadavg_rs_samples`: the state of the engine in fixed point, then the
+/// recent samples, one a line, oldest first.
+///
+/// ```text
+/// samples 3
+/// windows 5
+/// period_ticks 26
+/// next_due 4290
+/// decay 1945 2043 2046
+/// fixed cpu 205 41 14
+/// ...
+/// sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled
+/// 1 4160 0 1 38 1 0 1 1 0 0 0
+/// ```
+///
+/// `fixed` rows are the averages as the engine holds them (`FIXED_1` = 2048 is 1.0); `decay`
+/// the factor of each window. With a row for every sample since the one a reader saw last, the
+/// reader can replay the kernel's `calc_load()`/`calc_load_n()` over the recorded counts and
+/// closed windows and must land on the `fixed` values exactly.
+pub struct SamplesText<'a> {
+    /// The engine and its history, taken at one instant.
+    pub sampled: &'a Sampled,
+}
+
+impl fmt::Display for SamplesText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let engine = &self.sampled.engine;
+        let config = engine.config();
+        let stats = engine.stats();
+        writeln!(f, "samples {}", stats.samples)?;
+        writeln!(f, "windows {}", stats.windows)?;
+        writeln!(f, "period_ticks {}", config.period_ticks)?;
+        writeln!(f, "next_due {}", engine.next_due())?;
+        writeln!(f, "history {HISTORY_LEN}")?;
+        let [d1, d2, d3] = config.decay;
+        writeln!(f, "decay {d1} {d2} {d3}")?;
+        for a in Accounting::ALL {
+            let [l1, l2, l3] = engine.loads(a);
+            writeln!(f, "fixed {} {l1} {l2} {l3}", a.name())?;
+        }
+        writeln!(
+            f,
+            "sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled"
+        )?;
+        for r in self.sampled.history.iter() {
+            let c = &r.counts;
+            write!(
+                f,
+                "{} {} {} {} {}",
+                r.seq, r.jiffies, r.late, r.closed, c.threads
+            )?;
+            for a in Accounting::ALL {
+                write!(f, " {}", c.active(a))?;
+            }
+            writeln!(f, " {} {}", c.kthreads, c.throttled)?;
+        }
+        Ok(())
     }
 }
 
@@ -316,6 +380,8 @@ mod tests {
             uninterruptible: 2,
             iowait: 2,
             blocked: 0,
+            kthreads: 0,
+            throttled: 0,
         };
         e.sample(126, c, 0);
         assert!(text_is(
@@ -341,19 +407,23 @@ mod tests {
             uninterruptible: 2,
             iowait: 2,
             blocked: 0,
+            kthreads: 0,
+            throttled: 0,
         };
         e.sample(126, c, 1234);
         let want = "\
 accounting       avg_6s      avg_30s   avg_1500ms   active
-cpu                0.08         0.02         0.28        1
+cpu                0.08         0.02         0.29        1
 io                 0.16         0.03         0.57        2
-all                0.24         0.05         0.85        3
-cpuio              0.24         0.05         0.85        3
+all                0.24         0.05         0.86        3
+cpuio              0.24         0.05         0.86        3
 blocked            0.00         0.00         0.00        0
 
 period_ms            500
 period_ticks         126
 threads              40
+kernel_threads       0
+throttled            0
 samples              1
 windows              1
 windows_caught_up    0
@@ -370,6 +440,45 @@ max_sample_ns        1234
     }
 
     #[test]
+    fn samples() {
+        let config = match Config::new(250, 100, [2000, 10_000, 30_000]) {
+            Ok(c) => c,
+            Err(_) => panic!("valid"),
+        };
+        let mut s = Sampled::new(Engine::new(config, 4000));
+        let c = Counts {
+            threads: 38,
+            runnable: 1,
+            uninterruptible: 2,
+            iowait: 1,
+            blocked: 1,
+            kthreads: 1,
+            throttled: 2,
+        };
+        s.sample(4026, c, 0);
+        // 29 ticks late: one calc_load() step and one window caught up with calc_load_n().
+        // The expected values were computed apart, with the kernel's formulas in Python.
+        s.sample(4026 + 26 * 2 + 3, c, 0);
+        let want = "\
+samples 2
+windows 3
+period_ticks 26
+next_due 4104
+history 64
+decay 1944 2027 2041
+fixed cpu 297 63 21
+fixed io 297 63 21
+fixed all 891 188 63
+fixed cpuio 594 126 42
+fixed blocked 297 63 21
+sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled
+1 4026 0 1 38 1 1 3 2 1 1 2
+2 4081 29 2 38 1 1 3 2 1 1 2
+";
+        assert!(text_is(SamplesText { sampled: &s }, want));
+    }
+
+    #[test]
     fn table_with_the_kernels_row() {
         let config = match Config::new(250, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS) {
             Ok(c) => c,
@@ -382,6 +491,8 @@ max_sample_ns        1234
             uninterruptible: 0,
             iowait: 0,
             blocked: 0,
+            kthreads: 0,
+            throttled: 0,
         };
         e.sample(1251, c, 10);
         let want = "\
@@ -396,6 +507,8 @@ kernel             0.62         1.00        12.34        -
 period_ms            5000
 period_ticks         1251
 threads              40
+kernel_threads       0
+throttled            0
 samples              1
 windows              1
 windows_caught_up    0

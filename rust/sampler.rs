@@ -21,6 +21,9 @@
 //! timer handle, which cancels the timer and waits for a running callback, before it frees
 //! anything.
 
+use core::mem::MaybeUninit;
+
+use kernel::bindings;
 use kernel::impl_has_hr_timer;
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
@@ -31,7 +34,8 @@ use kernel::time::hrtimer::{
 use kernel::time::{Delta, Instant, Monotonic};
 
 use crate::config::Config;
-use crate::engine::{Engine, Jiffies};
+use crate::engine::{nanos_until_due, Engine, Jiffies};
+use crate::history::Sampled;
 use crate::new_raw_spinlock_irq;
 use crate::raw_spinlock::RawSpinLockIrq;
 use crate::threads;
@@ -44,8 +48,9 @@ const NSEC_PER_SEC: i64 = 1_000_000_000;
 pub struct Sampler {
     #[pin]
     timer: HrTimer<Sampler>,
+    /// The engine and its recent samples, advanced together.
     #[pin]
-    engine: RawSpinLockIrq<Engine>,
+    state: RawSpinLockIrq<Sampled>,
     /// Length of one tick in nanoseconds.
     tick_ns: i64,
     /// Tests only: the first sample comes this long after the start instead of one period, as
@@ -72,7 +77,7 @@ impl Sampler {
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
-                engine <- new_raw_spinlock_irq!(engine, "loadavg_rs_engine"),
+                state <- new_raw_spinlock_irq!(Sampled::new(engine), "loadavg_rs_engine"),
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
                 hold_ms,
             }),
@@ -92,36 +97,48 @@ impl Sampler {
 
     /// A copy of the engine, taken under its lock.
     pub fn snapshot(&self) -> Engine {
-        *self.engine.lock()
+        self.state.lock().engine
     }
 
-    /// The time from now until half a tick after jiffy `due`, so that the tick that makes
-    /// `due` current has certainly happened when the timer fires.
+    /// Copies the engine and its history, as they stand at one instant, into `into`.
+    ///
+    /// The copy is a few kilobytes: callers keep `into` on the heap, and it is copied there
+    /// directly, never through the stack.
+    pub fn snapshot_all<'a>(&self, into: &'a mut MaybeUninit<Sampled>) -> &'a mut Sampled {
+        let guard = self.state.lock();
+        // SAFETY: `into` is valid for writes of one `Sampled` and cannot overlap the locked
+        // state, which is valid for reads while `guard` lives; `Sampled` is `Copy`, so a bitwise
+        // copy is a valid value, and `into` is initialised after it.
+        unsafe {
+            core::ptr::copy_nonoverlapping(&*guard, into.as_mut_ptr(), 1);
+            into.assume_init_mut()
+        }
+    }
+
+    /// The time from now until half a tick after jiffy `due` begins ([`nanos_until_due`]).
     fn delay_until(&self, due: Jiffies) -> Delta {
-        let ticks = due.wrapping_sub(threads::jiffies()) as isize;
-        let ticks = i64::try_from(ticks.max(0)).unwrap_or(i64::MAX);
-        Delta::from_nanos(
-            ticks
-                .saturating_mul(self.tick_ns)
-                .saturating_add(self.tick_ns / 2),
-        )
+        let jiffies = threads::jiffies();
+        // SAFETY: `ktime_get()` may be called from any context once timekeeping runs.
+        let now_ns = unsafe { bindings::ktime_get() };
+        Delta::from_nanos(nanos_until_due(now_ns, self.tick_ns, jiffies, due))
     }
 
     /// Walks the threads and applies the sample if a window has ended.
     fn tick(&self) {
         let now = threads::jiffies();
-        if !self.engine.lock().due(now) {
+        if !self.state.lock().engine.due(now) {
             return;
         }
         let started = Instant::<Monotonic>::now();
         let counts = threads::count_threads();
         let walk_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(0);
-        self.engine.lock().sample(now, counts, walk_ns);
+        self.state.lock().sample(now, counts, walk_ns);
     }
 
-    /// How long until the timer should fire next.
+    /// How long until the timer should fire next: half a tick into the jiffy that ends the
+    /// current window, or, when it fired before that jiffy's tick ran, into that jiffy again.
     fn next_delay(&self) -> Delta {
-        let next = self.engine.lock().next_due();
+        let next = self.state.lock().engine.next_due();
         self.delay_until(next)
     }
 }
@@ -134,7 +151,12 @@ impl HrTimerCallback for Sampler {
         mut ctx: HrTimerCallbackContext<'_, Sampler>,
     ) -> HrTimerRestart {
         this.tick();
-        ctx.forward_now(this.next_delay());
+        // Re-armed at an absolute instant: the expiry moves from the one that just passed to
+        // `now + delay` in one step. (`forward_now(delay)` would add the delay to the old
+        // expiry, so every callback's lateness would shift the next one.)
+        let now = Instant::<Monotonic>::now();
+        let target = now + this.next_delay();
+        ctx.forward(now, target - this.timer.expires());
         HrTimerRestart::Restart
     }
 }

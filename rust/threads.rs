@@ -6,14 +6,15 @@
 //! The walk is `for_each_process_thread()` written out in Rust (the C macros are not in the
 //! bindings): every process on `init_task.tasks`, then every thread on its
 //! `signal->thread_head`, all under `rcu_read_lock()`, as the kernel's own RCU walkers do
-//! (hung-task detection, `/proc`). Each thread's three facts are read the way the scheduler's
-//! lockless readers read them, with no lock the scheduler needs; see [`crate::accounting`] for
-//! what they mean. Threads that come and go during the walk may be seen or not, as with any RCU
+//! (hung-task detection, `/proc`). Each thread's facts are read by `rust/task_glue.c` the way
+//! the scheduler's lockless readers read them, with no lock the scheduler needs; see
+//! [`crate::accounting`] for what they mean. Threads that come and go during the walk may be seen or not, as with any RCU
 //! walk; the kernel's own counters are equally a snapshot in motion.
 
 use core::ptr::{addr_of, read_volatile};
 
 use kernel::bindings;
+use kernel::ffi::c_void;
 use kernel::sync::rcu;
 
 use crate::accounting::{Counts, ThreadState};
@@ -37,6 +38,21 @@ unsafe fn next(head: *const bindings::list_head) -> *mut bindings::list_head {
     unsafe { read_volatile(addr_of!((*head).next)) }
 }
 
+extern "C" {
+    /// The facts of one task as `LOADAVG_RS_*` bits (`rust/task_glue.c`). `task` is a
+    /// `const struct task_struct *`, passed as `void *`: some of its members are structs that
+    /// are empty in some configurations, which Rust does not accept in a C signature.
+    fn loadavg_rs_task_state(task: *const c_void) -> u32;
+}
+
+// The bits of `loadavg_rs_task_state()`'s value, as `rust/task_glue.c` defines them.
+const ON_RQ: u32 = 1 << 0;
+const CONTRIB: u32 = 1 << 1;
+const IOWAIT: u32 = 1 << 2;
+const KTHREAD: u32 = 1 << 3;
+const NEW: u32 = 1 << 4;
+const THROTTLED: u32 = 1 << 5;
+
 /// What the scheduler says of one thread.
 ///
 /// # Safety
@@ -44,20 +60,17 @@ unsafe fn next(head: *const bindings::list_head) -> *mut bindings::list_head {
 /// `task` must point to a `task_struct` that stays valid for the caller's RCU read-side
 /// critical section.
 unsafe fn state_of(task: *const bindings::task_struct) -> ThreadState {
-    // SAFETY: By the caller's guarantee, `task` is valid to read. `on_rq` is written under the
-    // runqueue lock and read locklessly with READ_ONCE by the kernel's own readers
-    // (`task_on_rq_queued()`); a volatile byte read is that READ_ONCE.
-    let on_rq = unsafe { read_volatile(addr_of!((*task).on_rq)) } != 0;
-    // SAFETY: As above. The two bits are set by the task itself before it blocks and read
-    // here without a lock, as `/proc/<pid>/stat` reads task state; a torn value cannot occur
-    // for a single bit, and a stale one is the race every sampler of a moving system has.
-    let contributes_to_load = unsafe { bindings::task_struct::sched_contributes_to_load_raw(task) };
-    // SAFETY: As above.
-    let in_iowait = unsafe { bindings::task_struct::in_iowait_raw(task) };
+    // SAFETY: By the caller's guarantee, `task` is valid to read for the call. The C helper
+    // reads `on_rq` with acquire (pairing with the release in `__block_task()`), the bitfields
+    // with `data_race()`, and writes nothing.
+    let facts = unsafe { loadavg_rs_task_state(task.cast()) };
     ThreadState {
-        on_rq,
-        contributes_to_load: contributes_to_load != 0,
-        in_iowait: in_iowait != 0,
+        on_rq: facts & ON_RQ != 0,
+        contributes_to_load: facts & CONTRIB != 0,
+        in_iowait: facts & IOWAIT != 0,
+        kthread: facts & KTHREAD != 0,
+        new: facts & NEW != 0,
+        throttled: facts & THROTTLED != 0,
     }
 }
 

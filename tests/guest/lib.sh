@@ -5,9 +5,11 @@
 # `finish` ends a test script with status 1 if any check failed.
 
 MODULE=/lib/modules/loadavg_rs.ko
-# The files in the format of /proc/loadavg, and the table.
+# The files in the format of /proc/loadavg, the table, and the recent samples.
 LOADAVG_FILES="loadavg_cpu loadavg_io loadavg_all loadavg_cpuio loadavg_blocked"
 TABLE_FILE=loadavg_rs
+SAMPLES_FILE=loadavg_rs_samples
+ACCOUNTINGS="cpu io all cpuio blocked"
 # /proc/loadavg's line: three averages with two decimals, running/threads, last PID.
 LOADAVG_RE='^[0-9]+\.[0-9][0-9] [0-9]+\.[0-9][0-9] [0-9]+\.[0-9][0-9] [0-9]+/[0-9]+ -?[0-9]+$'
 
@@ -73,19 +75,6 @@ snap_value() { printf '%s\n' "$TABLE" | awk -v k="$1" '$1 == k { print $2 }'; }
 snap_avg() { printf '%s\n' "$TABLE" | awk -v k="$1" -v c="$2" '$1 == k { print $(c + 1) }'; }
 snap_active() { printf '%s\n' "$TABLE" | awk -v k="$1" '$1 == k { print $5 }'; }
 
-# on_period NAME K0 UPTIME0 PERIOD_MS: checks that the samples since snapshot K0 (taken at
-# UPTIME0, from /proc/uptime) are as many as the guest time since, over the period in ticks
-# (PERIOD_MS rounded up to ticks, plus one: 104 ms for 100 ms at HZ=250), within 2. Measured on
-# the guest's own clock, so that a sleep that overshoots (a busy host) does not count.
-on_period() {
-	local k elapsed want
-	k=$(snap_value samples)
-	elapsed=$(awk -v a="$3" -v b="$SNAP_UPTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
-	want=$(awk -v e="$elapsed" -v t="$(snap_value period_ticks)" 'BEGIN { printf "%d", e / (t * 4) }')
-	check "$1: the sampler keeps its period: $((k - $2)) samples in $elapsed ms, $want expected (+-2)" \
-		approx $((k - $2)) "$want" 2
-}
-
 # The value of `NAME VALUE` row $2 of the table /proc/loadavg_rs.
 table_value() { awk -v k="$1" '$1 == k { print $2 }' "/proc/$TABLE_FILE"; }
 
@@ -106,22 +95,22 @@ expected_load() {
 		BEGIN { printf "%.3f\n", n + (l - n) * exp_neg(k * p / w) }'
 }
 
-# Starts $1 busy loops (each one always runnable); their PIDs go to $BUSY_PIDS.
+# Starts $1 busy loops: `loadgen cpu`, whose children spin from the moment fork() returns,
+# without a system call, so they are on a runqueue from then on. Returns once they are forked;
+# their PIDs and loadgen's go to $BUSY_PIDS.
 BUSY_PIDS=
 busy() {
-	i=0
-	while [ "$i" -lt "$1" ]; do
-		sh -c 'while :; do :; done' &
-		BUSY_PIDS="$BUSY_PIDS $!"
-		i=$((i + 1))
-	done
+	local out
+	out=$(mktemp)
+	loadgen cpu "$1" 86400 >"$out" &
+	BUSY_PIDS="$BUSY_PIDS $! $(wait_started "$out")"
+	rm -f "$out"
 }
 stop_busy() {
-	[ -z "$BUSY_PIDS" ] || kill $BUSY_PIDS 2>/dev/null
+	[ -z "$BUSY_PIDS" ] || kill -KILL $BUSY_PIDS 2>/dev/null
 	wait 2>/dev/null
 	BUSY_PIDS=
 }
-
 
 # The kernel's fixed-point load arithmetic (include/linux/sched/loadavg.h, kernel/sched/loadavg.c)
 # as awk functions, exact: every value stays far below 2^53.
@@ -152,6 +141,170 @@ function exp_neg(x,   m, r, t, i) {
 function decay(period, window) { return int(2048 * exp_neg(period / window) + 0.5) }
 function shown(load,   r) { r = load + 10; return sprintf("%d.%02d", int(r / 2048), int((r % 2048) * 100 / 2048)) }
 '
+
+# Exact checks from the samples the module actually took.
+#
+# /proc/loadavg_rs_samples holds, read in one go, the engine's averages in fixed point and a
+# record of each of the last 64 samples: its counts per accounting, how many kernel threads it
+# counted, how late it was and how many windows it closed. A test takes the history before and
+# after an interval (take_history FILE), and checks the samples in between:
+#
+# - counts_floor / counts_ceiling: a transient (a kernel thread woken at that instant, a test
+#   command) can only add to a count, or only take from one; so over the interval the minimum
+#   (or maximum) is exactly the number of tasks the test started, and it is reached: no
+#   tolerance. Which way each count can move is argued where the check is made.
+# - replay_exact: the kernel's calc_load()/calc_load_n() (LOAD_AWK), replayed from the first
+#   history's averages over the recorded counts and windows, lands exactly on the second's.
+# - schedule_exact: every sample closed one window plus one for each full period it was late,
+#   no sample is missing, and at least one was on time.
+#
+# Every check needs the second history to still hold every sample after the first: an interval
+# must stay under 64 samples (history_complete says when it did not).
+
+# take_history FILE: copies /proc/loadavg_rs_samples, read in one go, to FILE.
+take_history() { cat "/proc/$SAMPLES_FILE" >"$1"; }
+# hval FILE KEY: the value of row KEY in a history.
+hval() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
+# hfixed FILE ACCOUNTING COLUMN: an average in fixed point, from a history.
+hfixed() { awk -v a="$2" -v c="$3" '$1 == "fixed" && $2 == a { print $(c + 2) }' "$1"; }
+# The column of an accounting in a record: sample jiffies late closed threads cpu io all cpuio
+# blocked kthreads throttled.
+acc_col() {
+	case $1 in
+	cpu) echo 6 ;; io) echo 7 ;; all) echo 8 ;; cpuio) echo 9 ;; blocked) echo 10 ;;
+	esac
+}
+# records H0 H1: the records in H1 of the samples after H0's last.
+records() {
+	awk -v k0="$(hval "$1" samples)" 'NF == 12 && $1 ~ /^[0-9]+$/ && $1 > k0' "$2"
+}
+
+# history_complete NAME H0 H1: H1 holds every sample taken after H0, and there are some.
+history_complete() {
+	local k0 k1 n first
+	k0=$(hval "$2" samples) k1=$(hval "$3" samples)
+	n=$(records "$2" "$3" | wc -l)
+	first=$(records "$2" "$3" | awk 'NR == 1 { print $1 }')
+	check "$1: the history holds all $((k1 - k0)) samples since the first reading ($n, from ${first:-none})" \
+		test "$n" -eq $((k1 - k0)) -a "$n" -gt 0 -a "${first:-0}" -eq $((k0 + 1))
+}
+
+# counts_floor NAME H0 H1 ACCOUNTING N [WHY]: over the samples between, ACCOUNTING counted at
+# least N every time and exactly N at least once.
+counts_floor() { counts_bound floor "$@"; }
+# counts_ceiling NAME H0 H1 ACCOUNTING N [WHY]: at most N every time, exactly N at least once.
+counts_ceiling() { counts_bound ceiling "$@"; }
+counts_bound() {
+	local kind=$1 name=$2 h0=$3 h1=$4 a=$5 n=$6 why=${7:-} summary
+	summary=$(records "$h0" "$h1" | awk -v c="$(acc_col "$a")" -v n="$n" '
+		{ v = $c; if (NR == 1 || v < lo) lo = v; if (NR == 1 || v > hi) hi = v
+		  if (v == n) eq++; if (v > n) { above++; k += $11 } if (v < n) below++ }
+		END { printf "%d %d %d %d %d %d %d\n", lo, hi, eq, above, below, k, NR }')
+	set -- $summary
+	local lo=$1 hi=$2 eq=$3 above=$4 below=$5 kthreads=$6 total=$7
+	if [ "$kind" = floor ]; then
+		check "$name: $a counts $n (at least, and exactly at $eq of $total samples; above at $above, with $kthreads kernel threads among them)${why:+: $why}" \
+			test "$total" -gt 0 -a "$lo" -eq "$n"
+	else
+		check "$name: $a counts $n (at most, and exactly at $eq of $total samples; below at $below)${why:+: $why}" \
+			test "$total" -gt 0 -a "$hi" -eq "$n"
+	fi
+}
+
+# replay_exact NAME H0 H1: for every accounting and window, the kernel's arithmetic replayed
+# from H0's averages over the records since lands exactly on H1's averages.
+replay_exact() {
+	local name=$1 h0=$2 h1=$3 a got
+	for a in $ACCOUNTINGS; do
+		got=$(records "$h0" "$h1" | awk -v col="$(acc_col "$a")" \
+			-v l1="$(hfixed "$h0" "$a" 1)" -v l2="$(hfixed "$h0" "$a" 2)" -v l3="$(hfixed "$h0" "$a" 3)" \
+			-v w="$(awk '$1 == "decay" { print $2, $3, $4 }' "$h1")" "$LOAD_AWK"'
+			BEGIN { split(w, e, " "); l[1] = l1; l[2] = l2; l[3] = l3 }
+			{ for (c = 1; c <= 3; c++) {
+				l[c] = calc_load(l[c], e[c], $col * 2048)
+				if ($4 > 1) l[c] = calc_load_n(l[c], e[c], $col * 2048, $4 - 1)
+			  } n++ }
+			END { printf "%d %d %d %d\n", l[1], l[2], l[3], n }')
+		set -- $got
+		check "$name: $a's averages are the kernel's arithmetic over its $4 samples: $1 $2 $3 (fixed point) = $(hfixed "$h1" "$a" 1) $(hfixed "$h1" "$a" 2) $(hfixed "$h1" "$a" 3)" \
+			test "$4" -gt 0 -a "$1 $2 $3" = "$(hfixed "$h1" "$a" 1) $(hfixed "$h1" "$a" 2) $(hfixed "$h1" "$a" 3)"
+	done
+}
+
+# schedule_exact NAME H0 H1: the samples between are consecutive, each closed 1 + late / period
+# windows (one, plus those it caught up), they add up to the windows the engine counts, and at
+# least one was on time. (How late they were is shown, not judged: under emulation that is the
+# host's scheduling.)
+schedule_exact() {
+	local name=$1 h0=$2 h1=$3 p summary
+	p=$(hval "$h1" period_ticks)
+	summary=$(records "$h0" "$h1" | awk -v p="$p" -v k0="$(hval "$h0" samples)" '
+		{ if ($1 != k0 + NR) gap++; if ($4 != 1 + int($3 / p)) bad++
+		  closed += $4; if ($3 < p) ontime++; late[NR] = $3 }
+		END { n = asort_late(late, NR); printf "%d %d %d %d %d %d\n", gap, bad, closed, ontime, NR, n }
+		function asort_late(a, n,   i, j, t) {
+			for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+			return n ? a[int((n + 1) / 2)] : -1 }')
+	set -- $summary
+	check "$name: $5 consecutive samples, each closing 1 + late/period windows ($2 not), $3 windows in all = $(($(hval "$h1" windows) - $(hval "$h0" windows))) counted; $4 on time (median lateness $6 ticks)" \
+		test "$1" -eq 0 -a "$2" -eq 0 -a "$3" -eq $(($(hval "$h1" windows) - $(hval "$h0" windows))) -a "$4" -gt 0 -a "$5" -gt 0
+}
+
+# wait_samples H0 N: waits until N samples have been taken since history H0 (reading the table
+# with shell builtins, no fork). An interval measured in samples, not seconds, holds about N
+# samples on any guest, fast or slow: well inside the history when N is 30.
+wait_samples() {
+	local want key value rest n
+	want=$(($(hval "$1" samples) + $2))
+	while :; do
+		n=0
+		while read -r key value rest; do
+			[ "$key" != samples ] || n=$value
+		done <"/proc/$TABLE_FILE"
+		[ "$n" -lt "$want" ] || return 0
+		sleep 0.2
+	done
+}
+
+# still_pair NAME CMD...: runs CMD (which sets $before and $after from two reads) until no
+# sample fell between its first and last read (the samples count did not move), at most 10 times,
+# so that a comparison of the two is not spoiled by a sample landing in between. Sets $still.
+still_pair() {
+	local try=0 k0 k1
+	still=no
+	while [ "$try" -lt 10 ]; do
+		k0=$(table_value samples)
+		"$@"
+		k1=$(table_value samples)
+		if [ "$k0" = "$k1" ]; then
+			still=yes
+			return 0
+		fi
+		try=$((try + 1))
+	done
+	return 1
+}
+
+# wait_state STATE PID...: waits until every PID is in STATE (/proc/PID/stat's third field), each
+# checked in turn; for tasks that flicker (a reader between two IOs), once is enough. No time
+# limit of its own: the job's time limit ends a run that hangs.
+wait_state() {
+	local want=$1 pid st
+	shift
+	for pid in "$@"; do
+		while :; do
+			read -r _ _ st _ <"/proc/$pid/stat" 2>/dev/null || return 1
+			[ "$st" = "$want" ] && break
+			sleep 0.05
+		done
+	done
+}
+
+# wait_started FILE: waits until loadgen wrote its "started" line to FILE; prints its PIDs.
+wait_started() {
+	while ! grep -q ' started: ' "$1" 2>/dev/null; do sleep 0.05; done
+	sed -n 's/.* started: //p' "$1"
+}
 
 # in_range VALUE LOW HIGH: LOW <= VALUE <= HIGH, integers.
 in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }

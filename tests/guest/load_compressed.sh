@@ -1,78 +1,71 @@
 # SPDX-License-Identifier: GPL-2.0
-# The averages follow the formula, in compressed time: a 100 ms period and windows of 2, 10 and
-# 30 s (so 20 samples make one "minute"). Idle, then 2 busy loops, then idle again: `cpu`,
-# `all` and `cpuio` rise and fall as N + (L0 - N) * e^(-k * period / window) says, for the k
-# samples the table reports; `io` and `blocked` stay at zero.
+# The averages follow the kernel's arithmetic, in compressed time: a 100 ms period (26 ticks,
+# 104 ms) and windows of 2, 10 and 30 s. Idle, then 2 busy loops, then idle again: over each
+# phase the counts are exactly the tasks running (see scenarios.sh for why the minimum is the
+# exact figure) and the averages are exactly calc_load() replayed over the recorded counts.
 . /tests/lib.sh
 
 P=100 W1=2000 W2=10000 W3=30000
-# Tolerance: two-decimal rounding, the fixed-point steps (the kernel's calc_load rounds up on
-# the way up), and the odd kernel thread or test command that is running at a sample: with both
-# CPUs saturated by the busy loops, any task that wakes waits on a runqueue, and counts.
-TOL=0.12
-
-# follows ACCOUNTING N L0 K0 WINDOW COLUMN: the average now is what N tasks since sample K0,
-# from L0, give.
-follows() {
-	a=$1 n=$2 l0=$3 k0=$4 w=$5 col=$6
-	now=$(snap_avg "$a" "$col") k=$(snap_value samples)
-	want=$(expected_load "$n" "$l0" $((k - k0)) "$P" "$w")
-	check "$a avg over ${w} ms: $now after $((k - k0)) samples of $n from $l0, formula $want" \
-		approx "$now" "$want" "$TOL"
-}
 
 check "module loads with period_ms=$P window1_ms=$W1 window2_ms=$W2 window3_ms=$W3" \
 	load period_ms=$P window1_ms=$W1 window2_ms=$W2 window3_ms=$W3
 check "period in ticks is ceil(100 ms * HZ) + 1 = 26" test "$(table_value period_ticks)" = 26
 check "the kernel row is left out when the windows are not the kernel's" \
 	sh -c "! grep -q '^kernel ' /proc/$TABLE_FILE"
+# The decay factors are 2048 e^(-period / window) for the real period between samples, 26 ticks
+# of 4 ms: 104 ms (LOAD_AWK's decay() computes e^-x apart from the module, in floating point).
+take_history /tmp/h
+want=$(awk "$LOAD_AWK"'BEGIN { print decay(104, 2000), decay(104, 10000), decay(104, 30000) }')
+got=$(awk '$1 == "decay" { print $2, $3, $4 }' /tmp/h)
+check "decay factors are those of the real period, 104 ms: $got = $want" test "$got" = "$want"
 
-# Sampling keeps its period: 5 s of guest time is 5000 / 104 = 48 samples.
-snapshot
-k0=$(snap_value samples) up0=$SNAP_UPTIME
-sleep 5
-snapshot
-on_period "idle" "$k0" "$up0"
-check "no window needed catching up" test "$(snap_value windows_caught_up)" = 0
-check "a window per sample" test "$(snap_value windows)" = "$(snap_value samples)"
-check "the sampler counts the threads ($(snap_value threads))" below 10 "$(snap_value threads)"
-check "the walk's time is measured ($(snap_value max_sample_ns) ns at most)" below 0 "$(snap_value max_sample_ns)"
-
-# Idle.
-snapshot
-for a in cpu cpuio all; do
-	check "idle: $a stays near zero ($(snap_avg $a 1))" below "$(snap_avg $a 1)" 0.3
+# Idle: nothing of the test's runs between the two readings but the shell reading the table.
+take_history /tmp/h0
+wait_samples /tmp/h0 30
+take_history /tmp/h1
+history_complete "idle" /tmp/h0 /tmp/h1
+schedule_exact "idle" /tmp/h0 /tmp/h1
+for a in $ACCOUNTINGS; do
+	[ "$a" = io ] || counts_floor "idle" /tmp/h0 /tmp/h1 "$a" 0 "kernel threads and test commands can only add"
 done
-for a in io blocked; do
-	check "idle: $a stays at zero ($(snap_avg $a 1))" below "$(snap_avg $a 1)" 0.05
-done
+counts_ceiling "idle" /tmp/h0 /tmp/h1 io 0 "nothing waits for IO"
+replay_exact "idle" /tmp/h0 /tmp/h1
+check "the sampler counts the threads ($(table_value threads))" below 10 "$(table_value threads)"
+check "the walk's time is measured ($(table_value max_sample_ns) ns at most)" below 0 "$(table_value max_sample_ns)"
 
-# Two busy loops, for 6 s, left alone.
-l1=$(snap_avg cpu 1) l2=$(snap_avg cpu 2) k0=$(snap_value samples)
+# Two busy loops: forked, so on a runqueue, before the first reading.
 busy 2
-sleep 6
-snapshot
-check "busy: 2 runnable tasks (+2) counted now ($(snap_active cpu))" in_range "$(snap_active cpu)" 2 4
-follows cpu 2 "$l1" "$k0" $W1 1
-follows cpu 2 "$l2" "$k0" $W2 2
-for a in all cpuio; do
-	check "busy: $a ($(snap_avg $a 1)) is cpu ($(snap_avg cpu 1))" \
-		approx "$(snap_avg $a 1)" "$(snap_avg cpu 1)" 0.1
+take_history /tmp/h0
+wait_samples /tmp/h0 30
+take_history /tmp/h1
+history_complete "busy" /tmp/h0 /tmp/h1
+schedule_exact "busy" /tmp/h0 /tmp/h1
+for a in cpu all cpuio; do
+	counts_floor "busy" /tmp/h0 /tmp/h1 "$a" 2
 done
-for a in io blocked; do
-	check "busy: $a stays at zero ($(snap_avg $a 1))" below "$(snap_avg $a 1)" 0.05
-done
-read -r cpu_line </proc/loadavg_cpu
-snapshot
-check "busy: /proc/loadavg_cpu's 1-minute field is the table's ($cpu_line)" \
-	test "${cpu_line%% *}" = "$(snap_avg cpu 1)"
+counts_floor "busy" /tmp/h0 /tmp/h1 blocked 0
+counts_ceiling "busy" /tmp/h0 /tmp/h1 io 0 "nothing waits for IO"
+replay_exact "busy" /tmp/h0 /tmp/h1
+# /proc/loadavg_cpu prints what the table prints: two reads with no sample in between.
+pair() {
+	read -r before </proc/loadavg_cpu
+	after=$(table_avg cpu 1)
+}
+still_pair pair
+check "busy: /proc/loadavg_cpu's 1-minute field ($before) is the table's ($after), no sample between ($still)" \
+	test "$still" = yes -a "${before%% *}" = "$after"
 
-# Idle again: the averages decay.
-l1=$(snap_avg cpu 1) l3=$(snap_avg cpu 3) k0=$(snap_value samples)
+# Idle again: the averages decay, exactly.
 stop_busy
-sleep 4
-snapshot
-follows cpu 0 "$l1" "$k0" $W1 1
-follows cpu 0 "$l3" "$k0" $W3 3
+take_history /tmp/h0
+wait_samples /tmp/h0 30
+take_history /tmp/h1
+history_complete "decay" /tmp/h0 /tmp/h1
+for a in cpu all cpuio blocked; do
+	counts_floor "decay" /tmp/h0 /tmp/h1 "$a" 0
+done
+replay_exact "decay" /tmp/h0 /tmp/h1
+check "decay: the 1-minute cpu average fell ($(hfixed /tmp/h0 cpu 1) -> $(hfixed /tmp/h1 cpu 1))" \
+	test "$(hfixed /tmp/h1 cpu 1)" -lt "$(hfixed /tmp/h0 cpu 1)"
 check "module unloads" unload
 finish

@@ -3,55 +3,55 @@
 # calc_load() step, then calc_load_n() for the rest, never as if no time had passed.
 #
 # The module's test_hold_ms parameter holds the first sample back: with a 1.004 s period (251
-# ticks) and a 5.05 s hold, the first sample comes at about 5.05 s and closes the 5 windows
-# that ended at 1.004 ... 5.020 s, 4 of them caught up at once; the second comes at 6.03 s.
-# All 5 windows get the count of that one sample, whatever it is, so the averages after it are
-# exactly what the kernel's arithmetic (LOAD_AWK) gives for that count.
+# ticks) and a 5.05 s hold, the first sample comes at least 5.05 s after loading (an hrtimer
+# never fires early), when the windows that ended at 1.004 ... 5.020 s have all passed: it must
+# close at least 5 windows, exactly 1 + (its lateness / the period). The first sample's record
+# says how late it was and how many windows it closed, so nothing here depends on reading at
+# the right moment.
 . /tests/lib.sh
 
 P=1000 W1=20000 W2=100000 W3=300000 HOLD=5050
 busy 1
 check "module loads with test_hold_ms=$HOLD" \
 	load period_ms=$P window1_ms=$W1 window2_ms=$W2 window3_ms=$W3 test_hold_ms=$HOLD
-# Read between the first sample and the second. Until close to the first, just sleep; then poll
-# with shell builtins only, no fork.
-sleep 4.5
-# Sets $n to the samples taken so far.
+# Until the first sample, sleep; then read (no fork while polling: shell builtins only).
 samples_now() {
 	n=0
 	while read -r key value rest; do
 		[ "$key" != samples ] || n=$value
-	done </proc/$TABLE_FILE
+	done </proc/$SAMPLES_FILE
 }
-i=0
-while samples_now && [ "$n" -lt 1 ] && [ "$i" -lt 30 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-table=$(cat /proc/$TABLE_FILE)
-echo "$table" | sed 's/^/# /'
-samples=$(echo "$table" | awk '$1 == "samples" { print $2 }')
-windows=$(echo "$table" | awk '$1 == "windows" { print $2 }')
-caught=$(echo "$table" | awk '$1 == "windows_caught_up" { print $2 }')
-check "one sample taken (got $samples)" test "$samples" -eq 1
-check "the held-back sample closed 5 windows (+-1): $windows" in_range "$windows" 4 6
-check "all but one of them caught up at once ($caught)" test "$caught" -eq $((windows - 1))
+sleep 5
+while samples_now && [ "$n" -lt 1 ]; do sleep 0.1; done
+take_history /tmp/h1
+sed 's/^/# /' /tmp/h1
+# The state before the first sample: every average zero.
+printf 'samples 0\nwindows 0\n' >/tmp/h0
+for a in $ACCOUNTINGS; do echo "fixed $a 0 0 0" >>/tmp/h0; done
 
-for a in cpu all; do
-	n=$(echo "$table" | awk -v a="$a" '$1 == a { print $5 }')
-	[ "$a" = all ] || check "the busy loop counted ($n runnable)" test "$n" -ge 1
-	for col in 1 2 3; do
-		eval "w=\$W$col"
-		got=$(echo "$table" | awk -v a="$a" -v c="$col" '$1 == a { print $(c + 1) }')
-		want=$(awk -v p=$P -v w="$w" -v n="$caught" -v c="$n" "$LOAD_AWK"'
-			BEGIN { e = decay(p, w); print shown(calc_load_n(calc_load(0, e, c * 2048), e, c * 2048, n)) }')
-		naive=$(awk -v p=$P -v w="$w" -v c="$n" "$LOAD_AWK"'
-			BEGIN { print shown(calc_load(0, decay(p, w), c * 2048)) }')
-		check "$a over $w ms: $got is the kernel's catch-up of $n tasks, calc_load_n over $caught windows: $want" \
-			test "$got" = "$want"
-		[ "$col" -ne 1 ] || check "and not $naive, as if the missed windows had not passed" \
-			test "$got" != "$naive"
-	done
+set -- $(awk 'NF == 12 && $1 == 1' /tmp/h1)
+late=$3 closed=$4 c=$6
+period=$(hval /tmp/h1 period_ticks)
+# 5050 ms is 1262.5 ticks: the sample is at least 1262 ticks after loading (the load fell
+# somewhere within a tick), 1011 after the first window's end at 251: 1 + 1011/251 = 5 windows.
+check "the held-back sample closed at least 5 windows: $closed" test "${closed:-0}" -ge 5
+check "exactly 1 + its lateness ($late ticks) / the period ($period ticks)" \
+	test "$closed" -eq $((1 + late / period))
+check "and the table counts the $((closed - 1)) caught up at once ($(table_value windows_caught_up))" \
+	test "$(table_value windows_caught_up)" -ge $((closed - 1))
+check "the busy loop counted at it ($c runnable)" test "${c:-0}" -ge 1
+history_complete "catch-up" /tmp/h0 /tmp/h1
+replay_exact "catch-up" /tmp/h0 /tmp/h1
+
+# And not as if the missed windows had not passed: the first sample, counted as closing one
+# window only, gives other averages (c >= 1 tasks, more than one window).
+for col in 1 2 3; do
+	naive=$(awk 'NF == 12 && $1 ~ /^[0-9]+$/' /tmp/h1 | awk -v col="$col" \
+		-v e="$(awk -v c="$col" '$1 == "decay" { print $(c + 1) }' /tmp/h1)" "$LOAD_AWK"'
+		{ l = calc_load(l, e, $6 * 2048); if (NR > 1 && $4 > 1) l = calc_load_n(l, e, $6 * 2048, $4 - 1) }
+		END { print l }')
+	check "cpu's window $col: $(hfixed /tmp/h1 cpu "$col") is not $naive, as if the held-back sample closed one window" \
+		test "$(hfixed /tmp/h1 cpu "$col")" != "$naive"
 done
 stop_busy
 check "module unloads" unload

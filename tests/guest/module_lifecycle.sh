@@ -12,7 +12,7 @@ check "module says it runs with the kernel's LOAD_FREQ and 1/5/15 minutes" \
 	log_has 'loadavg_rs: sampling every 5000 ms (1251 ticks), windows 60000 300000 900000 ms'
 
 # The files.
-for f in $LOADAVG_FILES $TABLE_FILE; do
+for f in $LOADAVG_FILES $TABLE_FILE $SAMPLES_FILE; do
 	check "/proc/$f exists" test -f "/proc/$f"
 	mode=$(stat -c %a "/proc/$f")
 	check "/proc/$f is read-only for everyone (0444, got $mode)" test "$mode" = 444
@@ -24,42 +24,57 @@ for f in $LOADAVG_FILES; do
 	check "/proc/$f reads like /proc/loadavg ('$text')" matches "$text" "$LOADAVG_RE"
 	check "/proc/$f is one line" test "$lines" -eq 1
 	# Field 5 is the last PID, as in /proc/loadavg: both read by the shell itself, without a
-	# fork (which would use up a PID) in between.
-	read -r kernel </proc/loadavg
-	read -r ours <"/proc/$f"
-	check "/proc/$f's last PID is /proc/loadavg's (${ours##* })" test "${kernel##* }" = "${ours##* }"
+	# fork (which would use up a PID) in between. A kernel thread may be made between the two
+	# reads (it takes a PID too): read /proc/loadavg again after, and compare only when it did
+	# not move.
+	try=0
+	while :; do
+		read -r kernel </proc/loadavg
+		read -r ours <"/proc/$f"
+		read -r again </proc/loadavg
+		[ "${kernel##* }" != "${again##* }" ] && [ "$try" -lt 10 ] || break
+		try=$((try + 1))
+	done
+	check "/proc/$f's last PID is /proc/loadavg's (${ours##* }, ${kernel##* } before, ${again##* } after)" \
+		test "${kernel##* }" = "${ours##* }" -a "${kernel##* }" = "${again##* }"
 done
 check "/proc/$TABLE_FILE has a row per accounting" \
 	sh -c "for a in cpu io all cpuio blocked kernel; do grep -q \"^\$a \" /proc/$TABLE_FILE || exit 1; done"
 check "/proc/$TABLE_FILE shows the period" test "$(table_value period_ms)" = 5000
 check "/proc/$TABLE_FILE shows the period in ticks (5 s + 1 tick at HZ=250)" test "$(table_value period_ticks)" = 1251
 
-# Writes fail, and change nothing.
-for f in $LOADAVG_FILES $TABLE_FILE; do
+# Writes fail, and change nothing. The file is read before and after the writes, and the pair
+# is taken again if a sample fell in between (still_pair): then any change is the writes'.
+writes() {
 	# Fields 1 to 4: field 5, the last PID, moves with every command run.
 	before=$(cut -d' ' -f1-4 "/proc/$f")
 	err=$( (echo 9.99 >"/proc/$f") 2>&1) && wrote=yes || wrote=no
+	err2=$( (: >"/proc/$f") 2>&1) && truncated=yes || truncated=no
+	after=$(cut -d' ' -f1-4 "/proc/$f")
+}
+for f in $LOADAVG_FILES $TABLE_FILE $SAMPLES_FILE; do
+	still_pair writes
 	check "writing /proc/$f fails ($err)" test "$wrote" = no
 	check "the write error is 'Operation not permitted'" contains "$err" 'Operation not permitted'
-	err=$( (: >"/proc/$f") 2>&1) && wrote=yes || wrote=no
-	check "truncating /proc/$f fails" test "$wrote" = no
-	after=$(cut -d' ' -f1-4 "/proc/$f")
-	[ "$f" = "$TABLE_FILE" ] || check "/proc/$f is unchanged by the writes" test "$before" = "$after"
+	check "truncating /proc/$f fails ($err2)" test "$truncated" = no
+	check "/proc/$f is unchanged by the writes (no sample between the reads: $still)" \
+		test "$still" = yes -a "$before" = "$after"
 done
 
 # chmod: procfs lets root change any entry's mode bits (/proc/loadavg's too), and offers a
 # module no way to refuse it. The mode is cosmetic here: writes still fail, nothing changes.
-before=$(cut -d' ' -f1-4 /proc/loadavg_cpu)
 chmod 666 /proc/loadavg_cpu 2>/dev/null
 echo "# after chmod 666: mode $(stat -c %a /proc/loadavg_cpu)"
-err=$( (echo 9.99 >/proc/loadavg_cpu) 2>&1) && wrote=yes || wrote=no
+f=loadavg_cpu
+still_pair writes
 check "after chmod 666, writing /proc/loadavg_cpu still fails ($err)" test "$wrote" = no
-check "and /proc/loadavg_cpu is unchanged" test "$before" = "$(cut -d' ' -f1-4 /proc/loadavg_cpu)"
+check "and /proc/loadavg_cpu is unchanged (no sample between the reads: $still)" \
+	test "$still" = yes -a "$before" = "$after"
 chmod 444 /proc/loadavg_cpu 2>/dev/null
 
 # Unloading removes the files; loading again brings them back.
 check "module unloads" unload
-for f in $LOADAVG_FILES $TABLE_FILE; do
+for f in $LOADAVG_FILES $TABLE_FILE $SAMPLES_FILE; do
 	check "/proc/$f is gone after rmmod" test ! -e "/proc/$f"
 done
 check "module loads again" load
@@ -82,9 +97,10 @@ bad_param period_ms 0 "period_ms=0 is out of range: it must be in 10..=600000"
 bad_param period_ms 9 "period_ms=9 is out of range: it must be in 10..=600000"
 bad_param period_ms 600001 "period_ms=600001 is out of range: it must be in 10..=600000"
 bad_param period_ms 4294967295 "period_ms=4294967295 is out of range"
-bad_param window1_ms 4999 "window1_ms=4999 is out of range: it must be in 5000..="
-bad_param window2_ms 0 "window2_ms=0 is out of range: it must be in 5000..="
-bad_param window3_ms 4294967295 "window3_ms=4294967295 is out of range: it must be in 5000..="
+# The shortest window is the real period between samples: 1251 ticks at HZ=250, 5004 ms.
+bad_param window1_ms 5003 "window1_ms=5003 is out of range: it must be in 5004..="
+bad_param window2_ms 0 "window2_ms=0 is out of range: it must be in 5004..="
+bad_param window3_ms 4294967295 "window3_ms=4294967295 is out of range: it must be in 5004..="
 # Not a number for a u32: the kernel's parameter parser refuses it, naming value and parameter.
 q='`'
 bad_param period_ms -1 "${q}-1' invalid for parameter ${q}period_ms'"

@@ -23,5 +23,8 @@ pub mod config;
 #[path = "../../rust/engine.rs"]
 pub mod engine;
 
+#[path = "../../rust/history.rs"]
+pub mod history;
+
 #[path = "../../rust/report.rs"]
 pub mod report;

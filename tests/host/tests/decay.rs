@@ -66,11 +66,20 @@ fn psi_like_windows() {
 
 #[test]
 fn longest_window() {
-    for period in [10u32, 500, 5000, 600_000] {
-        let max = max_window_ms(period);
-        assert!(decay_factor(period as u64, max as u64).is_ok());
+    // Periods of 4, 26, 1251 and 150001 ticks at HZ=250 (10 ms, 100 ms, 5 s and 600 s asked
+    // for), and 501 at HZ=100: the factor is taken with the real period, ticks / HZ.
+    for (ticks, hz) in [
+        (4usize, 250u32),
+        (26, 250),
+        (1251, 250),
+        (150_001, 250),
+        (501, 100),
+    ] {
+        let max = max_window_ms(ticks, hz);
+        let period = ticks as u64 * 1000;
+        assert!(decay_factor(period, max as u64 * hz as u64).is_ok());
         assert_eq!(
-            decay_factor(period as u64, max as u64 + 1),
+            decay_factor(period, (max as u64 + 1) * hz as u64),
             Err(DecayError::WindowTooLong)
         );
     }

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The last samples, one record each: what every walk counted, when it ran, and which windows it
+//! closed.
+//!
+//! The averages are a function of the counts the sampler saw and of the windows each sample
+//! closed, nothing else. Keeping the recent samples lets a reader (`/proc/loadavg_rs_samples`)
+//! check the averages exactly, by replaying the kernel's arithmetic over the very counts that
+//! were taken, and see each sample's transients (a kernel thread that was runnable at that
+//! instant) instead of guessing at them. [`Sampled`] is what the sampler's lock protects: the
+//! engine and its history, advanced together so that a reader always sees both at the same
+//! sample.
+
+use crate::accounting::Counts;
+use crate::engine::{Engine, Jiffies};
+
+/// How many samples the history keeps.
+pub const HISTORY_LEN: usize = 64;
+
+/// One sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Record {
+    /// Its number: 1 for the first sample after loading.
+    pub seq: u64,
+    /// The jiffy at which it was taken.
+    pub jiffies: Jiffies,
+    /// How many ticks after the end of the first window it closed it was taken: 0 when on time.
+    pub late: Jiffies,
+    /// How many windows it closed: 1, plus those caught up with `calc_load_n()`.
+    pub closed: u64,
+    /// What the walk counted.
+    pub counts: Counts,
+}
+
+/// The last [`HISTORY_LEN`] records, oldest first.
+#[derive(Debug, Clone, Copy)]
+pub struct History {
+    /// A ring: the record of sample `seq` is at `(seq - 1) % HISTORY_LEN`.
+    records: [Record; HISTORY_LEN],
+    /// The number of the newest record, 0 when there is none.
+    newest: u64,
+}
+
+impl Default for History {
+    fn default() -> History {
+        History::new()
+    }
+}
+
+impl History {
+    /// An empty history.
+    pub const fn new() -> History {
+        History {
+            records: [Record {
+                seq: 0,
+                jiffies: 0,
+                late: 0,
+                closed: 0,
+                counts: Counts::ZERO,
+            }; HISTORY_LEN],
+            newest: 0,
+        }
+    }
+
+    /// Adds `record`, which must be the sample after the newest, dropping the oldest when full.
+    fn push(&mut self, record: Record) {
+        let slot = (record.seq.wrapping_sub(1) % HISTORY_LEN as u64) as usize;
+        self.records[slot] = record;
+        self.newest = record.seq;
+    }
+
+    /// The records kept, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Record> {
+        let kept = self.newest.min(HISTORY_LEN as u64);
+        let first = self.newest - kept + 1;
+        (first..=self.newest)
+            .map(move |seq| &self.records[((seq - 1) % HISTORY_LEN as u64) as usize])
+    }
+}
+
+/// The engine and the history of the samples that made its averages.
+#[derive(Debug, Clone, Copy)]
+pub struct Sampled {
+    /// The averages.
+    pub engine: Engine,
+    /// The recent samples.
+    pub history: History,
+}
+
+impl Sampled {
+    /// Starts from `engine`, with no sample yet.
+    pub const fn new(engine: Engine) -> Sampled {
+        Sampled {
+            engine,
+            history: History::new(),
+        }
+    }
+
+    /// Applies a sample taken at `now` ([`Engine::sample`]) and records it if it closed a
+    /// window; returns the number of windows it closed.
+    pub fn sample(&mut self, now: Jiffies, counts: Counts, walk_ns: u64) -> u64 {
+        let due = self.engine.next_due();
+        let closed = self.engine.sample(now, counts, walk_ns);
+        if closed > 0 {
+            self.history.push(Record {
+                seq: self.engine.stats().samples,
+                jiffies: now,
+                late: now.wrapping_sub(due),
+                closed,
+                counts,
+            });
+        }
+        closed
+    }
+}
+
+#[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_history))]
+#[cfg(any(test, MODULE))]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    const PERIOD: usize = 26;
+
+    fn sampled() -> Sampled {
+        match Config::new(250, 100, [2000, 10_000, 30_000]) {
+            Ok(c) => Sampled::new(Engine::new(c, 0)),
+            Err(_) => panic!("the configuration is valid"),
+        }
+    }
+
+    fn counts(runnable: u32) -> Counts {
+        Counts {
+            threads: 10,
+            runnable,
+            ..Counts::ZERO
+        }
+    }
+
+    #[test]
+    fn records_every_sample_that_closes_a_window() {
+        let mut s = sampled();
+        assert_eq!(s.history.iter().count(), 0);
+        // Early: no window ends, nothing is recorded.
+        assert_eq!(s.sample(PERIOD - 1, counts(1), 0), 0);
+        assert_eq!(s.history.iter().count(), 0);
+        assert_eq!(s.sample(PERIOD, counts(1), 0), 1);
+        assert_eq!(s.sample(2 * PERIOD + 3, counts(2), 0), 1);
+        // Three periods late: this one closes windows 3, 4 and 5 at once.
+        assert_eq!(s.sample(5 * PERIOD + 1, counts(3), 0), 3);
+        let got: [Record; 3] = {
+            let mut it = s.history.iter().copied();
+            [
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+            ]
+        };
+        assert_eq!(s.history.iter().count(), 3);
+        assert_eq!(
+            got,
+            [
+                Record {
+                    seq: 1,
+                    jiffies: PERIOD,
+                    late: 0,
+                    closed: 1,
+                    counts: counts(1)
+                },
+                Record {
+                    seq: 2,
+                    jiffies: 2 * PERIOD + 3,
+                    late: 3,
+                    closed: 1,
+                    counts: counts(2)
+                },
+                Record {
+                    seq: 3,
+                    jiffies: 5 * PERIOD + 1,
+                    late: 2 * PERIOD + 1,
+                    closed: 3,
+                    counts: counts(3)
+                },
+            ]
+        );
+        assert_eq!(s.engine.stats().windows, 5);
+    }
+
+    #[test]
+    fn keeps_the_newest_when_full() {
+        let mut s = sampled();
+        let n = HISTORY_LEN + 10;
+        for i in 1..=n {
+            assert_eq!(s.sample(i * PERIOD, counts(i as u32), 0), 1);
+        }
+        assert_eq!(s.history.iter().count(), HISTORY_LEN);
+        let mut want = (n - HISTORY_LEN + 1) as u64;
+        for r in s.history.iter() {
+            assert_eq!(r.seq, want);
+            assert_eq!(u64::from(r.counts.runnable), want);
+            want += 1;
+        }
+        assert_eq!(want, n as u64 + 1);
+    }
+
+    #[test]
+    fn the_late_of_a_record_tells_the_windows_it_closed() {
+        // A record closes 1 + late / period windows: the invariant readers check.
+        let mut s = sampled();
+        let mut now = 0;
+        for late in [0, 1, PERIOD - 1, PERIOD, 2 * PERIOD + 5, 0] {
+            now = s.engine.next_due() + late;
+            s.sample(now, counts(0), 0);
+        }
+        for r in s.history.iter() {
+            assert_eq!(r.closed, 1 + (r.late / PERIOD) as u64);
+        }
+        assert_eq!(s.engine.next_due(), (now / PERIOD + 1) * PERIOD);
+    }
+}
