@@ -9,6 +9,8 @@
 #                              every definition (table, CSV, chart in build/demo/);
 #                              REAL_TIME=1 runs it at the kernel's own time scale
 #   make test                  every test: host, KUnit, guest, harness self-tests
+#   make check                 the quick loop: style, host tests, module build, one boot with
+#                              KUnit, the lifecycle and the scenarios (under 3 minutes)
 #   make bench                 what the module costs, as a table of ratios
 #   make shell                 boot the test kernel with the module ready, on this terminal
 #   make run SCRIPT=f [EXTRA=d] run your own script in the test guest, return its status
@@ -23,7 +25,7 @@ EXTRA ?=
 
 REAL_TIME ?=
 
-.PHONY: all module demo test bench shell run kernel clean
+.PHONY: all module demo test check bench shell run kernel clean
 
 all: module
 
@@ -41,6 +43,9 @@ demo:
 
 test:
 	@scripts/test.sh
+
+check:
+	@scripts/test.sh --quick
 
 bench:
 	@scripts/bench.sh

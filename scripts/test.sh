@@ -1,35 +1,84 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make test`: every test of the project, from a fresh machine. Builds what is missing first.
+# `make check` (--quick): the developer's loop, a subset of it.
 #
-#   1. style: rustfmt on every Rust file
-#   2. host: `cargo test` of the module's pure Rust (tests/host), with the differential test
-#      against the kernel's own C from the fetched source
-#   3. the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`)
-#   4. guest, default test kernel: KUnit suites, lifecycle and compressed-time load tests
-#   5. guest, real time: the module with the kernel's defaults against /proc/loadavg
-#   6. guest, debug test kernel (KASAN, kmemleak, lockdep, ...; panic_on_warn): KUnit, the
-#      lifecycle, unload races, a thread storm, CPU hotplug, missed windows
-#   7. harness self-tests: runs that must fail (a WARN, a failing KUnit case, missing KTAP, a
-#      hang) do fail, for the right reason
+#   scripts/test.sh [--quick] [--only STAGE[,STAGE...]] [--repeat N] [--load-host[=alternate]]
+#
+# Stages, in order:
+#   style     rustfmt on every Rust file
+#   host      `cargo test` of the module's pure Rust (tests/host), with the differential test
+#             against the kernel's own C from the fetched source
+#   build     the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`)
+#   main      guest, default test kernel: KUnit suites, lifecycle, load, scenarios, missed windows
+#   realtime  guest, the kernel's defaults against /proc/loadavg (3 minutes)
+#   debug     guest, debug test kernel (KASAN, kmemleak, lockdep, ...; panic_on_warn): KUnit, the
+#             lifecycle, unload races, a thread storm, CPU hotplug
+#   harness   runs that must fail (a WARN, a failing KUnit case, missing KTAP, a hang) do fail,
+#             for the right reason
+#   run       `make run` with a script no test knows
+#
+# --quick runs style, host, build and `quick`: one boot of the default kernel with KUnit, the
+# lifecycle and the scenarios. --repeat N runs the guest stages selected N times (the others
+# once) and ends with how often each check failed; --load-host keeps two busy loops running on
+# the host for the whole run (=alternate: every other round), as a busy laptop or CI machine
+# would.
 #
 # Every check prints a TAP line; the last line is `N passed, N failed`, and the exit status is
 # non-zero if anything failed. Logs of the guest runs stay in build/runs/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+all_stages=(style host build main realtime debug harness run)
+stages=("${all_stages[@]}") repeat=1 load_host=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) stages=(style host build quick) ;;
+	--only) IFS=, read -r -a stages <<<"$2"; shift ;;
+	--repeat) repeat=$2; shift ;;
+	--load-host) load_host=always ;;
+	--load-host=alternate) load_host=alternate ;;
+	*) die "usage: scripts/test.sh [--quick] [--only STAGE[,STAGE...]] [--repeat N] [--load-host[=alternate]] (stages: ${all_stages[*]} quick)" ;;
+	esac
+	shift
+done
+for s in "${stages[@]}"; do
+	case " ${all_stages[*]} quick " in
+	*" $s "*) ;;
+	*) die "unknown stage '$s' (stages: ${all_stages[*]} quick)" ;;
+	esac
+done
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a number of rounds, not '$repeat'"
+
 results=$PROJECT_DIR/build/test-results.txt
 mkdir -p "$PROJECT_DIR/build"
 : >"$results"
 started=$(date +%s)
+tmp=$(mktemp -d)
+host_load=()
+stop_host_load() {
+	[ ${#host_load[@]} -eq 0 ] || kill "${host_load[@]}" 2>/dev/null || true
+	wait "${host_load[@]}" 2>/dev/null || true
+	host_load=()
+}
+trap 'stop_host_load; rm -rf "$tmp"' EXIT
+start_host_load() {
+	[ ${#host_load[@]} -eq 0 ] || return 0
+	local i
+	for i in 1 2; do
+		(while :; do :; done) &
+		host_load+=($!)
+	done
+}
 
-# Prints, and records, TAP lines read from stdin; other lines are shown only.
+round=1
+# Prints, and records (with the round), TAP lines read from stdin; other lines are shown only.
 tally() {
 	local line
 	while IFS= read -r line; do
 		printf '%s\n' "$line"
 		case $line in
-		"ok - "* | "not ok - "*) printf '%s\n' "$line" >>"$results" ;;
+		"ok - "* | "not ok - "*) printf '%s\t%s\t%s\n' "$round" "$stage" "$line" >>"$results" ;;
 		esac
 	done
 }
@@ -42,70 +91,89 @@ step "provisioning and the test kernel"
 kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" default)
 src=$(kernel_src)
 
-step "style"
-# The kernel's own rustfmt settings, on every Rust file of the project.
-rust_files=("$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs
-	"$PROJECT_DIR"/tests/host/tests/*.rs "$PROJECT_DIR"/tests/workload/src/*.rs)
-unformatted=$(rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 --check -l "${rust_files[@]}" 2>&1 | sort -u | paste -sd' ') || true
-if [ -z "$unformatted" ]; then
-	ok "rustfmt: every Rust file is formatted (the kernel's .rustfmt.toml)"
-else
-	not_ok "rustfmt: every Rust file is formatted" "run rustfmt on: $unformatted"
-fi
-
-step "host tests (cargo test)"
-host_log=$PROJECT_DIR/build/host-tests.log
-if (cd "$PROJECT_DIR/tests/host" && LOADAVG_RS_KERNEL_SRC=$src cargo test --release --locked 2>&1) >"$host_log"; then
-	ok "host tests build and pass"
-else
-	not_ok "host tests build and pass" "see $host_log"
-fi
-sed -n -E 's/^test (.*) \.\.\. ok$/ok - host: \1/p; s/^test (.*) \.\.\. FAILED$/not ok - host: \1: failed (see build\/host-tests.log)/p' "$host_log" | tally
-
-step "module builds"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# A user's build: `make KDIR=<kernel build>` in a copy of the sources, as anyone would run it.
-cp -r "$PROJECT_DIR/Makefile" "$PROJECT_DIR/Kbuild" "$PROJECT_DIR/rust" "$PROJECT_DIR/scripts" "$tmp/"
-if make -s -C "$tmp" KDIR="$kdir" LLVM="$LLVM_FLAG" RUST_LIB_SRC="$(rust_lib_src)" >"$tmp/kdir.log" 2>&1 &&
-	[ -f "$tmp/loadavg_rs.ko" ]; then
-	ok "make KDIR=<kernel build> builds loadavg_rs.ko the standard out-of-tree way"
-else
-	not_ok "make KDIR=<kernel build> builds loadavg_rs.ko" "$(tail -n5 "$tmp/kdir.log" | paste -sd' ')"
-fi
-rm -rf "$PROJECT_DIR/build/clippy"
-mkdir -p "$PROJECT_DIR/build/clippy"
-if make -s -C "$kdir" M="$PROJECT_DIR" MO="$PROJECT_DIR/build/clippy" LLVM="$LLVM_FLAG" CLIPPY=1 \
-	KCFLAGS=-Werror modules >"$tmp/clippy.log" 2>&1 && ! grep -q 'warning' "$tmp/clippy.log"; then
-	ok "module builds with CLIPPY=1 and C -Werror, without a warning"
-else
-	cp "$tmp/clippy.log" "$PROJECT_DIR/build/clippy.log"
-	not_ok "module builds with CLIPPY=1 and C -Werror, without a warning" "see build/clippy.log"
-fi
-
 # The KUnit suites the sources declare: every one of them must run and pass.
 suites=()
 for s in $(grep -ho 'kunit_tests(loadavg_rs_[a-z_0-9]*)' "$PROJECT_DIR"/rust/*.rs | sed 's/kunit_tests(\(.*\))/\1/' | sort -u); do
 	suites+=(--kunit "$s")
 done
 
-step "guest: default test kernel (KUnit, module lifecycle, compressed-time load)"
-"$PROJECT_DIR/scripts/guest-run.sh" --name main --timeout 600 "${suites[@]}" \
-	"$PROJECT_DIR/tests/guest/jobs/main.sh" 2>&1 | tally || true
+stage_style() {
+	step "style"
+	# The kernel's own rustfmt settings, on every Rust file of the project.
+	local rust_files unformatted
+	rust_files=("$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs
+		"$PROJECT_DIR"/tests/host/tests/*.rs "$PROJECT_DIR"/tests/workload/src/*.rs)
+	unformatted=$(rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 --check -l "${rust_files[@]}" 2>&1 | sort -u | paste -sd' ') || true
+	if [ -z "$unformatted" ]; then
+		ok "rustfmt: every Rust file is formatted (the kernel's .rustfmt.toml)"
+	else
+		not_ok "rustfmt: every Rust file is formatted" "run rustfmt on: $unformatted"
+	fi
+}
 
-step "guest: the kernel's defaults against /proc/loadavg (real time, 3 minutes)"
-"$PROJECT_DIR/scripts/guest-run.sh" --name realtime --timeout 600 \
-	"$PROJECT_DIR/tests/guest/jobs/realtime.sh" 2>&1 | tally || true
+stage_host() {
+	step "host tests (cargo test)"
+	local host_log=$PROJECT_DIR/build/host-tests.log
+	if (cd "$PROJECT_DIR/tests/host" && LOADAVG_RS_KERNEL_SRC=$src cargo test --release --locked 2>&1) >"$host_log"; then
+		ok "host tests build and pass"
+	else
+		not_ok "host tests build and pass" "see $host_log"
+	fi
+	sed -n -E 's/^test (.*) \.\.\. ok$/ok - host: \1/p; s/^test (.*) \.\.\. FAILED$/not ok - host: \1: failed (see build\/host-tests.log)/p' "$host_log" | tally
+}
 
-step "guest: debug test kernel (KASAN, kmemleak, lockdep, PROVE_RCU, panic_on_warn)"
-if kdebug=$("$PROJECT_DIR/scripts/build-kernel.sh" debug); then
-	"$PROJECT_DIR/scripts/guest-run.sh" --variant debug --name debug --timeout 1200 --memory 2048 \
-		--append "panic_on_warn=1" "${suites[@]}" "$PROJECT_DIR/tests/guest/jobs/debug.sh" 2>&1 | tally || true
-else
-	not_ok "the debug test kernel builds" "see the log in ${kdebug:-the cache}"
-fi
+stage_build() {
+	step "module builds"
+	# A user's build: `make KDIR=<kernel build>` in a copy of the sources, as anyone would run it.
+	mkdir -p "$tmp/user"
+	cp -r "$PROJECT_DIR/Makefile" "$PROJECT_DIR/Kbuild" "$PROJECT_DIR/rust" "$PROJECT_DIR/scripts" "$tmp/user/"
+	if make -s -C "$tmp/user" KDIR="$kdir" LLVM="$LLVM_FLAG" RUST_LIB_SRC="$(rust_lib_src)" >"$tmp/kdir.log" 2>&1 &&
+		[ -f "$tmp/user/loadavg_rs.ko" ]; then
+		ok "make KDIR=<kernel build> builds loadavg_rs.ko the standard out-of-tree way"
+	else
+		not_ok "make KDIR=<kernel build> builds loadavg_rs.ko" "$(tail -n5 "$tmp/kdir.log" | paste -sd' ')"
+	fi
+	rm -rf "$PROJECT_DIR/build/clippy"
+	mkdir -p "$PROJECT_DIR/build/clippy"
+	if make -s -C "$kdir" M="$PROJECT_DIR" MO="$PROJECT_DIR/build/clippy" LLVM="$LLVM_FLAG" CLIPPY=1 \
+		KCFLAGS=-Werror RUST_LIB_SRC="$(rust_lib_src)" modules >"$tmp/clippy.log" 2>&1 &&
+		! grep -q 'warning' "$tmp/clippy.log"; then
+		ok "module builds with CLIPPY=1 and C -Werror, without a warning"
+	else
+		cp "$tmp/clippy.log" "$PROJECT_DIR/build/clippy.log"
+		not_ok "module builds with CLIPPY=1 and C -Werror, without a warning" "see build/clippy.log"
+	fi
+}
 
-step "harness self-tests: broken runs must fail, for the right reason"
+stage_quick() {
+	step "guest: default test kernel (KUnit, module lifecycle, scenarios)"
+	"$PROJECT_DIR/scripts/guest-run.sh" --name quick --timeout 600 "${suites[@]}" \
+		"$PROJECT_DIR/tests/guest/jobs/quick.sh" 2>&1 | tally || true
+}
+
+stage_main() {
+	step "guest: default test kernel (KUnit, module lifecycle, compressed-time load)"
+	"$PROJECT_DIR/scripts/guest-run.sh" --name main --timeout 900 "${suites[@]}" \
+		"$PROJECT_DIR/tests/guest/jobs/main.sh" 2>&1 | tally || true
+}
+
+stage_realtime() {
+	step "guest: the kernel's defaults against /proc/loadavg (real time, 3 minutes)"
+	"$PROJECT_DIR/scripts/guest-run.sh" --name realtime --timeout 900 \
+		"$PROJECT_DIR/tests/guest/jobs/realtime.sh" 2>&1 | tally || true
+}
+
+stage_debug() {
+	step "guest: debug test kernel (KASAN, kmemleak, lockdep, PROVE_RCU, panic_on_warn)"
+	local kdebug
+	if kdebug=$("$PROJECT_DIR/scripts/build-kernel.sh" debug); then
+		"$PROJECT_DIR/scripts/guest-run.sh" --variant debug --name debug --timeout 1800 --memory 2048 \
+			--append "panic_on_warn=1" "${suites[@]}" "$PROJECT_DIR/tests/guest/jobs/debug.sh" 2>&1 | tally || true
+	else
+		not_ok "the debug test kernel builds" "see the log in ${kdebug:-the cache}"
+	fi
+}
+
 # harness_run JOB TIMEOUT [OPTION...]: runs tests/harness/jobs/JOB.sh, keeping status and output.
 harness_run() {
 	local job=$1 limit=$2
@@ -125,42 +193,82 @@ must_have_failed() {
 		ok "harness: $what fails the run ($(printf '%s\n' "$run_out" | grep -m1 "^not ok - $want" | cut -c1-160))"
 	fi
 }
-harness_run warn 120
-must_have_failed "a module that WARNs" "no kernel fault reports"
-must_have_failed "the W taint a WARN leaves" "kernel not tainted"
-harness_run kunit_failure 120 --kunit harness_kunit_failure
-must_have_failed "a failing KUnit case" "KUnit suite harness_kunit_failure"
-harness_run silent_kunit 120 --kunit loadavg_rs_engine
-must_have_failed "KUnit output that is missing" "KUnit"
-harness_run hang 30
-must_have_failed "a guest that hangs" "guest finished"
 
-step "make run: a user's own script in the guest"
-# A script no test knows: it reads a file given with EXTRA, loads the module, and exits 7.
-mkdir -p "$tmp/extra"
-echo "a value only this run knows: $$-$RANDOM" >"$tmp/extra/secret.txt"
-cat >"$tmp/experiment.sh" <<'SCRIPT'
+stage_harness() {
+	step "harness self-tests: broken runs must fail, for the right reason"
+	harness_run warn 120
+	must_have_failed "a module that WARNs" "no kernel fault reports"
+	must_have_failed "the W taint a WARN leaves" "kernel not tainted"
+	harness_run kunit_failure 120 --kunit harness_kunit_failure
+	must_have_failed "a failing KUnit case" "KUnit suite harness_kunit_failure"
+	harness_run silent_kunit 120 --kunit loadavg_rs_engine
+	must_have_failed "KUnit output that is missing" "KUnit"
+	harness_run hang 30
+	must_have_failed "a guest that hangs" "guest finished"
+}
+
+stage_run() {
+	step "make run: a user's own script in the guest"
+	# A script no test knows: it reads a file given with EXTRA, loads the module, and exits 7.
+	mkdir -p "$tmp/extra"
+	echo "a value only this run knows: $$-$RANDOM" >"$tmp/extra/secret.txt"
+	cat >"$tmp/experiment.sh" <<'SCRIPT'
 cat /job/extra/secret.txt
 insmod /lib/modules/loadavg_rs.ko period_ms=1000 && sleep 1.2 && head -n 2 /proc/loadavg_rs
 rmmod loadavg_rs
 exit 7
 SCRIPT
-run_status=0
-run_out=$(make -s -C "$PROJECT_DIR" run SCRIPT="$tmp/experiment.sh" EXTRA="$tmp/extra" 2>&1) || run_status=$?
-# make itself exits 2 when a recipe fails, and names the recipe's status, which is the exit
-# status of scripts/guest-run.sh, the script's own: "Error 7".
-if [ "$run_status" -ne 0 ] && printf '%s\n' "$run_out" | grep -qF "$(cat "$tmp/extra/secret.txt")" &&
-	printf '%s\n' "$run_out" | grep -q '^cpu ' && printf '%s\n' "$run_out" | grep -q 'Error 7'; then
-	ok "make run: the script ran with EXTRA's files and the module, its output and status 7 came back"
-else
-	not_ok "make run: the script ran with EXTRA's files and the module" "status $run_status: $(printf '%s\n' "$run_out" | tail -n5 | paste -sd' ')"
+	run_status=0
+	run_out=$(make -s -C "$PROJECT_DIR" run SCRIPT="$tmp/experiment.sh" EXTRA="$tmp/extra" 2>&1) || run_status=$?
+	# make itself exits 2 when a recipe fails, and names the recipe's status, which is the exit
+	# status of scripts/guest-run.sh, the script's own: "Error 7".
+	if [ "$run_status" -ne 0 ] && printf '%s\n' "$run_out" | grep -qF "$(cat "$tmp/extra/secret.txt")" &&
+		printf '%s\n' "$run_out" | grep -q '^cpu ' && printf '%s\n' "$run_out" | grep -q 'Error 7'; then
+		ok "make run: the script ran with EXTRA's files and the module, its output and status 7 came back"
+	else
+		not_ok "make run: the script ran with EXTRA's files and the module" "status $run_status: $(printf '%s\n' "$run_out" | tail -n5 | paste -sd' ')"
+	fi
+}
+
+is_guest() { case $1 in main | realtime | debug | quick) return 0 ;; esac; return 1; }
+
+[ "$load_host" != always ] || start_host_load
+for stage in "${stages[@]}"; do
+	is_guest "$stage" || { round=1; "stage_$stage"; }
+done
+for ((round = 1; round <= repeat; round++)); do
+	if [ "$load_host" = alternate ]; then
+		if ((round % 2 == 0)); then start_host_load; else stop_host_load; fi
+	fi
+	[ "$repeat" -eq 1 ] || step "round $round of $repeat${host_load[*]:+, the host loaded by two busy loops}"
+	for stage in "${stages[@]}"; do
+		! is_guest "$stage" || "stage_$stage"
+	done
+done
+stop_host_load
+
+if [ "$repeat" -gt 1 ]; then
+	# How often each check failed over the rounds. A check is known by its text without what
+	# varies from run to run: figures in parentheses, and a failure's reason.
+	printf '\n# %d rounds of %s (host loaded: %s): failures per check\n' "$repeat" \
+		"$(printf '%s ' "${stages[@]}" | sed 's/ $//')" "${load_host:-never}"
+	awk -F'\t' '
+		{ key = $3; sub(/^(not )?ok - /, "", key); sub(/: .*failed$/, "", key); gsub(/ \([^()]*\)/, "", key)
+		  k = $2 "\t" key; if (!(k in runs)) order[++n] = k
+		  runs[k]++; if ($3 ~ /^not ok/) { bad[k]++; failed[$1] = 1 }
+		  stage_rounds[$2 "\t" $1] = 1 }
+		END {
+			for (i = 1; i <= n; i++) { k = order[i]; total += runs[k]; fails += bad[k]
+				if (bad[k]) { split(k, p, "\t"); printf "#   %-8s %-90s failed %d of %d\n", p[1], substr(p[2], 1, 90), bad[k], runs[k] } }
+			for (r in failed) rf++
+			printf "#   %d checks run in all, %d failed; %d distinct checks; rounds with a failure: %d\n", total, fails + 0, n, rf + 0 }' "$results"
 fi
 
-passed=$(grep -c '^ok - ' "$results" || true)
-failed=$(grep -c '^not ok - ' "$results" || true)
+passed=$(grep -c $'\tok - ' "$results" || true)
+failed=$(grep -c $'\tnot ok - ' "$results" || true)
 if [ "$failed" -gt 0 ]; then
 	printf '\n# failed:\n'
-	grep '^not ok - ' "$results"
+	grep $'\tnot ok - ' "$results" | cut -f3-
 fi
 printf '\n# %d s in all\n%d passed, %d failed\n' $(($(date +%s) - started)) "$passed" "$failed"
 [ "$failed" -eq 0 ]

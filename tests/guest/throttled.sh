@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Tasks throttled by CFS bandwidth control (cpu.max) are counted as the kernel counts them: not
+# in nr_running, so in no accounting, and shown apart (`throttled`). Two busy loops in a cgroup
+# allowed 10 ms of CPU every 100 ms spend most of each period throttled: off their cfs_rq with
+# p->on_rq still set (throttle_cfs_rq_work(), kernel/sched/fair.c).
+#
+# Exact: at every sample each loop is either queued (cpu) or throttled, so the minimum of
+# cpu + throttled over the interval is exactly 2 (anything else can only add to cpu); and the
+# throttled count reaches 2, when the group's quota is spent, at some sample.
+. /tests/lib.sh
+
+cg=/sys/fs/cgroup
+mkdir -p "$cg"
+if ! mount -t cgroup2 none "$cg" 2>/dev/null || ! grep -qw cpu "$cg/cgroup.controllers"; then
+	pass "cgroup v2 with the cpu controller is not in this kernel: skipped (CONFIG_CGROUP_SCHED, CONFIG_CFS_BANDWIDTH)"
+	finish
+fi
+check "the cpu controller is enabled for child cgroups" sh -c "echo +cpu > $cg/cgroup.subtree_control"
+check "a cgroup capped at 10 ms per 100 ms" sh -c "mkdir $cg/capped && echo '10000 100000' > $cg/capped/cpu.max"
+check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
+# The loops are born in the cgroup: the shell moves itself there, then becomes loadgen.
+sh -c "echo \$\$ > $cg/capped/cgroup.procs && exec loadgen cpu 2 3600" >/tmp/started.capped &
+capped=$!
+pids=$(wait_started /tmp/started.capped)
+take_history /tmp/h0
+wait_samples /tmp/h0 30
+take_history /tmp/h1
+history_complete "capped" /tmp/h0 /tmp/h1
+summary=$(records /tmp/h0 /tmp/h1 | awk '
+	{ s = $6 + $12; if (NR == 1 || s < lo) lo = s; if ($12 > hi) hi = $12; if ($12 > 0) t++ }
+	END { printf "%d %d %d %d\n", lo, hi + 0, t + 0, NR }')
+set -- $summary
+check "capped: each loop is queued or throttled at every sample: min(cpu + throttled) = $1, 2 expected" \
+	test "$1" -eq 2
+check "capped: throttled tasks are seen and counted apart: up to $2 at once, at $3 of $4 samples" \
+	test "$2" -eq 2
+replay_exact "capped" /tmp/h0 /tmp/h1
+kill -KILL $capped $pids 2>/dev/null
+wait
+while [ -n "$(cat $cg/capped/cgroup.procs)" ]; do sleep 0.1; done
+check "the cgroup goes away" rmdir "$cg/capped"
+check "module unloads" unload
+umount "$cg"
+finish
