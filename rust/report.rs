@@ -312,6 +312,26 @@ mod tests {
         write!(b, "{value}").is_ok() && &b.buf[..b.len] == want.as_bytes()
     }
 
+    /// A valid configuration at HZ=250.
+    fn config(period_ms: u32, windows_ms: [u32; 3]) -> Config {
+        match Config::new(250, period_ms, windows_ms) {
+            Ok(c) => c,
+            Err(_) => panic!("valid"),
+        }
+    }
+
+    /// 40 threads: `runnable`, and `io` + `blocked` uninterruptible.
+    fn counts(runnable: u32, io: u32, blocked: u32) -> Counts {
+        Counts {
+            threads: 40,
+            runnable,
+            uninterruptible: io + blocked,
+            iowait: io,
+            blocked,
+            ..Counts::ZERO
+        }
+    }
+
     #[test]
     fn proc_loadavg_format() {
         let line = LoadavgText {
@@ -369,20 +389,9 @@ mod tests {
 
     #[test]
     fn line_of_an_accounting() {
-        let config = match Config::new(250, 500, [6000, 30_000, 90_000]) {
-            Ok(c) => c,
-            Err(_) => panic!("valid"),
-        };
+        let config = config(500, [6000, 30_000, 90_000]);
         let mut e = Engine::new(config, 0);
-        let c = Counts {
-            threads: 40,
-            runnable: 1,
-            uninterruptible: 2,
-            iowait: 2,
-            blocked: 0,
-            kthreads: 0,
-            throttled: 0,
-        };
+        let c = counts(1, 2, 0);
         e.sample(126, c, 0);
         assert!(text_is(
             LoadavgText::new(&e, Accounting::Io, 99),
@@ -396,20 +405,9 @@ mod tests {
 
     #[test]
     fn table() {
-        let config = match Config::new(250, 500, [6000, 30_000, 1500]) {
-            Ok(c) => c,
-            Err(_) => panic!("valid"),
-        };
+        let config = config(500, [6000, 30_000, 1500]);
         let mut e = Engine::new(config, 0);
-        let c = Counts {
-            threads: 40,
-            runnable: 1,
-            uninterruptible: 2,
-            iowait: 2,
-            blocked: 0,
-            kthreads: 0,
-            throttled: 0,
-        };
+        let c = counts(1, 2, 0);
         e.sample(126, c, 1234);
         let want = "\
 accounting       avg_6s      avg_30s   avg_1500ms   active
@@ -441,10 +439,7 @@ max_sample_ns        1234
 
     #[test]
     fn samples() {
-        let config = match Config::new(250, 100, [2000, 10_000, 30_000]) {
-            Ok(c) => c,
-            Err(_) => panic!("valid"),
-        };
+        let config = config(100, [2000, 10_000, 30_000]);
         let mut s = Sampled::new(Engine::new(config, 4000));
         let c = Counts {
             threads: 38,
@@ -480,20 +475,9 @@ sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled
 
     #[test]
     fn table_with_the_kernels_row() {
-        let config = match Config::new(250, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS) {
-            Ok(c) => c,
-            Err(_) => panic!("valid"),
-        };
+        let config = config(DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS);
         let mut e = Engine::new(config, 0);
-        let c = Counts {
-            threads: 40,
-            runnable: 2,
-            uninterruptible: 0,
-            iowait: 0,
-            blocked: 0,
-            kthreads: 0,
-            throttled: 0,
-        };
+        let c = counts(2, 0, 0);
         e.sample(1251, c, 10);
         let want = "\
 accounting      avg_60s     avg_300s     avg_900s   active
