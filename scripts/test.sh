@@ -18,6 +18,7 @@
 #             for the right reason
 #   run       `make run` with a script no test knows
 #
+# Stages that boot the guest for the suite (main, realtime, debug, quick) come after the others.
 # --quick runs style, host, build and `quick`: one boot of the default kernel with KUnit, the
 # lifecycle and the scenarios. --repeat N runs the guest stages selected N times (the others
 # once) and ends with how often each check failed; --load-host keeps two busy loops running on
