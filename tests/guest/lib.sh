@@ -63,17 +63,13 @@ run_tests() {
 	return "$status"
 }
 
-# Reading the table in one go: `snapshot` keeps it in $TABLE, and snap_value, snap_avg and
-# snap_active read from that copy. Measurements use it, and no polling: a test command that
-# runs while a sample is taken is counted like any other task (on a busy guest, waiting for a
-# CPU makes that likely), and it would skew the counts it checks.
+# Reading the table in one go (for `make bench`): `snapshot` keeps it in $TABLE, and snap_value
+# reads a row from that copy.
 snapshot() {
 	read -r SNAP_UPTIME _ </proc/uptime
 	TABLE=$(cat "/proc/$TABLE_FILE")
 }
 snap_value() { printf '%s\n' "$TABLE" | awk -v k="$1" '$1 == k { print $2 }'; }
-snap_avg() { printf '%s\n' "$TABLE" | awk -v k="$1" -v c="$2" '$1 == k { print $(c + 1) }'; }
-snap_active() { printf '%s\n' "$TABLE" | awk -v k="$1" '$1 == k { print $5 }'; }
 
 # The value of `NAME VALUE` row $2 of the table /proc/loadavg_rs.
 table_value() { awk -v k="$1" '$1 == k { print $2 }' "/proc/$TABLE_FILE"; }
@@ -86,14 +82,6 @@ approx() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 
 # below A B: A < B.
 below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-
-# expected_load N LOAD0 SAMPLES PERIOD_MS WINDOW_MS: the average after SAMPLES samples of N
-# active tasks from LOAD0: N + (LOAD0 - N) * e^(-SAMPLES * PERIOD / WINDOW).
-# (busybox awk has no exp(): see exp_neg in LOAD_AWK below.)
-expected_load() {
-	awk -v n="$1" -v l="$2" -v k="$3" -v p="$4" -v w="$5" "$LOAD_AWK"'
-		BEGIN { printf "%.3f\n", n + (l - n) * exp_neg(k * p / w) }'
-}
 
 # Starts $1 busy loops: `loadgen cpu`, whose children spin from the moment fork() returns,
 # without a system call, so they are on a runqueue from then on. Returns once they are forked;
@@ -266,7 +254,7 @@ wait_samples() {
 	done
 }
 
-# still_pair NAME CMD...: runs CMD (which sets $before and $after from two reads) until no
+# still_pair CMD...: runs CMD (which sets $before and $after from two reads) until no
 # sample fell between its first and last read (the samples count did not move), at most 10 times,
 # so that a comparison of the two is not spoiled by a sample landing in between. Sets $still.
 still_pair() {
@@ -306,8 +294,6 @@ wait_started() {
 	sed -n 's/.* started: //p' "$1"
 }
 
-# in_range VALUE LOW HIGH: LOW <= VALUE <= HIGH, integers.
-in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
 # A slow disk: /dev/nullb0 from null_blk, completing every request from a timer after $1 ms,
 # so a reader with direct IO waits in D with in_iowait almost all the time.
