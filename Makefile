@@ -11,7 +11,8 @@
 #   make test                  every test: host, KUnit, guest, harness self-tests
 #   make check                 the quick loop: style, host tests, module build, one boot with
 #                              KUnit, the lifecycle and the scenarios (under 3 minutes)
-#   make bench                 what the module costs, as a table of ratios
+#   make bench [OLD=ko]        what the module costs, as a table of ratios (OLD: an older build
+#                              of the module as a third arm of the latency rounds)
 #   make shell                 boot the test kernel with the module ready, on this terminal
 #   make run SCRIPT=f [EXTRA=d] run your own script in the test guest, return its status
 #   make kernel                only build (or find) the cached test kernel
@@ -24,6 +25,7 @@ SCRIPT ?=
 EXTRA ?=
 
 REAL_TIME ?=
+OLD ?=
 
 .PHONY: all module demo test check bench shell run kernel clean
 
@@ -48,7 +50,7 @@ check:
 	@scripts/test.sh --quick
 
 bench:
-	@scripts/bench.sh
+	@scripts/bench.sh $(if $(OLD),--old $(OLD))
 
 shell:
 	@scripts/guest-run.sh --shell --timeout 86400 --name shell

@@ -6,8 +6,7 @@
 //! rest on (`kernel/sched/core.c`):
 //!
 //! - `on_rq`: the thread is on a runqueue, running or waiting for a CPU. This is what
-//!   `nr_running()` counts (a thread whose dequeue is delayed keeps `on_rq` and is counted,
-//!   as the kernel does).
+//!   `nr_running()` counts.
 //! - `sched_contributes_to_load`: set by `block_task()` when a thread leaves its runqueue in an
 //!   uninterruptible sleep that counts as load (not `TASK_NOLOAD`, not frozen). Taken with
 //!   `!on_rq`, this is the kernel's `nr_uninterruptible`, the D of Linux's R + D.
@@ -23,7 +22,14 @@
 //! - a task of a cgroup that CFS bandwidth control (`cpu.max`) throttles keeps `on_rq` set while
 //!   the kernel takes it out of `nr_running` (`throttle_cfs_rq_work()`); it is counted as
 //!   neither runnable nor blocked, as the kernel counts it, and shown on its own
-//!   ([`Counts::throttled`]): demand the limit holds back.
+//!   ([`Counts::throttled`]): demand the limit holds back;
+//! - a task that went to sleep while EEVDF owed the others CPU time stays on its runqueue, its
+//!   dequeue delayed until it is picked again or woken (`se.sched_delayed`, since 6.12; see
+//!   `DELAY_DEQUEUE` in `kernel/sched/fair.c`). The kernel's `nr_running` counts it, and so
+//!   does `all`, which must stay `/proc/loadavg`; but it is asleep and wants no CPU, so `cpu`
+//!   and `cpuio` leave it out and it is shown on its own ([`Counts::delayed`]);
+//! - the walker itself, running while it counts, is a thread and nothing else: it is the
+//!   sampler's own work, not the load it measures ([`ThreadState::walker`]).
 //!
 //! From those counts come the accountings, each a load average of its own
 //! ([`Accounting`]).
@@ -44,6 +50,10 @@ pub struct ThreadState {
     pub new: bool,
     /// Held off its runqueue by CFS bandwidth control while `on_rq` stays set.
     pub throttled: bool,
+    /// Asleep, but still on its runqueue until its delayed dequeue (`se.sched_delayed`).
+    pub delayed: bool,
+    /// The thread doing the walk.
+    pub walker: bool,
 }
 
 /// The counts of one walk over every thread.
@@ -51,8 +61,11 @@ pub struct ThreadState {
 pub struct Counts {
     /// Threads seen.
     pub threads: u32,
-    /// On a runqueue (R).
+    /// On a runqueue (R) and wanting a CPU: running or waiting for one.
     pub runnable: u32,
+    /// On a runqueue only because its dequeue is delayed: asleep, yet in the kernel's
+    /// `nr_running`, so counted in `all` (R as the kernel sees it) and nowhere else.
+    pub delayed: u32,
     /// Off the runqueue, counting as load (D).
     pub uninterruptible: u32,
     /// Off the runqueue, waiting for IO.
@@ -71,6 +84,7 @@ impl Counts {
     pub const ZERO: Counts = Counts {
         threads: 0,
         runnable: 0,
+        delayed: 0,
         uninterruptible: 0,
         iowait: 0,
         blocked: 0,
@@ -81,7 +95,7 @@ impl Counts {
     /// Counts one thread.
     pub fn add(&mut self, t: ThreadState) {
         self.threads = self.threads.saturating_add(1);
-        if t.new {
+        if t.new || t.walker {
             return;
         }
         if t.on_rq && t.throttled {
@@ -92,7 +106,11 @@ impl Counts {
             self.kthreads = self.kthreads.saturating_add(1);
         }
         if t.on_rq {
-            self.runnable = self.runnable.saturating_add(1);
+            if t.delayed {
+                self.delayed = self.delayed.saturating_add(1);
+            } else {
+                self.runnable = self.runnable.saturating_add(1);
+            }
             return;
         }
         if t.contributes_to_load {
@@ -111,7 +129,10 @@ impl Counts {
         match accounting {
             Accounting::Cpu => self.runnable,
             Accounting::Io => self.iowait,
-            Accounting::All => self.runnable.saturating_add(self.uninterruptible),
+            Accounting::All => self
+                .runnable
+                .saturating_add(self.delayed)
+                .saturating_add(self.uninterruptible),
             Accounting::CpuIo => self.runnable.saturating_add(self.iowait),
             Accounting::Blocked => self.blocked,
         }
@@ -121,11 +142,12 @@ impl Counts {
 /// A definition of load: which threads count as active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accounting {
-    /// CPU demand: runnable threads only (TENEX, FreeBSD, OpenBSD).
+    /// CPU demand: runnable threads only (TENEX, FreeBSD, OpenBSD), without the sleepers whose
+    /// dequeue is delayed.
     Cpu,
     /// Disk demand: threads waiting for IO (`in_iowait`).
     Io,
-    /// Linux's own definition, runnable plus uninterruptible: `/proc/loadavg` recomputed.
+    /// Linux's own definition, on a runqueue plus uninterruptible: `/proc/loadavg` recomputed.
     All,
     /// Physical resources, CPU plus disk: runnable plus IO wait, without lock waits.
     CpuIo,
@@ -172,6 +194,8 @@ mod tests {
         kthread: false,
         new: false,
         throttled: false,
+        delayed: false,
+        walker: false,
     };
     const D_IO: ThreadState = ThreadState {
         on_rq: false,
@@ -180,6 +204,8 @@ mod tests {
         kthread: false,
         new: false,
         throttled: false,
+        delayed: false,
+        walker: false,
     };
     const D_LOCK: ThreadState = ThreadState {
         on_rq: false,
@@ -188,6 +214,8 @@ mod tests {
         kthread: false,
         new: false,
         throttled: false,
+        delayed: false,
+        walker: false,
     };
     const S: ThreadState = ThreadState {
         on_rq: false,
@@ -196,6 +224,8 @@ mod tests {
         kthread: false,
         new: false,
         throttled: false,
+        delayed: false,
+        walker: false,
     };
     // io_uring: waiting for IO while sleeping interruptibly.
     const S_IO: ThreadState = ThreadState {
@@ -205,6 +235,8 @@ mod tests {
         kthread: false,
         new: false,
         throttled: false,
+        delayed: false,
+        walker: false,
     };
     // A thread woken but whose flags are not yet cleared: on a runqueue is what counts.
     const R_STALE: ThreadState = ThreadState {
@@ -214,6 +246,8 @@ mod tests {
         kthread: false,
         new: false,
         throttled: false,
+        delayed: false,
+        walker: false,
     };
 
     fn count(threads: &[(ThreadState, u32)]) -> Counts {
@@ -307,6 +341,40 @@ mod tests {
         assert_eq!(c.active(Accounting::Cpu), 1);
         assert_eq!(c.active(Accounting::All), 3);
         assert_eq!(c.threads, 7);
+    }
+
+    #[test]
+    fn delayed_sleepers_count_in_all_only() {
+        // Asleep with its dequeue delayed: on the runqueue, so in `nr_running`, whatever sleep it
+        // went into, and counted by the kernel as runnable, not as D or IO wait.
+        let delayed = ThreadState {
+            on_rq: true,
+            delayed: true,
+            ..D_IO
+        };
+        let c = count(&[(delayed, 3), (R, 2), (D_LOCK, 1)]);
+        assert_eq!(c.delayed, 3);
+        assert_eq!(c.runnable, 2);
+        assert_eq!(c.active(Accounting::Cpu), 2);
+        assert_eq!(c.active(Accounting::Io), 0);
+        assert_eq!(c.active(Accounting::All), 6);
+        assert_eq!(c.active(Accounting::CpuIo), 2);
+        assert_eq!(c.active(Accounting::Blocked), 1);
+        assert_eq!(c.threads, 6);
+    }
+
+    #[test]
+    fn the_walker_is_a_thread_and_nothing_else() {
+        // Running while it walks, and a kernel thread: counted in neither.
+        let walker = ThreadState {
+            kthread: true,
+            walker: true,
+            ..R
+        };
+        let c = count(&[(walker, 1), (R, 1)]);
+        assert_eq!(c.threads, 2);
+        assert_eq!(c.kthreads, 0);
+        assert_eq!(c.active(Accounting::All), 1);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! sample.
 
 use crate::accounting::Counts;
-use crate::engine::{Engine, Jiffies};
+use crate::engine::{Engine, Jiffies, Walk};
 
 /// How many samples the history keeps.
 pub const HISTORY_LEN: usize = 64;
@@ -30,6 +30,10 @@ pub struct Record {
     pub closed: u64,
     /// What the walk counted.
     pub counts: Counts,
+    /// How long the walk took, in ns.
+    pub walk_ns: u64,
+    /// The longest stretch of the walk between two lock breaks, in ns.
+    pub stretch_ns: u64,
 }
 
 /// The last [`HISTORY_LEN`] records, oldest first.
@@ -57,6 +61,8 @@ impl History {
                 late: 0,
                 closed: 0,
                 counts: Counts::ZERO,
+                walk_ns: 0,
+                stretch_ns: 0,
             }; HISTORY_LEN],
             newest: 0,
         }
@@ -98,9 +104,9 @@ impl Sampled {
 
     /// Applies a sample taken at `now` ([`Engine::sample`]) and records it if it closed a
     /// window; returns the number of windows it closed.
-    pub fn sample(&mut self, now: Jiffies, counts: Counts, walk_ns: u64) -> u64 {
+    pub fn sample(&mut self, now: Jiffies, counts: Counts, walk: Walk) -> u64 {
         let due = self.engine.next_due();
-        let closed = self.engine.sample(now, counts, walk_ns);
+        let closed = self.engine.sample(now, counts, walk);
         if closed > 0 {
             self.history.push(Record {
                 seq: self.engine.stats().samples,
@@ -108,6 +114,8 @@ impl Sampled {
                 late: now.wrapping_sub(due),
                 closed,
                 counts,
+                walk_ns: walk.ns,
+                stretch_ns: walk.stretch_ns,
             });
         }
         closed
@@ -142,12 +150,17 @@ mod tests {
         let mut s = sampled();
         assert_eq!(s.history.iter().count(), 0);
         // Early: no window ends, nothing is recorded.
-        assert_eq!(s.sample(PERIOD - 1, counts(1), 0), 0);
+        assert_eq!(s.sample(PERIOD - 1, counts(1), Walk::default()), 0);
         assert_eq!(s.history.iter().count(), 0);
-        assert_eq!(s.sample(PERIOD, counts(1), 0), 1);
-        assert_eq!(s.sample(2 * PERIOD + 3, counts(2), 0), 1);
+        assert_eq!(s.sample(PERIOD, counts(1), Walk::default()), 1);
+        let walk = Walk {
+            ns: 700,
+            stretch_ns: 90,
+            ..Walk::default()
+        };
+        assert_eq!(s.sample(2 * PERIOD + 3, counts(2), walk), 1);
         // Three periods late: this one closes windows 3, 4 and 5 at once.
-        assert_eq!(s.sample(5 * PERIOD + 1, counts(3), 0), 3);
+        assert_eq!(s.sample(5 * PERIOD + 1, counts(3), Walk::default()), 3);
         let got: [Record; 3] = {
             let mut it = s.history.iter().copied();
             [
@@ -165,21 +178,27 @@ mod tests {
                     jiffies: PERIOD,
                     late: 0,
                     closed: 1,
-                    counts: counts(1)
+                    counts: counts(1),
+                    walk_ns: 0,
+                    stretch_ns: 0,
                 },
                 Record {
                     seq: 2,
                     jiffies: 2 * PERIOD + 3,
                     late: 3,
                     closed: 1,
-                    counts: counts(2)
+                    counts: counts(2),
+                    walk_ns: 700,
+                    stretch_ns: 90,
                 },
                 Record {
                     seq: 3,
                     jiffies: 5 * PERIOD + 1,
                     late: 2 * PERIOD + 1,
                     closed: 3,
-                    counts: counts(3)
+                    counts: counts(3),
+                    walk_ns: 0,
+                    stretch_ns: 0,
                 },
             ]
         );
@@ -191,7 +210,7 @@ mod tests {
         let mut s = sampled();
         let n = HISTORY_LEN + 10;
         for i in 1..=n {
-            assert_eq!(s.sample(i * PERIOD, counts(i as u32), 0), 1);
+            assert_eq!(s.sample(i * PERIOD, counts(i as u32), Walk::default()), 1);
         }
         assert_eq!(s.history.iter().count(), HISTORY_LEN);
         let mut want = (n - HISTORY_LEN + 1) as u64;
@@ -210,7 +229,7 @@ mod tests {
         let mut now = 0;
         for late in [0, 1, PERIOD - 1, PERIOD, 2 * PERIOD + 5, 0] {
             now = s.engine.next_due() + late;
-            s.sample(now, counts(0), 0);
+            s.sample(now, counts(0), Walk::default());
         }
         for r in s.history.iter() {
             assert_eq!(r.closed, 1 + (r.late / PERIOD) as u64);

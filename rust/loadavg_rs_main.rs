@@ -35,11 +35,13 @@ pub mod raw_spinlock;
 pub mod report;
 pub mod sampler;
 pub mod threads;
+pub mod walker;
 
 use accounting::Accounting;
 use config::{Config, ParamError, MAX_PERIOD_MS};
 use proc_files::{Content, ProcFile};
-use sampler::{Sampler, SamplerHandle};
+use sampler::{Running, Sampler};
+use walker::Walker;
 
 module! {
     type: LoadavgRs,
@@ -85,11 +87,11 @@ const FILES: [(&CStr, Content); 7] = [
 /// The loaded module.
 ///
 /// Fields drop in order: the proc files go first (no reader can reach the sampler any more),
-/// then the timer is cancelled (waiting for a callback in flight), and the sampler's memory goes
-/// with the last reference.
+/// then the sampler stops (its timer is cancelled, then its walker thread stopped, each waited
+/// for), and the sampler's memory goes with the last reference.
 struct LoadavgRs {
     _files: KVec<ProcFile>,
-    _timer: SamplerHandle,
+    _running: Running,
 }
 
 /// The configuration the module parameters ask for, or `EINVAL` with a message naming the bad
@@ -123,10 +125,10 @@ impl kernel::Module for LoadavgRs {
             return Err(EINVAL);
         }
         let sampler = Sampler::new(config, hz, hold_ms)?;
-        let timer = sampler.clone().start();
+        let running = sampler.clone().start()?;
         let mut files = KVec::with_capacity(FILES.len(), GFP_KERNEL)?;
         for (name, content) in FILES {
-            // On an error, the files made so far and the timer are dropped in that order.
+            // On an error, the files made so far and the sampler are dropped in that order.
             files.push(ProcFile::new(name, sampler.clone(), content)?, GFP_KERNEL)?;
         }
         pr_info!(
@@ -138,19 +140,21 @@ impl kernel::Module for LoadavgRs {
             config.windows_ms[2]
         );
         // What the module allocates, all of it here at load: the sampler (with its `Arc`
-        // counter), each file's data, and the vector of files.
+        // counter), the walker's C state, each file's data, and the vector of files. (The
+        // walker's kernel thread, its stack and `task_struct`, is the kernel's own.)
         let bytes = core::mem::size_of::<Sampler>()
             + core::mem::size_of::<usize>()
+            + Walker::bytes()
             + FILES.len() * ProcFile::DATA_BYTES
             + files.capacity() * core::mem::size_of::<ProcFile>();
         pr_info!(
             "state: {} bytes in {} allocations\n",
             bytes,
-            FILES.len() + 2
+            FILES.len() + 3
         );
         Ok(LoadavgRs {
             _files: files,
-            _timer: timer,
+            _running: running,
         })
     }
 }

@@ -180,11 +180,18 @@ impl fmt::Display for Table<'_> {
         writeln!(f, "{:<20} {}", "threads", engine.counts().threads)?;
         writeln!(f, "{:<20} {}", "kernel_threads", engine.counts().kthreads)?;
         writeln!(f, "{:<20} {}", "throttled", engine.counts().throttled)?;
+        writeln!(f, "{:<20} {}", "delayed", engine.counts().delayed)?;
         writeln!(f, "{:<20} {}", "samples", stats.samples)?;
         writeln!(f, "{:<20} {}", "windows", stats.windows)?;
         writeln!(f, "{:<20} {}", "windows_caught_up", stats.caught_up)?;
-        writeln!(f, "{:<20} {}", "last_sample_ns", stats.last_walk_ns)?;
-        writeln!(f, "{:<20} {}", "max_sample_ns", stats.max_walk_ns)
+        writeln!(f, "{:<20} {}", "walk_ns", stats.last.ns)?;
+        writeln!(f, "{:<20} {}", "walk_ns_max", stats.max_walk_ns)?;
+        writeln!(f, "{:<20} {}", "stretch_ns", stats.last.stretch_ns)?;
+        writeln!(f, "{:<20} {}", "stretch_ns_max", stats.max_stretch_ns)?;
+        writeln!(f, "{:<20} {}", "stretch_threads_max", stats.max_stretch_threads)?;
+        writeln!(f, "{:<20} {}", "lock_breaks", stats.last.breaks)?;
+        writeln!(f, "{:<20} {}", "walk_restarts", stats.restarts)?;
+        writeln!(f, "{:<20} {}", "walks_unbroken", stats.unbroken)
     }
 }
 
@@ -199,8 +206,8 @@ impl fmt::Display for Table<'_> {
 /// decay 1945 2043 2046
 /// fixed cpu 205 41 14
 /// ...
-/// sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled
-/// 1 4160 0 1 38 1 0 1 1 0 0 0
+/// sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled delayed walk_ns stretch_ns
+/// 1 4160 0 1 38 1 0 1 1 0 0 0 0 81234 20310
 /// ```
 ///
 /// `fixed` rows are the averages as the engine holds them (`FIXED_1` = 2048 is 1.0); `decay`
@@ -230,7 +237,8 @@ impl fmt::Display for SamplesText<'_> {
         }
         writeln!(
             f,
-            "sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled"
+            "sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled \
+             delayed walk_ns stretch_ns"
         )?;
         for r in self.sampled.history.iter() {
             let c = &r.counts;
@@ -242,7 +250,11 @@ impl fmt::Display for SamplesText<'_> {
             for a in Accounting::ALL {
                 write!(f, " {}", c.active(a))?;
             }
-            writeln!(f, " {} {}", c.kthreads, c.throttled)?;
+            writeln!(
+                f,
+                " {} {} {} {} {}",
+                c.kthreads, c.throttled, c.delayed, r.walk_ns, r.stretch_ns
+            )?;
         }
         Ok(())
     }
@@ -285,6 +297,7 @@ impl fmt::Write for CellBuf {
 mod tests {
     use super::*;
     use crate::accounting::Counts;
+    use crate::engine::Walk;
     use crate::config::{Config, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
     use core::fmt::Write;
 
@@ -392,7 +405,7 @@ mod tests {
         let config = config(500, [6000, 30_000, 90_000]);
         let mut e = Engine::new(config, 0);
         let c = counts(1, 2, 0);
-        e.sample(126, c, 0);
+        e.sample(126, c, Walk::default());
         assert!(text_is(
             LoadavgText::new(&e, Accounting::Io, 99),
             "0.16 0.03 0.01 2/40 99\n"
@@ -408,7 +421,15 @@ mod tests {
         let config = config(500, [6000, 30_000, 1500]);
         let mut e = Engine::new(config, 0);
         let c = counts(1, 2, 0);
-        e.sample(126, c, 1234);
+        let walk = Walk {
+            ns: 1234,
+            stretch_ns: 56,
+            stretch_threads: 40,
+            breaks: 0,
+            restarts: 1,
+            unbroken: false,
+        };
+        e.sample(126, c, walk);
         let want = "\
 accounting       avg_6s      avg_30s   avg_1500ms   active
 cpu                0.08         0.02         0.29        1
@@ -422,11 +443,18 @@ period_ticks         126
 threads              40
 kernel_threads       0
 throttled            0
+delayed              0
 samples              1
 windows              1
 windows_caught_up    0
-last_sample_ns       1234
-max_sample_ns        1234
+walk_ns              1234
+walk_ns_max          1234
+stretch_ns           56
+stretch_ns_max       56
+stretch_threads_max  40
+lock_breaks          0
+walk_restarts        1
+walks_unbroken       0
 ";
         assert!(text_is(
             Table {
@@ -449,11 +477,17 @@ max_sample_ns        1234
             blocked: 1,
             kthreads: 1,
             throttled: 2,
+            delayed: 1,
         };
-        s.sample(4026, c, 0);
+        s.sample(4026, c, Walk::default());
         // 29 ticks late: one calc_load() step and one window caught up with calc_load_n().
         // The expected values were computed apart, with the kernel's formulas in Python.
-        s.sample(4026 + 26 * 2 + 3, c, 0);
+        let walk = Walk {
+            ns: 5000,
+            stretch_ns: 700,
+            ..Walk::default()
+        };
+        s.sample(4026 + 26 * 2 + 3, c, walk);
         let want = "\
 samples 2
 windows 3
@@ -463,12 +497,12 @@ history 64
 decay 1944 2027 2041
 fixed cpu 297 63 21
 fixed io 297 63 21
-fixed all 891 188 63
+fixed all 1186 251 84
 fixed cpuio 594 126 42
 fixed blocked 297 63 21
-sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled
-1 4026 0 1 38 1 1 3 2 1 1 2
-2 4081 29 2 38 1 1 3 2 1 1 2
+sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled delayed walk_ns stretch_ns
+1 4026 0 1 38 1 1 4 2 1 1 2 1 0 0
+2 4081 29 2 38 1 1 4 2 1 1 2 1 5000 700
 ";
         assert!(text_is(SamplesText { sampled: &s }, want));
     }
@@ -478,7 +512,7 @@ sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled
         let config = config(DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS);
         let mut e = Engine::new(config, 0);
         let c = counts(2, 0, 0);
-        e.sample(1251, c, 10);
+        e.sample(1251, c, Walk { ns: 10, ..Walk::default() });
         let want = "\
 accounting      avg_60s     avg_300s     avg_900s   active
 cpu                0.16         0.03         0.01        2
@@ -493,11 +527,18 @@ period_ticks         1251
 threads              40
 kernel_threads       0
 throttled            0
+delayed              0
 samples              1
 windows              1
 windows_caught_up    0
-last_sample_ns       10
-max_sample_ns        10
+walk_ns              10
+walk_ns_max          10
+stretch_ns           0
+stretch_ns_max       0
+stretch_threads_max  0
+lock_breaks          0
+walk_restarts        0
+walks_unbroken       0
 ";
         assert!(text_is(
             Table {

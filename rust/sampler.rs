@@ -1,29 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The sampler: a timer that walks every thread once per period and feeds the engine.
+//! The sampler: a timer that marks the end of each window, and a kernel thread that walks every
+//! thread then and feeds the engine.
 //!
-//! It is a high-resolution timer in hard-interrupt mode, set half a tick after each window
-//! ends, in the spirit of the kernel's `calc_global_load()`, which runs from the tick a few
-//! ticks after each `LOAD_FREQ` boundary:
+//! - The timer is a high-resolution timer in hard-interrupt mode, set half a tick after each
+//!   window ends, in the spirit of the kernel's `calc_global_load()`, which runs from the tick a
+//!   few ticks after each `LOAD_FREQ` boundary. It does a constant amount of work: it reads the
+//!   engine's schedule, wakes the walker if a window has ended, and re-arms itself at an absolute
+//!   instant. It never walks.
+//! - The walker ([`crate::walker`]) is a SCHED_FIFO kernel thread at the lowest real-time
+//!   priority: it runs as soon as the timer wakes it, ahead of every normal task, and yields to
+//!   every other real-time one. It walks with interrupts on, breaking the RCU read lock every
+//!   [`threads::STRETCH_THREADS`] threads as the hung-task detector does, so no CPU spends
+//!   longer than a constant with interrupts off or without preemption because of the module,
+//!   however many threads there are. It counts itself as a thread, not as load; the task it
+//!   displaced from its CPU is on its runqueue and counts as runnable, as the task a tick
+//!   interrupts does.
+//! - The engine sits behind a raw spinlock with interrupts disabled ([`crate::raw_spinlock`]),
+//!   taken by the timer, the walker and the proc readers for the time it takes to read or copy
+//!   it.
+//! - The engine decides from jiffies which windows ended; a sample late by several periods
+//!   (a walker held off by real-time work, a stalled CPU) closes them all at once with
+//!   `calc_load_n()`, as the kernel catches up its own.
 //!
-//! - In hard-interrupt context no task of the sampler's own exists to be counted, and the
-//!   interrupted task, which really is running, counts as running, exactly as at the kernel's
-//!   tick. A work item or a kernel thread would count itself (it is on a runqueue while it
-//!   walks) and would sample at the scheduler's leisure.
-//! - The walk takes only the RCU read lock; the engine sits behind a raw spinlock (the only
-//!   kind hard-interrupt code may take, see [`crate::raw_spinlock`]) with interrupts disabled,
-//!   that only this timer and the proc readers take, for the time it takes to copy it.
-//! - The engine decides from jiffies which windows ended; a timer late by several periods
-//!   (a long interrupt-off section, a stalled CPU) closes them all at once with `calc_load_n()`,
-//!   as the kernel catches up its own.
-//!
-//! [`Sampler`] lives in an [`Arc`] shared by the timer and every proc file; the module drops the
-//! timer handle, which cancels the timer and waits for a running callback, before it frees
-//! anything.
+//! [`Sampler`] lives in an [`Arc`] shared by the timer, the walker and every proc file. On
+//! unload the timer is cancelled first (waiting for a callback in flight), then the walker is
+//! stopped (ending a walk at its next lock break and waiting for the thread to exit), and only
+//! then can the last reference free anything ([`Running`]).
 
 use core::mem::MaybeUninit;
 
 use kernel::bindings;
+use kernel::ffi::c_void;
 use kernel::impl_has_hr_timer;
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
@@ -39,6 +47,7 @@ use crate::history::Sampled;
 use crate::new_raw_spinlock_irq;
 use crate::raw_spinlock::RawSpinLockIrq;
 use crate::threads;
+use crate::walker::Walker;
 
 /// Nanoseconds per second.
 const NSEC_PER_SEC: i64 = 1_000_000_000;
@@ -51,6 +60,8 @@ pub struct Sampler {
     /// The engine and its recent samples, advanced together.
     #[pin]
     state: RawSpinLockIrq<Sampled>,
+    /// The kernel thread that walks.
+    walker: Walker,
     /// Length of one tick in nanoseconds.
     tick_ns: i64,
     /// Tests only: the first sample comes this long after the start instead of one period, as
@@ -65,8 +76,39 @@ impl_has_hr_timer! {
     }
 }
 
-/// A running sampler: dropping it stops the timer and waits for a callback in flight.
-pub type SamplerHandle = <Arc<Sampler> as HrTimerPointer>::TimerHandle;
+/// The handle of the timer: dropping it cancels the timer and waits for a callback in flight.
+type TimerHandle = <Arc<Sampler> as HrTimerPointer>::TimerHandle;
+
+/// A running sampler. Dropping it cancels the timer (waiting for a callback in flight), then
+/// stops the walker (waiting for the thread to exit), in that order: fields drop in the order
+/// they are declared.
+pub struct Running {
+    _timer: TimerHandle,
+    _walker: StopWalker,
+}
+
+/// Stops the walker of the sampler it holds when dropped; until then it keeps the sampler,
+/// which the walker thread reads, alive.
+struct StopWalker(Arc<Sampler>);
+
+impl Drop for StopWalker {
+    fn drop(&mut self) {
+        // SAFETY: `Running` drops this after the timer handle, so the timer, the only caller of
+        // `kick`, is cancelled; `start` ran once, in `Sampler::start`, before this existed.
+        unsafe { self.0.walker.stop() };
+    }
+}
+
+/// What the walker thread runs after each kick.
+///
+/// # Safety
+///
+/// `data` must point to a [`Sampler`] that stays alive for the call.
+unsafe extern "C" fn walk_entry(data: *const c_void) {
+    // SAFETY: The caller guarantees `data` points to a live `Sampler`.
+    let sampler = unsafe { &*data.cast::<Sampler>() };
+    sampler.walk();
+}
 
 impl Sampler {
     /// Creates a sampler with every average at zero, its first window ending one period from
@@ -74,10 +116,12 @@ impl Sampler {
     /// windows it missed must be caught up.
     pub fn new(config: Config, hz: u32, hold_ms: u32) -> Result<Arc<Sampler>> {
         let engine = Engine::new(config, threads::jiffies());
+        let walker = Walker::new()?;
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
                 state <- new_raw_spinlock_irq!(Sampled::new(engine), "loadavg_rs_engine"),
+                walker,
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
                 hold_ms,
             }),
@@ -85,14 +129,24 @@ impl Sampler {
         )
     }
 
-    /// Starts the timer; it runs until the returned handle is dropped.
-    pub fn start(self: Arc<Self>) -> SamplerHandle {
+    /// Starts the walker thread, then the timer; both run until the returned value is
+    /// dropped. A sampler starts once: `EBUSY` if its walker runs already.
+    pub fn start(self: Arc<Self>) -> Result<Running> {
+        let data: *const c_void = Arc::as_ptr(&self).cast();
+        // SAFETY: `data` points into the sampler's allocation, which the `StopWalker` made just
+        // below keeps alive until it has stopped the thread; the C side refuses a second start
+        // with `EBUSY`, and nothing stops this walker before that `StopWalker` is dropped.
+        unsafe { self.walker.start(walk_entry, data) }?;
+        let walker = StopWalker(self.clone());
         let first = if self.hold_ms > 0 {
             Delta::from_millis(i64::from(self.hold_ms))
         } else {
             self.delay_until(self.snapshot().next_due())
         };
-        HrTimerPointer::start(self, first)
+        Ok(Running {
+            _timer: HrTimerPointer::start(self, first),
+            _walker: walker,
+        })
     }
 
     /// A copy of the engine, taken under its lock.
@@ -123,23 +177,30 @@ impl Sampler {
         Delta::from_nanos(nanos_until_due(now_ns, self.tick_ns, jiffies, due))
     }
 
-    /// Walks the threads and applies the sample if a window has ended.
-    fn tick(&self) {
+    /// In the walker thread: walks the threads and applies the sample, if a window has ended.
+    fn walk(&self) {
         let now = threads::jiffies();
         if !self.state.lock().engine.due(now) {
             return;
         }
-        let started = Instant::<Monotonic>::now();
-        let counts = threads::count_threads();
-        let walk_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(0);
-        self.state.lock().sample(now, counts, walk_ns);
+        if let Some((counts, walk)) = threads::count_threads() {
+            self.state.lock().sample(now, counts, walk);
+        }
     }
 
-    /// How long until the timer should fire next: half a tick into the jiffy that ends the
-    /// current window, or, when it fired before that jiffy's tick ran, into that jiffy again.
-    fn next_delay(&self) -> Delta {
-        let next = self.state.lock().engine.next_due();
-        self.delay_until(next)
+    /// In the timer: wakes the walker if a window has ended, and returns the jiffy the timer is
+    /// due next: the end of the first window that ends after now. When the timer fired before
+    /// the jiffy it aimed at began, that is the same jiffy again.
+    fn tick(&self) -> Jiffies {
+        let now = threads::jiffies();
+        let (due, next) = {
+            let state = self.state.lock();
+            (state.engine.due(now), state.engine.due_after(now))
+        };
+        if due {
+            self.walker.kick();
+        }
+        next
     }
 }
 
@@ -150,12 +211,12 @@ impl HrTimerCallback for Sampler {
         this: ArcBorrow<'_, Sampler>,
         mut ctx: HrTimerCallbackContext<'_, Sampler>,
     ) -> HrTimerRestart {
-        this.tick();
+        let next = this.tick();
         // Re-armed at an absolute instant: the expiry moves from the one that just passed to
         // `now + delay` in one step. (`forward_now(delay)` would add the delay to the old
         // expiry, so every callback's lateness would shift the next one.)
         let now = Instant::<Monotonic>::now();
-        let target = now + this.next_delay();
+        let target = now + this.delay_until(next);
         ctx.forward(now, target - this.timer.expires());
         HrTimerRestart::Restart
     }

@@ -16,6 +16,10 @@
  * - CFS bandwidth throttling (cpu.max) takes a task off its cfs_rq, and out of nr_running,
  *   leaving p->on_rq set and p->throttled true (throttle_cfs_rq_work() in kernel/sched/fair.c);
  *   the walk reports it, so that it is counted where the kernel counts it.
+ * - A task asleep whose dequeue EEVDF delays stays on its runqueue with se.sched_delayed set
+ *   (kernel/sched/fair.c, DELAY_DEQUEUE) and in nr_running; the walk reports it apart.
+ * - The walker (the current task, which runs the walk) is told apart: it counts itself as a
+ *   thread and nothing else.
  */
 #include <linux/compiler.h>
 #include <linux/sched.h>
@@ -27,6 +31,8 @@
 #define LOADAVG_RS_KTHREAD	(1U << 3)
 #define LOADAVG_RS_NEW		(1U << 4)
 #define LOADAVG_RS_THROTTLED	(1U << 5)
+#define LOADAVG_RS_DELAYED	(1U << 6)
+#define LOADAVG_RS_WALKER	(1U << 7)
 
 unsigned int loadavg_rs_task_state(const struct task_struct *p);
 
@@ -47,6 +53,10 @@ unsigned int loadavg_rs_task_state(const struct task_struct *p)
 		facts |= LOADAVG_RS_KTHREAD;
 	if ((state & TASK_NEW) || (state == TASK_RUNNING && !on_rq))
 		facts |= LOADAVG_RS_NEW;
+	if (READ_ONCE(p->se.sched_delayed))
+		facts |= LOADAVG_RS_DELAYED;
+	if (p == current)
+		facts |= LOADAVG_RS_WALKER;
 #ifdef CONFIG_CFS_BANDWIDTH
 	if (READ_ONCE(p->throttled))
 		facts |= LOADAVG_RS_THROTTLED;

@@ -7,14 +7,33 @@
 #     thread, against the user-space walk LXCFS does (reading /proc/<pid>/task/<tid>/stat);
 #   - reading /proc/loadavg_cpu against reading /proc/loadavg;
 #   - a context-switch-heavy ping-pong with the module loaded against without it;
-#   - the module's memory: its size in /proc/modules and what it allocates.
+#   - the module's memory: its size in /proc/modules and what it allocates;
+#   - wake-up latency (cyclictest's way, `loadgen latency`) with the module loaded against not,
+#     alternated, at 1k, 10k and 50k threads, and the walk's longest stretch between lock breaks.
+#
+#   scripts/bench.sh [--old KO]   (make bench [OLD=KO])
+#
+# --old adds an older build of the module, built against the same kernel, as a third arm of the
+# latency rounds (how BENCHMARKS.md compares the hard-interrupt walk with the walker thread).
 #
 # The guest runs under TCG unless KVM works (see qemu/boot.sh); TCG inflates every time, so the
 # per-thread figure is only meaningful under KVM. The accelerator is printed with the table.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-"$PROJECT_DIR/scripts/guest-run.sh" --name bench --memory 4096 --timeout 1800 --quiet \
+extra=()
+if [ "${1:-}" = --old ]; then
+	[ -f "${2:-}" ] || die "usage: scripts/bench.sh [--old KO] (no module at '${2:-}')"
+	old_dir=$(mktemp -d)
+	trap 'rm -rf "$old_dir"' EXIT
+	mkdir "$old_dir/old"
+	cp "$2" "$old_dir/old/loadavg_rs.ko"
+	extra=(--extra "$old_dir")
+elif [ $# -gt 0 ]; then
+	die "usage: scripts/bench.sh [--old KO]"
+fi
+
+"$PROJECT_DIR/scripts/guest-run.sh" --name bench --memory 4096 --timeout 3600 --quiet "${extra[@]}" \
 	"$PROJECT_DIR/scripts/bench/guest.sh" >/dev/null || {
 	cat "$PROJECT_DIR/build/runs/bench/output.log" >&2
 	die "the benchmark run failed (see build/runs/bench/)"
@@ -42,4 +61,22 @@ printf '| pipe ping-pong, module loaded vs not | %s ns vs %s ns per round trip: 
 	"$(get pingpong_on_ns)" "$(get pingpong_off_ns)" "$(ratio "$(get pingpong_on_ns)" "$(get pingpong_off_ns)")"
 printf '| memory | module %s bytes (/proc/modules); state %s bytes allocated at load, nothing after | |\n' \
 	"$(get module_bytes)" "$(get state_bytes)"
+for n in 1000 10000 50000; do
+	t=$(get "lat_threads_$n")
+	for arm in on old; do
+		[ -n "$(get "lat_${arm}_p999_us_$n")" ] || continue
+		name="module loaded"
+		[ "$arm" = on ] || name="old module (hard-interrupt walk)"
+		printf '| wake-up p99.9, %s threads, %s vs not | %s us vs %s us: ratio %s | <= 1.2 at the most threads |\n' \
+			"$t" "$name" "$(get "lat_${arm}_p999_us_$n")" "$(get "lat_off_p999_us_$n")" \
+			"$(ratio "$(get "lat_${arm}_p999_us_$n")" "$(get "lat_off_p999_us_$n")")"
+		printf '| wake-up max, %s threads, %s vs not | %s us vs %s us (reported, not judged: the host schedules) | |\n' \
+			"$t" "$name" "$(get "lat_${arm}_max_us_$n")" "$(get "lat_off_max_us_$n")"
+		printf '| walk, %s threads, %s | %s ns in all; longest stretch without a break %s ns | |\n' \
+			"$t" "$name" "$(get "lat_${arm}_walk_ns_$n")" "$(get "lat_${arm}_stretch_ns_$n")"
+	done
+done
+printf '| longest stretch, %s threads vs %s threads | %s ns vs %s ns: ratio %s | <= 2 |\n' \
+	"$(get lat_threads_50000)" "$(get lat_threads_1000)" "$(get lat_on_stretch_ns_50000)" \
+	"$(get lat_on_stretch_ns_1000)" "$(ratio "$(get lat_on_stretch_ns_50000)" "$(get lat_on_stretch_ns_1000)")"
 printf '\nreproduce: make bench (figures in %s)\n' "$figures"

@@ -53,7 +53,7 @@ for n in 1000 10000 50000; do
 	w1= w2= w3= w4= w5=
 	for j in 1 2 3 4 5; do
 		snapshot
-		eval "w$j=$(snap_value last_sample_ns)"
+		eval "w$j=$(snap_value walk_ns)"
 		sleep 0.5
 	done
 	threads=$(snap_value threads)
@@ -66,3 +66,61 @@ for n in 1000 10000 50000; do
 	wait "$holder" 2>/dev/null
 done
 unload
+
+# 5. Wake-up latency (loadgen latency: a SCHED_FIFO thread per CPU on a 1 ms grid, cyclictest's
+# way) without the module and with it, at 1k, 10k and 50k threads, in 3 alternated rounds of
+# 10 s; with a 500 ms period a round holds 20 walks. If the job brings an older build of the
+# module (extra/old/loadavg_rs.ko, `make bench OLD=...`), it runs as a third arm of each round.
+# Per arm: the medians over rounds of the p99.9 and of the maximum, and, for the module, the
+# median over the round's samples of the walk's time and of its longest stretch between lock
+# breaks (from /proc/loadavg_rs_samples).
+old=/job/extra/old/loadavg_rs.ko
+[ -f "$old" ] && say old_module 1
+lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us.*/\1 \2/p'; }
+# round_arm ARM: one round of the probe; appends its p99.9 and maximum to ARM_p and ARM_max,
+# and, with a module loaded, the medians of its walks' times and longest stretches over the
+# round to ARM_walk and ARM_stretch. (The old module's samples have no such columns: its walk,
+# in hard-interrupt context, is one stretch, and its table's last_sample_ns is taken instead.)
+round_arm() {
+	local arm=$1 walk stretch
+	[ "$arm" = off ] || take_history /tmp/lh0
+	set -- $(lat)
+	eval "${arm}_p=\"\${${arm}_p:-} $1\" ${arm}_max=\"\${${arm}_max:-} $2\""
+	[ "$arm" != off ] || return 0
+	take_history /tmp/lh1
+	walk=$(records /tmp/lh0 /tmp/lh1 | awk '{ print $14 }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	stretch=$(records /tmp/lh0 /tmp/lh1 | awk '{ print $15 }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	[ -n "$walk" ] || walk=$(table_value last_sample_ns) stretch=$walk
+	eval "${arm}_walk=\"\${${arm}_walk:-} $walk\" ${arm}_stretch=\"\${${arm}_stretch:-} $stretch\""
+}
+lat_load() { insmod "$1" period_ms=500 window1_ms=6000 window2_ms=30000 window3_ms=90000; }
+for n in 1000 10000 50000; do
+	loadgen threads "$n" 3600 >/tmp/threads.log 2>&1 &
+	holder=$!
+	until grep -q started /tmp/threads.log; do sleep 1; done
+	off_p= off_max= on_p= on_max= on_walk= on_stretch= old_p= old_max= old_walk= old_stretch=
+	for round in 1 2 3; do
+		round_arm off
+		lat_load "$MODULE"
+		take_history /tmp/lw && wait_samples /tmp/lw 1
+		round_arm on
+		unload
+		if [ -f "$old" ]; then
+			lat_load "$old"
+			take_history /tmp/lw && wait_samples /tmp/lw 1
+			round_arm old
+			unload
+		fi
+	done
+	say "lat_threads_$n" "$(awk 'END { print $5 }' /tmp/lh1)"
+	for arm in off on old; do
+		eval "p=\$${arm}_p max=\$${arm}_max walk=\${${arm}_walk:-} stretch=\${${arm}_stretch:-}"
+		[ -n "$p" ] || continue
+		say "lat_${arm}_p999_us_$n" "$(median $p)"
+		say "lat_${arm}_max_us_$n" "$(median $max)"
+		[ -z "$walk" ] || say "lat_${arm}_walk_ns_$n" "$(median $walk)"
+		[ -z "$stretch" ] || say "lat_${arm}_stretch_ns_$n" "$(median $stretch)"
+	done
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+done

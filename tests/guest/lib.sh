@@ -155,8 +155,10 @@ take_history() { cat "/proc/$SAMPLES_FILE" >"$1"; }
 hval() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 # hfixed FILE ACCOUNTING COLUMN: an average in fixed point, from a history.
 hfixed() { awk -v a="$2" -v c="$3" '$1 == "fixed" && $2 == a { print $(c + 2) }' "$1"; }
-# The column of an accounting in a record: sample jiffies late closed threads cpu io all cpuio
-# blocked kthreads throttled.
+# A record's fields: sample jiffies late closed threads cpu io all cpuio blocked kthreads
+# throttled delayed walk_ns stretch_ns.
+RECORD_FIELDS=15
+# The column of an accounting in a record.
 acc_col() {
 	case $1 in
 	cpu) echo 6 ;; io) echo 7 ;; all) echo 8 ;; cpuio) echo 9 ;; blocked) echo 10 ;;
@@ -164,7 +166,7 @@ acc_col() {
 }
 # records H0 H1: the records in H1 of the samples after H0's last.
 records() {
-	awk -v k0="$(hval "$1" samples)" 'NF == 12 && $1 ~ /^[0-9]+$/ && $1 > k0' "$2"
+	awk -v k0="$(hval "$1" samples)" -v nf="$RECORD_FIELDS" 'NF == nf && $1 ~ /^[0-9]+$/ && $1 > k0' "$2"
 }
 
 # history_complete NAME H0 H1: H1 holds every sample taken after H0, and there are some.

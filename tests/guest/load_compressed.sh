@@ -31,7 +31,7 @@ done
 counts_ceiling "idle" /tmp/h0 /tmp/h1 io 0 "nothing waits for IO"
 replay_exact "idle" /tmp/h0 /tmp/h1
 check "the sampler counts the threads ($(table_value threads))" below 10 "$(table_value threads)"
-check "the walk's time is measured ($(table_value max_sample_ns) ns at most)" below 0 "$(table_value max_sample_ns)"
+check "the walk's time is measured ($(table_value walk_ns_max) ns at most)" below 0 "$(table_value walk_ns_max)"
 
 # Two busy loops: forked, so on a runqueue, before the first reading.
 busy 2

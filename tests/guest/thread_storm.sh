@@ -38,7 +38,7 @@ take_history /tmp/h1
 history_complete "storm and churn" /tmp/h0 /tmp/h1
 schedule_exact "storm and churn" /tmp/h0 /tmp/h1
 replay_exact "storm and churn" /tmp/h0 /tmp/h1
-echo "# walk: last $(table_value last_sample_ns) ns, max $(table_value max_sample_ns) ns for $threads threads"
+echo "# walk: last $(table_value walk_ns) ns, max $(table_value walk_ns_max) ns for $threads threads"
 kill "$storm" "$churn"
 wait
 check "module unloads" unload

@@ -22,6 +22,9 @@ check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 win
 sh -c "echo \$\$ > $cg/capped/cgroup.procs && exec loadgen cpu 2 3600" >/tmp/started.capped &
 capped=$!
 pids=$(wait_started /tmp/started.capped)
+# Their parent, loadgen itself, is in the cgroup too: until it sleeps in waitpid() it runs there,
+# and can be throttled with them. The interval starts once it sleeps; it does until the end.
+wait_state S "$capped"
 take_history /tmp/h0
 wait_samples /tmp/h0 30
 take_history /tmp/h1

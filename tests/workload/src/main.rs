@@ -25,8 +25,11 @@
 //!   (which fails);
 //! - `readbench FILE N`: nanoseconds per open-read-close of FILE;
 //! - `procwalk ROUNDS`: the user-space way to count load (LXCFS), timed;
-//! - `pingpong N`: nanoseconds per round trip of a byte between two processes.
+//! - `pingpong N`: nanoseconds per round trip of a byte between two processes;
+//! - `latency SECONDS`: wake-up latency of a SCHED_FIFO thread per CPU on a 1 ms grid, as
+//!   cyclictest measures it (see `latency.rs`).
 
+mod latency;
 mod pingpong;
 mod procwalk;
 mod reads;
@@ -39,7 +42,7 @@ fn usage() -> ! {
         "usage: loadgen cpu|io|uninterruptible|sleep N SECONDS [DEVICE]  (DEVICE for io)
        loadgen threads N SECONDS | churn SECONDS
        loadgen reader|holder FILE SECONDS | readbench FILE N
-       loadgen procwalk ROUNDS | pingpong N"
+       loadgen procwalk ROUNDS | pingpong N | latency SECONDS"
     );
     std::process::exit(2)
 }
@@ -209,6 +212,7 @@ fn main() {
         Some("readbench") => reads::readbench(&arg::<String>(&args, 2), arg(&args, 3)),
         Some("procwalk") => procwalk::procwalk(arg(&args, 2)),
         Some("pingpong") => pingpong::pingpong(arg(&args, 2)),
+        Some("latency") => latency::latency(seconds(&args, 2)),
         Some(kind) => tasks(kind, &args),
         None => usage(),
     };

@@ -68,7 +68,7 @@ impl Tally {
 pub fn well_formed(text: &str) -> bool {
     if text.starts_with("accounting ") {
         let last = text.lines().last().unwrap_or("");
-        return text.ends_with('\n') && last.starts_with("max_sample_ns ");
+        return text.ends_with('\n') && last.starts_with("walks_unbroken ");
     }
     let Some(line) = text.strip_suffix('\n') else {
         return false;
@@ -176,7 +176,7 @@ mod tests {
         assert!(!well_formed("0.62 1.00 0.00 238 117\n"));
         assert!(!well_formed(""));
         assert!(well_formed(
-            "accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n\nmax_sample_ns 0\n"
+            "accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n\nwalks_unbroken 0\n"
         ));
         assert!(!well_formed("accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n"));
     }

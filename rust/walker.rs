@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The walker: the kernel thread that takes the samples (`rust/walker_glue.c`).
+//!
+//! The sampler's timer fires at the end of each window, in hard-interrupt context, and only
+//! wakes this thread; the thread walks every thread with interrupts on, giving its CPU up every
+//! few threads ([`crate::threads`]). So the time any CPU spends with interrupts off, or without
+//! preemption, no longer grows with the number of threads.
+//!
+//! [`Walker`] owns the C side's state. The thread runs from [`Walker::start`] until
+//! [`Walker::stop`] (or the drop) has returned; whatever the walk reads must outlive that.
+
+use core::ptr::NonNull;
+
+use kernel::error::to_result;
+use kernel::ffi::{c_int, c_void};
+use kernel::prelude::*;
+
+/// `struct loadavg_rs_walker` of `rust/walker_glue.c`, opaque to Rust.
+#[repr(C)]
+pub struct WalkerState {
+    _opaque: [u8; 0],
+}
+
+extern "C" {
+    static loadavg_rs_walker_bytes: usize;
+    fn loadavg_rs_walker_alloc() -> *mut WalkerState;
+    fn loadavg_rs_walker_free(w: *mut WalkerState);
+    fn loadavg_rs_walker_start(
+        w: *mut WalkerState,
+        walk: unsafe extern "C" fn(data: *const c_void),
+        data: *const c_void,
+    ) -> c_int;
+    fn loadavg_rs_walker_kick(w: *mut WalkerState);
+    fn loadavg_rs_walker_stop(w: *mut WalkerState);
+}
+
+/// A kernel thread that runs a walk each time it is kicked.
+pub struct Walker {
+    /// INVARIANT: allocated by `loadavg_rs_walker_alloc()`, freed only in `drop`.
+    state: NonNull<WalkerState>,
+}
+
+// SAFETY: The C state is reached only through the functions above: `kick` may be called from
+// any context and any CPU (a `WRITE_ONCE` and `wake_up_process()`); `start` and `stop`, which
+// write the thread pointer, are unsafe, and their callers rule out concurrent use.
+unsafe impl Send for Walker {}
+// SAFETY: As above.
+unsafe impl Sync for Walker {}
+
+impl Walker {
+    /// Bytes the C side allocates for one walker.
+    pub fn bytes() -> usize {
+        // SAFETY: A constant the C side defines and never writes.
+        unsafe { loadavg_rs_walker_bytes }
+    }
+
+    /// Allocates a walker; its thread starts with [`Walker::start`].
+    pub fn new() -> Result<Walker> {
+        // SAFETY: No precondition; the result is checked for NULL.
+        let state = NonNull::new(unsafe { loadavg_rs_walker_alloc() }).ok_or(ENOMEM)?;
+        // INVARIANT: Just allocated by `loadavg_rs_walker_alloc()`.
+        Ok(Walker { state })
+    }
+
+    /// Starts the thread, which calls `walk(data)` once after every [`Walker::kick`] (kicks
+    /// that come while a walk runs are merged into one more walk).
+    ///
+    /// # Safety
+    ///
+    /// `data` must stay valid for `walk` until [`Walker::stop`] has returned or the walker is
+    /// dropped, and `start` must be called at most once, never concurrently with `stop`.
+    pub unsafe fn start(
+        &self,
+        walk: unsafe extern "C" fn(data: *const c_void),
+        data: *const c_void,
+    ) -> Result {
+        // SAFETY: `state` is valid (type invariant); the caller keeps `data` valid while the
+        // thread runs, and calls this once.
+        to_result(unsafe { loadavg_rs_walker_start(self.state.as_ptr(), walk, data) })
+    }
+
+    /// Asks for a walk. Callable in any context, hard interrupts included; does nothing
+    /// before [`Walker::start`] or after [`Walker::stop`].
+    pub fn kick(&self) {
+        // SAFETY: `state` is valid (type invariant).
+        unsafe { loadavg_rs_walker_kick(self.state.as_ptr()) }
+    }
+
+    /// Stops the thread, ending a walk in progress at its next lock break, and waits until the
+    /// thread has exited. Does nothing if it is not running.
+    ///
+    /// # Safety
+    ///
+    /// Neither [`Walker::start`] nor [`Walker::kick`] may run concurrently, or later (the
+    /// sampler's timer, which kicks, is cancelled first).
+    pub unsafe fn stop(&self) {
+        // SAFETY: `state` is valid (type invariant); the caller rules out concurrent writers
+        // and readers of the thread pointer.
+        unsafe { loadavg_rs_walker_stop(self.state.as_ptr()) }
+    }
+}
+
+impl Drop for Walker {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: nothing else can start or kick this walker any more.
+        unsafe { self.stop() };
+        // SAFETY: `state` came from `loadavg_rs_walker_alloc()` (type invariant) and its thread
+        // has exited; nothing uses it after this.
+        unsafe { loadavg_rs_walker_free(self.state.as_ptr()) }
+    }
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The walker: a kernel thread that the sampler's timer wakes at the end of each window, and
+ * that walks every thread (rust/threads.rs) with interrupts on and the CPU given up every few
+ * threads. Rust's kernel crate has no kernel-thread abstraction; these few functions are
+ * kthread_create(), wake_up_process() and kthread_stop() with the waiting loop around them,
+ * and the hung-task detector's rcu_lock_break() (kernel/hung_task.c) for the walk.
+ *
+ * The thread is SCHED_FIFO at the lowest real-time priority (sched_set_fifo_low()): it runs
+ * ahead of every normal task, so samples stay at the end of their windows on a busy machine,
+ * and behind every other real-time task, which preempts it at once (or, without preemption,
+ * at the walk's next lock break).
+ */
+#include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+struct loadavg_rs_walker {
+	struct task_struct *task;
+	void (*walk)(const void *data);
+	const void *data;
+	/* A walk is wanted: set by the timer, taken by the thread. */
+	bool pending;
+};
+
+/* Its size, for the module's account of what it allocates. */
+const size_t loadavg_rs_walker_bytes = sizeof(struct loadavg_rs_walker);
+
+struct loadavg_rs_walker *loadavg_rs_walker_alloc(void);
+void loadavg_rs_walker_free(struct loadavg_rs_walker *w);
+int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void *data),
+			    const void *data);
+void loadavg_rs_walker_kick(struct loadavg_rs_walker *w);
+void loadavg_rs_walker_stop(struct loadavg_rs_walker *w);
+int loadavg_rs_lock_break(struct task_struct *g, struct task_struct *t);
+
+struct loadavg_rs_walker *loadavg_rs_walker_alloc(void)
+{
+	return kzalloc(sizeof(struct loadavg_rs_walker), GFP_KERNEL);
+}
+
+/* The thread must be stopped (or never started). */
+void loadavg_rs_walker_free(struct loadavg_rs_walker *w)
+{
+	kfree(w);
+}
+
+static int loadavg_rs_walker_fn(void *arg)
+{
+	struct loadavg_rs_walker *w = arg;
+
+	for (;;) {
+		/*
+		 * The state is set before pending is read (set_current_state() is a full
+		 * barrier), and the kick sets pending before wake_up_process() reads the state:
+		 * a kick is never lost between the test and schedule().
+		 */
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		if (!xchg(&w->pending, false)) {
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		w->walk(w->data);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* Creates and starts the thread; @walk(@data) runs for each kick, in the thread. */
+int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void *data),
+			    const void *data)
+{
+	struct task_struct *task;
+
+	if (w->task)
+		return -EBUSY;
+	w->walk = walk;
+	w->data = data;
+	task = kthread_create(loadavg_rs_walker_fn, w, "loadavg_rs");
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	sched_set_fifo_low(task);
+	w->task = task;
+	wake_up_process(task);
+	return 0;
+}
+
+/* Asks for a walk. Any context, hard interrupts included. */
+void loadavg_rs_walker_kick(struct loadavg_rs_walker *w)
+{
+	WRITE_ONCE(w->pending, true);
+	if (w->task)
+		wake_up_process(w->task);
+}
+
+/*
+ * Stops the thread and waits until it has exited; a walk in progress ends at its next lock
+ * break. Nothing may kick the walker any more (the timer is cancelled first).
+ */
+void loadavg_rs_walker_stop(struct loadavg_rs_walker *w)
+{
+	if (!w->task)
+		return;
+	kthread_stop(w->task);
+	w->task = NULL;
+}
+
+/*
+ * rcu_lock_break() of kernel/hung_task.c: leave the RCU read-side critical section, let the
+ * scheduler run whatever waits, and enter it again. @g (a process) and @t (its thread, the next
+ * one to count) are pinned by references across the break; they may have exited meanwhile, and
+ * then their places in the task lists are gone.
+ *
+ * Returns 0 if both are still on their lists (the walk goes on from @t), 1 if either exited
+ * (the walk must start again), 2 if the walker is asked to stop (the walk must end).
+ *
+ * pid_alive() is cleared under tasklist_lock in the same step that unlinks a task from the
+ * process and thread lists (__unhash_process()). One more way off the process list keeps the
+ * PID: an exec by a non-leader thread replaces the leader there (de_thread()) and makes the
+ * exec'ing thread the group's leader, so @g must still be its own group leader as well.
+ */
+int loadavg_rs_lock_break(struct task_struct *g, struct task_struct *t)
+{
+	int ret;
+
+	get_task_struct(g);
+	get_task_struct(t);
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+	if ((current->flags & PF_KTHREAD) && kthread_should_stop())
+		ret = 2;
+	else if (pid_alive(g) && pid_alive(t) && READ_ONCE(g->group_leader) == g)
+		ret = 0;
+	else
+		ret = 1;
+	put_task_struct(t);
+	put_task_struct(g);
+	return ret;
+}
