@@ -256,7 +256,10 @@ mod tests {
     fn nothing_before_the_window_ends() {
         let mut e = engine(1000);
         assert!(!e.due(1000 + PERIOD - 1));
-        assert_eq!(e.sample(1000 + PERIOD - 1, counts(3, 0, 0), Walk::default()), 0);
+        assert_eq!(
+            e.sample(1000 + PERIOD - 1, counts(3, 0, 0), Walk::default()),
+            0
+        );
         assert_eq!(e.loads(Accounting::Cpu), [0; 3]);
         assert_eq!(e.stats().samples, 0);
     }
@@ -267,7 +270,17 @@ mod tests {
         let c = counts(2, 1, 3);
         for i in 1..=12 {
             // Timers fire a little late; the window boundary stays put.
-            assert_eq!(e.sample(i * PERIOD + 3, c, Walk { ns: 100, ..Walk::default() }), 1);
+            assert_eq!(
+                e.sample(
+                    i * PERIOD + 3,
+                    c,
+                    Walk {
+                        ns: 100,
+                        ..Walk::default()
+                    }
+                ),
+                1
+            );
         }
         assert_eq!(e.next_due(), 13 * PERIOD);
         assert_eq!(e.loads(Accounting::Cpu), reference([0; 3], 2, 12));
@@ -362,7 +375,11 @@ mod tests {
         e.sample(PERIOD, counts(0, 0, 0), walk(500, 40, 128, 2, false));
         e.sample(2 * PERIOD, counts(0, 0, 0), walk(300, 70, 100, 0, true));
         // Not due: neither a sample nor its figures.
-        e.sample(2 * PERIOD + 1, counts(0, 0, 0), walk(900, 900, 900, 9, true));
+        e.sample(
+            2 * PERIOD + 1,
+            counts(0, 0, 0),
+            walk(900, 900, 900, 9, true),
+        );
         let s = e.stats();
         assert_eq!(s.last, walk(300, 70, 100, 0, true));
         assert_eq!(s.max_walk_ns, 500);
@@ -384,6 +401,9 @@ mod tests {
         // Across the wrap of jiffies.
         let start = usize::MAX - 10;
         let e = engine(start);
-        assert_eq!(e.due_after(start.wrapping_add(PERIOD)), start.wrapping_add(2 * PERIOD));
+        assert_eq!(
+            e.due_after(start.wrapping_add(PERIOD)),
+            start.wrapping_add(2 * PERIOD)
+        );
     }
 }

@@ -188,7 +188,11 @@ impl fmt::Display for Table<'_> {
         writeln!(f, "{:<20} {}", "walk_ns_max", stats.max_walk_ns)?;
         writeln!(f, "{:<20} {}", "stretch_ns", stats.last.stretch_ns)?;
         writeln!(f, "{:<20} {}", "stretch_ns_max", stats.max_stretch_ns)?;
-        writeln!(f, "{:<20} {}", "stretch_threads_max", stats.max_stretch_threads)?;
+        writeln!(
+            f,
+            "{:<20} {}",
+            "stretch_threads_max", stats.max_stretch_threads
+        )?;
         writeln!(f, "{:<20} {}", "lock_breaks", stats.last.breaks)?;
         writeln!(f, "{:<20} {}", "walk_restarts", stats.restarts)?;
         writeln!(f, "{:<20} {}", "walks_unbroken", stats.unbroken)
@@ -297,8 +301,8 @@ impl fmt::Write for CellBuf {
 mod tests {
     use super::*;
     use crate::accounting::Counts;
-    use crate::engine::Walk;
     use crate::config::{Config, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
+    use crate::engine::Walk;
     use core::fmt::Write;
 
     /// Formats into a fixed buffer and compares, without an allocator.
@@ -512,7 +516,14 @@ sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled d
         let config = config(DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS);
         let mut e = Engine::new(config, 0);
         let c = counts(2, 0, 0);
-        e.sample(1251, c, Walk { ns: 10, ..Walk::default() });
+        e.sample(
+            1251,
+            c,
+            Walk {
+                ns: 10,
+                ..Walk::default()
+            },
+        );
         let want = "\
 accounting      avg_60s     avg_300s     avg_900s   active
 cpu                0.16         0.03         0.01        2
