@@ -92,6 +92,18 @@ impl Counts {
         throttled: 0,
     };
 
+    /// Adds `other`'s counts to these: a cgroup's and its children's.
+    pub fn merge(&mut self, other: &Counts) {
+        self.threads = self.threads.saturating_add(other.threads);
+        self.runnable = self.runnable.saturating_add(other.runnable);
+        self.delayed = self.delayed.saturating_add(other.delayed);
+        self.uninterruptible = self.uninterruptible.saturating_add(other.uninterruptible);
+        self.iowait = self.iowait.saturating_add(other.iowait);
+        self.blocked = self.blocked.saturating_add(other.blocked);
+        self.kthreads = self.kthreads.saturating_add(other.kthreads);
+        self.throttled = self.throttled.saturating_add(other.throttled);
+    }
+
     /// Counts one thread.
     pub fn add(&mut self, t: ThreadState) {
         self.threads = self.threads.saturating_add(1);

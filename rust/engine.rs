@@ -100,14 +100,34 @@ impl Stats {
     }
 }
 
+/// The three averages of every accounting, fixed point: `loads[accounting][window]`.
+pub type Loads = [[Load; 3]; Accounting::ALL.len()];
+
+/// Closes `closed` windows (at least one) with the same `counts`, as the kernel does: one
+/// [`calc_load`] step, then, for the windows it missed, one [`calc_load_n`] step.
+pub fn advance(loads: &mut Loads, decay: &[Load; 3], counts: &Counts, closed: u64) {
+    // The kernel passes n on as an unsigned int; past that, e^n is 0 all the same.
+    let missed = u32::try_from(closed.saturating_sub(1)).unwrap_or(u32::MAX);
+    for a in Accounting::ALL {
+        // The kernel's `active * FIXED_1`, a count of tasks in fixed point.
+        let active = (counts.active(a) as Load).wrapping_mul(FIXED_1);
+        for (load, &exp) in loads[a.index()].iter_mut().zip(decay) {
+            *load = calc_load(*load, exp, active);
+            if missed > 0 {
+                *load = calc_load_n(*load, exp, active, missed);
+            }
+        }
+    }
+}
+
 /// The averages of every accounting and the clock that advances them.
 #[derive(Debug, Clone, Copy)]
 pub struct Engine {
     config: Config,
     /// The end of the current window: the next sample is due at this jiffy.
     next: Jiffies,
-    /// `loads[accounting][window]`, fixed point.
-    loads: [[Load; 3]; Accounting::ALL.len()],
+    /// The averages.
+    loads: Loads,
     /// The counts of the last sample.
     counts: Counts,
     stats: Stats,
@@ -162,35 +182,20 @@ impl Engine {
         }
         // `Config` keeps the period at one tick or more; `max(1)` spares a division check.
         let period = self.config.period_ticks.max(1);
-        self.step(&counts, calc_load);
         self.next = self.next.wrapping_add(period);
         let mut closed = 1;
         if self.due(now) {
             let n = (now.wrapping_sub(self.next) / period).wrapping_add(1);
-            // The kernel passes n on as an unsigned int; past that, e^n is 0 all the same.
-            let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-            self.step(&counts, |load, exp, active| {
-                calc_load_n(load, exp, active, n32)
-            });
             self.next = self.next.wrapping_add(n.wrapping_mul(period));
             closed += n as u64;
             self.stats.caught_up += n as u64;
         }
+        advance(&mut self.loads, &self.config.decay, &counts, closed);
         self.counts = counts;
         self.stats.samples += 1;
         self.stats.windows += closed;
         self.stats.add(walk);
         closed
-    }
-
-    fn step(&mut self, counts: &Counts, f: impl Fn(Load, Load, Load) -> Load) {
-        for a in Accounting::ALL {
-            // The kernel's `active * FIXED_1`, a count of tasks in fixed point.
-            let active = (counts.active(a) as Load).wrapping_mul(FIXED_1);
-            for (load, &exp) in self.loads[a.index()].iter_mut().zip(&self.config.decay) {
-                *load = f(*load, exp, active);
-            }
-        }
     }
 
     /// The three averages of `accounting`, fixed point.

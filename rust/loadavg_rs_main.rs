@@ -17,8 +17,10 @@
 //! | `/proc/loadavg_blocked`| D but not IO: locks and other waits       |
 //! | `/proc/loadavg_rs`     | a table of all of them and of the sampler |
 //! | `/proc/loadavg_rs_samples` | the last samples, and the averages in fixed point |
+//! | `/proc/loadavg_cgroup`, `_cpu`, `_io`, `_cpuio`, `_blocked` | the reader's own cgroup |
+//! | `/proc/loadavg_rs_cgroups` | every tracked cgroup (v2): counts, averages, pressure |
 //!
-//! The first five read exactly like `/proc/loadavg`.
+//! The `loadavg_*` files read exactly like `/proc/loadavg`.
 
 use kernel::prelude::*;
 use kernel::time::msecs_to_jiffies;
@@ -27,6 +29,8 @@ use kernel::time::msecs_to_jiffies;
 // its own tests.
 pub mod accounting;
 pub mod calc_load;
+pub mod cgroup_walk;
+pub mod cgroups;
 pub mod config;
 pub mod engine;
 pub mod history;
@@ -38,6 +42,7 @@ pub mod threads;
 pub mod walker;
 
 use accounting::Accounting;
+use cgroup_walk::Cgroups;
 use config::{Config, ParamError, MAX_PERIOD_MS};
 use proc_files::{Content, ProcFile};
 use sampler::{Running, Sampler};
@@ -66,6 +71,10 @@ module! {
             default: 900000,
             description: "Third averaging window in ms (default 900000: 15 minutes)",
         },
+        max_cgroups: u32 {
+            default: 1024,
+            description: "Cgroups tracked at most, 0..=65536 (default 1024; 0: none); more fold into an ancestor",
+        },
         test_hold_ms: u32 {
             default: 0,
             description: "Tests only: hold the first sample back this long, 0..=600000",
@@ -73,8 +82,11 @@ module! {
     },
 }
 
+/// The largest `max_cgroups`.
+const MAX_CGROUPS: u32 = 65536;
+
 /// The proc files: a name and what it shows.
-const FILES: [(&CStr, Content); 7] = [
+const FILES: [(&CStr, Content); 13] = [
     (c"loadavg_cpu", Content::Loadavg(Accounting::Cpu)),
     (c"loadavg_io", Content::Loadavg(Accounting::Io)),
     (c"loadavg_all", Content::Loadavg(Accounting::All)),
@@ -82,6 +94,21 @@ const FILES: [(&CStr, Content); 7] = [
     (c"loadavg_blocked", Content::Loadavg(Accounting::Blocked)),
     (c"loadavg_rs", Content::Table),
     (c"loadavg_rs_samples", Content::Samples),
+    (c"loadavg_cgroup", Content::CgroupLoadavg(Accounting::All)),
+    (
+        c"loadavg_cgroup_cpu",
+        Content::CgroupLoadavg(Accounting::Cpu),
+    ),
+    (c"loadavg_cgroup_io", Content::CgroupLoadavg(Accounting::Io)),
+    (
+        c"loadavg_cgroup_cpuio",
+        Content::CgroupLoadavg(Accounting::CpuIo),
+    ),
+    (
+        c"loadavg_cgroup_blocked",
+        Content::CgroupLoadavg(Accounting::Blocked),
+    ),
+    (c"loadavg_rs_cgroups", Content::Cgroups),
 ];
 
 /// The loaded module.
@@ -124,10 +151,19 @@ impl kernel::Module for LoadavgRs {
             pr_err!("test_hold_ms={hold_ms} is out of range: it must be in 0..={MAX_PERIOD_MS}\n");
             return Err(EINVAL);
         }
-        let sampler = Sampler::new(config, hz, hold_ms)?;
+        let max_cgroups = module_parameters::max_cgroups.value();
+        if max_cgroups > MAX_CGROUPS {
+            pr_err!("max_cgroups={max_cgroups} is out of range: it must be in 0..={MAX_CGROUPS}\n");
+            return Err(EINVAL);
+        }
+        let max_cgroups = max_cgroups as usize;
+        let sampler = Sampler::new(config, hz, hold_ms, max_cgroups)?;
         let running = sampler.clone().start()?;
         let mut files = KVec::with_capacity(FILES.len(), GFP_KERNEL)?;
         for (name, content) in FILES {
+            if max_cgroups == 0 && matches!(content, Content::CgroupLoadavg(_) | Content::Cgroups) {
+                continue;
+            }
             // On an error, the files made so far and the sampler are dropped in that order.
             files.push(ProcFile::new(name, sampler.clone(), content)?, GFP_KERNEL)?;
         }
@@ -140,17 +176,19 @@ impl kernel::Module for LoadavgRs {
             config.windows_ms[2]
         );
         // What the module allocates, all of it here at load: the sampler (with its `Arc`
-        // counter), the walker's C state, each file's data, and the vector of files. (The
-        // walker's kernel thread, its stack and `task_struct`, is the kernel's own.)
+        // counter), the cgroups' slots and index, the walker's C state, each file's data, and
+        // the vector of files. (The walker's kernel thread, its stack and `task_struct`, is the
+        // kernel's own.)
         let bytes = core::mem::size_of::<Sampler>()
             + core::mem::size_of::<usize>()
+            + Cgroups::bytes(max_cgroups)
             + Walker::bytes()
-            + FILES.len() * ProcFile::DATA_BYTES
+            + files.len() * ProcFile::DATA_BYTES
             + files.capacity() * core::mem::size_of::<ProcFile>();
         pr_info!(
             "state: {} bytes in {} allocations\n",
             bytes,
-            FILES.len() + 3
+            files.len() + 5
         );
         Ok(LoadavgRs {
             _files: files,

@@ -21,8 +21,9 @@ use kernel::sync::Arc;
 
 use crate::accounting::Accounting;
 use crate::calc_load::Load;
+use crate::cgroup_walk::Cgroups;
 use crate::history::Sampled;
-use crate::report::{LoadavgText, SamplesText, Table, LINE_MAX};
+use crate::report::{CgroupRow, CgroupsHead, LoadavgText, SamplesText, Table, LINE_MAX};
 use crate::sampler::Sampler;
 
 /// An opaque `struct proc_dir_entry`.
@@ -47,6 +48,10 @@ pub enum Content {
     Table,
     /// The recent samples and the engine's exact state.
     Samples,
+    /// One accounting of the reader's own cgroup, in the format of `/proc/loadavg`.
+    CgroupLoadavg(Accounting),
+    /// Every tracked cgroup.
+    Cgroups,
 }
 
 /// The data behind one entry.
@@ -112,6 +117,18 @@ fn kernel_avenrun() -> [Load; 3] {
     loads
 }
 
+/// Writes `line` into `m`.
+///
+/// # Safety
+///
+/// `m` must be a `seq_file` being filled by the calling thread.
+unsafe fn write_line(m: *mut bindings::seq_file, line: &LoadavgText) {
+    let mut buf = [0u8; LINE_MAX];
+    let len = line.render(&mut buf);
+    // SAFETY: `m` is valid (caller's guarantee); `buf` holds `len` initialised bytes.
+    unsafe { bindings::seq_write(m, buf.as_ptr().cast(), len) };
+}
+
 /// Prints the file whose data is `data` into `m`; called by `rust/proc_glue.c` on each read.
 ///
 /// # Safety
@@ -123,17 +140,65 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
     // SAFETY: By the caller's guarantee `data` points to the `FileData` of a live entry, which
     // `ProcFile` frees only after removing the entry, which waits for this read.
     let file = unsafe { &*data.cast::<FileData>() };
-    let engine = file.sampler.snapshot();
     match file.content {
         Content::Loadavg(a) => {
+            let engine = file.sampler.snapshot();
             // SAFETY: Always safe to call from process context.
             let last_pid = unsafe { loadavg_rs_last_pid() };
-            let mut line = [0u8; LINE_MAX];
-            let len = LoadavgText::new(&engine, a, last_pid).render(&mut line);
-            // SAFETY: `m` is valid (caller's guarantee); `line` holds `len` initialised bytes.
-            unsafe { bindings::seq_write(m, line.as_ptr().cast(), len) };
+            // SAFETY: `m` is valid and used by this thread only (caller's guarantee).
+            unsafe { write_line(m, &LoadavgText::new(&engine, a, last_pid)) };
+        }
+        Content::CgroupLoadavg(a) => {
+            let line = {
+                let cgroups = file.sampler.cgroups();
+                let slot = cgroups.slot_of_current();
+                let Some(slot) = cgroups.table.slot(slot) else {
+                    return EIO.to_errno();
+                };
+                LoadavgText {
+                    loads: slot.loads[a.index()],
+                    running: slot.counts.active(a),
+                    threads: i32::try_from(slot.counts.threads).unwrap_or(i32::MAX),
+                    // SAFETY: Always safe to call from process context.
+                    last_pid: unsafe { loadavg_rs_last_pid() },
+                }
+            };
+            // SAFETY: `m` is valid and used by this thread only (caller's guarantee).
+            unsafe { write_line(m, &line) };
+        }
+        Content::Cgroups => {
+            // A path is at most a page (`PATH_MAX`); longer ones show as `?`.
+            let Ok(mut path) = KVec::<u8>::from_elem(0, 4096, GFP_KERNEL) else {
+                return ENOMEM.to_errno();
+            };
+            let cgroups = file.sampler.cgroups();
+            let engine = file.sampler.snapshot();
+            // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
+            let m = unsafe { SeqFile::from_raw(m) };
+            m.call_printf(format_args!(
+                "{}",
+                CgroupsHead {
+                    engine: &engine,
+                    tracked: cgroups.table.used(),
+                    existing: Cgroups::existing(),
+                    slots: cgroups.table.capacity(),
+                    folded_threads: cgroups.folded_threads,
+                }
+            ));
+            for (_, slot) in cgroups.table.iter() {
+                let name = Cgroups::path(slot, &mut path)
+                    .and_then(|p| core::str::from_utf8(p).ok())
+                    .unwrap_or("?");
+                let row = CgroupRow {
+                    slot,
+                    psi: Cgroups::psi(slot),
+                    path: name,
+                };
+                m.call_printf(format_args!("{row}"));
+            }
         }
         Content::Table => {
+            let engine = file.sampler.snapshot();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             let table = Table {

@@ -11,6 +11,7 @@ use core::fmt;
 
 use crate::accounting::Accounting;
 use crate::calc_load::{load_int_frac, Load};
+use crate::cgroups::Slot;
 use crate::engine::Engine;
 use crate::history::{Sampled, HISTORY_LEN};
 
@@ -264,6 +265,95 @@ impl fmt::Display for SamplesText<'_> {
     }
 }
 
+/// The head of `/proc/loadavg_rs_cgroups`: the sample its rows are of, how many cgroups there
+/// are, tracked and not, then a header line naming the columns of the rows ([`CgroupRow`]).
+///
+/// ```text
+/// sample 57
+/// cgroups_tracked 5
+/// cgroups_existing 5
+/// cgroup_slots 1024
+/// folded_threads 0
+/// threads cpu io all cpuio blocked throttled delayed since cpu_60s cpu_300s cpu_900s ... psi_cpu_10s ... path
+/// ```
+pub struct CgroupsHead<'a> {
+    /// The engine, for the sample number and the windows.
+    pub engine: &'a Engine,
+    /// Cgroups with a slot.
+    pub tracked: u32,
+    /// Cgroups on the default hierarchy: those without a slot never held a task since the
+    /// module loaded, or are folded.
+    pub existing: u32,
+    /// Slots (`max_cgroups`).
+    pub slots: usize,
+    /// Threads of the last walk counted in an ancestor of their cgroup, for want of a slot.
+    pub folded_threads: u32,
+}
+
+impl fmt::Display for CgroupsHead<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "sample {}", self.engine.stats().samples)?;
+        writeln!(f, "cgroups_tracked {}", self.tracked)?;
+        writeln!(f, "cgroups_existing {}", self.existing)?;
+        writeln!(f, "cgroup_slots {}", self.slots)?;
+        writeln!(f, "folded_threads {}", self.folded_threads)?;
+        write!(
+            f,
+            "threads cpu io all cpuio blocked throttled delayed since"
+        )?;
+        for a in Accounting::ALL {
+            for w in self.engine.config().windows_ms {
+                write!(f, " {}_{}", a.name(), Duration(w))?;
+            }
+        }
+        writeln!(
+            f,
+            " psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path"
+        )
+    }
+}
+
+/// One cgroup's row in `/proc/loadavg_rs_cgroups`: its counts at the last sample (its threads
+/// and its descendants'), the sample it was first tracked at, its averages with two decimals
+/// (every definition, every window), its pressure (`some`, percent, as its `cpu.pressure` and
+/// `io.pressure` show it; `-` when it has none, as the root), and its path, last, so that a
+/// path with spaces still parses.
+pub struct CgroupRow<'a> {
+    /// The cgroup's slot.
+    pub slot: &'a Slot,
+    /// Its pressure: cpu over 10, 60, 300 s, then io; fixed point, percent.
+    pub psi: Option<[Load; 6]>,
+    /// Its path.
+    pub path: &'a str,
+}
+
+impl fmt::Display for CgroupRow<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.slot.counts;
+        write!(f, "{}", c.threads)?;
+        for a in Accounting::ALL {
+            write!(f, " {}", c.active(a))?;
+        }
+        write!(f, " {} {} {}", c.throttled, c.delayed, self.slot.since)?;
+        for a in Accounting::ALL {
+            for load in self.slot.loads[a.index()] {
+                let (int, frac) = load_int_frac(load);
+                write!(f, " {int}.{frac:02}")?;
+            }
+        }
+        match self.psi {
+            Some(psi) => {
+                for p in psi {
+                    let (int, frac) = load_int_frac(p);
+                    write!(f, " {int}.{frac:02}")?;
+                }
+            }
+            None => write!(f, " - - - - - -")?,
+        }
+        writeln!(f, " {}", self.path)
+    }
+}
+
 /// A small text buffer on the stack, for padding a formatted cell as a whole.
 struct CellBuf {
     buf: [u8; 20],
@@ -509,6 +599,56 @@ sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled d
 2 4081 29 2 38 1 1 4 2 1 1 2 1 5000 700
 ";
         assert!(text_is(SamplesText { sampled: &s }, want));
+    }
+
+    #[test]
+    fn cgroups() {
+        let config = config(100, [2000, 10_000, 30_000]);
+        let mut e = Engine::new(config, 0);
+        e.sample(26, counts(1, 0, 0), Walk::default());
+        let head = CgroupsHead {
+            engine: &e,
+            tracked: 2,
+            existing: 3,
+            slots: 1024,
+            folded_threads: 0,
+        };
+        let want = "\
+sample 1
+cgroups_tracked 2
+cgroups_existing 3
+cgroup_slots 1024
+folded_threads 0
+threads cpu io all cpuio blocked throttled delayed since \
+cpu_2s cpu_10s cpu_30s io_2s io_10s io_30s all_2s all_10s all_30s \
+cpuio_2s cpuio_10s cpuio_30s blocked_2s blocked_10s blocked_30s \
+psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path
+";
+        assert!(text_is(head, want));
+        let mut slot = Slot {
+            id: 9,
+            handle: 1,
+            parent: 0,
+            level: 1,
+            since: 3,
+            own: Counts::ZERO,
+            counts: counts(2, 1, 0),
+            loads: [[2048 + 1023, 0, 1]; 5],
+        };
+        slot.counts.throttled = 4;
+        let row = CgroupRow {
+            slot: &slot,
+            psi: Some([0, 2048, 205, 100 * 2048, 1, 2]),
+            path: "/my group/x",
+        };
+        let want = "40 2 1 3 3 0 4 0 3 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 0.00 1.00 0.10 100.00 0.00 0.00 /my group/x\n";
+        assert!(text_is(row, want));
+        let row = CgroupRow {
+            slot: &slot,
+            psi: None,
+            path: "/",
+        };
+        assert!(text_is(row, "40 2 1 3 3 0 4 0 3 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 - - - - - - /\n"));
     }
 
     #[test]

@@ -33,14 +33,17 @@ use core::mem::MaybeUninit;
 use kernel::bindings;
 use kernel::ffi::c_void;
 use kernel::impl_has_hr_timer;
+use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::{Arc, ArcBorrow};
+use kernel::sync::lock::mutex::MutexGuard;
+use kernel::sync::{Arc, ArcBorrow, Mutex};
 use kernel::time::hrtimer::{
     HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart,
     RelativeHardMode,
 };
 use kernel::time::{Delta, Instant, Monotonic};
 
+use crate::cgroup_walk::Cgroups;
 use crate::config::Config;
 use crate::engine::{nanos_until_due, Engine, Jiffies};
 use crate::history::Sampled;
@@ -60,6 +63,10 @@ pub struct Sampler {
     /// The engine and its recent samples, advanced together.
     #[pin]
     state: RawSpinLockIrq<Sampled>,
+    /// The cgroups the walk attributes threads to, held by the walker for a whole walk and by
+    /// readers while they print them.
+    #[pin]
+    cgroups: Mutex<Cgroups>,
     /// The kernel thread that walks.
     walker: Walker,
     /// Length of one tick in nanoseconds.
@@ -114,13 +121,16 @@ impl Sampler {
     /// Creates a sampler with every average at zero, its first window ending one period from
     /// now. With `hold_ms` above 0 (tests only), the first sample comes that late, so that the
     /// windows it missed must be caught up.
-    pub fn new(config: Config, hz: u32, hold_ms: u32) -> Result<Arc<Sampler>> {
+    /// It tracks up to `max_cgroups` cgroups.
+    pub fn new(config: Config, hz: u32, hold_ms: u32, max_cgroups: usize) -> Result<Arc<Sampler>> {
         let engine = Engine::new(config, threads::jiffies());
         let walker = Walker::new()?;
+        let cgroups = Cgroups::new(max_cgroups)?;
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
                 state <- new_raw_spinlock_irq!(Sampled::new(engine), "loadavg_rs_engine"),
+                cgroups <- new_mutex!(cgroups, "loadavg_rs_cgroups"),
                 walker,
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
                 hold_ms,
@@ -177,15 +187,33 @@ impl Sampler {
         Delta::from_nanos(nanos_until_due(now_ns, self.tick_ns, jiffies, due))
     }
 
-    /// In the walker thread: walks the threads and applies the sample, if a window has ended.
+    /// The cgroups, locked: for the time it takes to print them (a walk waits meanwhile).
+    pub fn cgroups(&self) -> MutexGuard<'_, Cgroups> {
+        self.cgroups.lock()
+    }
+
+    /// In the walker thread: walks the threads and applies the sample, globally and to every
+    /// cgroup, if a window has ended.
     fn walk(&self) {
+        let mut cgroups = self.cgroups.lock();
         let now = threads::jiffies();
-        if !self.state.lock().engine.due(now) {
+        let seq = {
+            let state = self.state.lock();
+            if !state.engine.due(now) {
+                return;
+            }
+            state.engine.stats().samples + 1
+        };
+        cgroups.begin_walk(seq);
+        let Some((counts, walk)) = threads::count_threads(&mut *cgroups) else {
             return;
-        }
-        if let Some((counts, walk)) = threads::count_threads() {
-            self.state.lock().sample(now, counts, walk);
-        }
+        };
+        let (closed, decay) = {
+            let mut state = self.state.lock();
+            let closed = state.sample(now, counts, walk);
+            (closed, state.engine.config().decay)
+        };
+        cgroups.end_walk(&decay, closed);
     }
 
     /// In the timer: wakes the walker if a window has ended, and returns the jiffy the timer is

@@ -97,6 +97,18 @@ extern "C" {
     fn loadavg_rs_lock_break(g: *mut c_void, t: *mut c_void) -> c_int;
 }
 
+/// What else a walk does with each thread it counts (per-cgroup counts).
+pub trait Visit {
+    /// A pass over the lists starts (again, after a restart): forget the threads visited.
+    fn start(&mut self);
+    /// Visits `thread`, whose state the walk just read.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the RCU read lock, and `thread` is a task valid under it.
+    unsafe fn thread(&mut self, thread: *mut bindings::task_struct, state: ThreadState);
+}
+
 /// How one pass over the lists ended.
 enum Pass {
     /// Every thread was visited.
@@ -130,12 +142,14 @@ fn since(start: i64) -> u64 {
 /// without breaks ([`Walk::unbroken`]). Threads that come or go during the walk may be seen or
 /// not, as with any walk of the lists; the kernel's own counters are equally a snapshot in
 /// motion. The walker itself is told apart and counted as a thread only.
-pub fn count_threads() -> Option<(Counts, Walk)> {
+///
+/// `visit` sees every thread counted, in the same pass (see [`Visit`]).
+pub fn count_threads(visit: &mut impl Visit) -> Option<(Counts, Walk)> {
     let start = now_ns();
     let mut walk = Walk::default();
     loop {
         walk.unbroken = walk.restarts >= MAX_RESTARTS;
-        match walk_once(&mut walk) {
+        match walk_once(&mut walk, visit) {
             Pass::Done(counts) => {
                 walk.ns = since(start);
                 return Some((counts, walk));
@@ -154,8 +168,9 @@ fn end_stretch(walk: &mut Walk, start: i64, threads: u32) {
 
 /// One pass over every process and every thread, `for_each_process_thread()` written out in
 /// Rust, with lock breaks unless `walk.unbroken`.
-fn walk_once(walk: &mut Walk) -> Pass {
+fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
     let mut counts = Counts::default();
+    visit.start();
     let _rcu = rcu::read_lock();
     let mut stretch_start = now_ns();
     let mut in_stretch = 0u32;
@@ -202,7 +217,10 @@ fn walk_once(walk: &mut Walk) -> Pass {
                 in_stretch = 0;
             }
             // SAFETY: `thread` is on an RCU list we hold the read lock for.
-            counts.add(unsafe { state_of(thread) });
+            let state = unsafe { state_of(thread) };
+            counts.add(state);
+            // SAFETY: As above.
+            unsafe { visit.thread(thread, state) };
             in_stretch += 1;
             // SAFETY: As for `next(threads)` above.
             t = unsafe { next(&raw const (*thread).thread_node) };

@@ -9,7 +9,9 @@
 #   - a context-switch-heavy ping-pong with the module loaded against without it;
 #   - the module's memory: its size in /proc/modules and what it allocates;
 #   - wake-up latency (cyclictest's way, `loadgen latency`) with the module loaded against not,
-#     alternated, at 1k, 10k and 50k threads, and the walk's longest stretch between lock breaks.
+#     alternated, at 1k, 10k and 50k threads, and the walk's longest stretch between lock breaks;
+#   - the walk with per-cgroup attribution against without, 10k threads in 100 cgroups, and the
+#     user-space way per container (LXCFS).
 #
 #   scripts/bench.sh [--old KO]   (make bench [OLD=KO])
 #
@@ -79,4 +81,10 @@ done
 printf '| longest stretch, %s threads vs %s threads | %s ns vs %s ns: ratio %s | <= 2 |\n' \
 	"$(get lat_threads_50000)" "$(get lat_threads_1000)" "$(get lat_on_stretch_ns_50000)" \
 	"$(get lat_on_stretch_ns_1000)" "$(ratio "$(get lat_on_stretch_ns_50000)" "$(get lat_on_stretch_ns_1000)")"
+if [ -n "$(get cg_walk_on_ns)" ]; then
+	printf '| walk with cgroup attribution vs without, %s threads in 100 cgroups | %s ns vs %s ns: ratio %s | <= 1.3 |\n' \
+		"$(get cg_threads)" "$(get cg_walk_on_ns)" "$(get cg_walk_off_ns)" "$(ratio "$(get cg_walk_on_ns)" "$(get cg_walk_off_ns)")"
+	printf '| user-space walk per container (LXCFS way), the same 100 cgroups | %s ns: module is %sx cheaper | |\n' \
+		"$(get cg_user_ns)" "$(awk -v u="$(get cg_user_ns)" -v w="$(get cg_walk_on_ns)" 'BEGIN { printf "%.0f", u / w }')"
+fi
 printf '\nreproduce: make bench (figures in %s)\n' "$figures"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make demo`: boots the test kernel, loads the module and tells a story of known load (idle,
 # CPU-bound, disk-bound, lock-bound, mixed, idle), reading /proc/loadavg and every definition
-# once a second. Ends with a table of what each definition said at the end of each phase, a
-# CSV of the time series and a chart, in build/demo/.
+# once a second; then a containers part (three cgroups, each its own kind of load). Ends with a
+# table of what each definition said at the end of each phase, CSVs of the time series and
+# charts (one for the story, one panel per container with its PSI), in build/demo/.
 #
 #   scripts/demo.sh              time compressed 6x: a 1 s period, windows of 10/50/150 s,
 #                                phases of 30 s (about 4 minutes in all)
@@ -36,6 +37,7 @@ status=0
 	"$PROJECT_DIR/scripts/demo/story.sh" | grep --line-buffered -v '^--- \|^[0-9]*,\|^t,' || status=$?
 run=$PROJECT_DIR/build/runs/demo
 sed -n '/^--- csv$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/demo.csv"
+sed -n '/^--- containers$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/containers.csv"
 [ "$(wc -l <"$out/demo.csv")" -gt 1 ] || die "the demo produced no data (see $run/console.log)"
 
 # The table: each definition at the end of each phase.
@@ -53,5 +55,14 @@ phases=$(awk -F, 'NR > 1 { if ($2 != p) { if (p != "") printf "%s %d %d ", p, s,
 	END { printf "%s %d %d", p, s, last + 1 }' "$out/demo.csv")
 gnuplot -e "csv='$out/demo.csv'; png='$out/demo.png'; phases='$phases'; title='loadavg-rs: one story, six definitions ($scale)'" \
 	"$PROJECT_DIR/scripts/demo/chart.gp"
+if [ "$(wc -l <"$out/containers.csv")" -gt 1 ]; then
+	printf '\nContainers: each cgroup'"'"'s first-window averages and pressure at the end\n\n'
+	awk -F, 'NR > 1 { row[$2] = sprintf("%-8s %8s %8s %8s %8s %12s %11s", $2, $3, $4, $5, $6, $7, $8) }
+		END { for (c in row) print row[c] }' "$out/containers.csv" | sort |
+		sed '1i cgroup        all      cpu       io  blocked  psi_cpu_10s  psi_io_10s'
+	gnuplot -e "csv='$out/containers.csv'; png='$out/containers.png'; phase=$(awk -F= '$1 == "PHASE_S" { print $2 }' "$out/extra/demo.conf"); title='loadavg-rs: load per container ($scale)'" \
+		"$PROJECT_DIR/scripts/demo/containers.gp"
+	printf '\ncontainers CSV:   %s\ncontainers chart: %s\n' "$out/containers.csv" "$out/containers.png"
+fi
 printf '\nCSV:   %s\nchart: %s\n' "$out/demo.csv" "$out/demo.png"
 exit "$status"

@@ -124,3 +124,45 @@ for n in 1000 10000 50000; do
 	kill "$holder"
 	wait "$holder" 2>/dev/null
 done
+
+# 6. Cgroups: 10k threads in 100 cgroups (100 each). The walk with attribution to cgroups
+# (the default) against without (max_cgroups=0), 3 alternated rounds of 20 samples, medians of
+# the walk's time; and the user-space way, per container (LXCFS): each cgroup's cgroup.threads,
+# then /proc/<tid>/stat of each.
+cg=/sys/fs/cgroup
+mkdir -p "$cg"
+if mount -t cgroup2 none "$cg" 2>/dev/null; then
+	mkdir "$cg/bench"
+	holders=
+	for i in $(seq 1 100); do
+		mkdir "$cg/bench/c$i"
+		sh -c "echo \$\$ > $cg/bench/c$i/cgroup.procs && exec loadgen threads 100 3600" >/tmp/cg$i.log 2>&1 &
+		holders="$holders $!"
+	done
+	for i in $(seq 1 100); do
+		until grep -q started "/tmp/cg$i.log"; do sleep 0.2; done
+	done
+	# cg_round MAX: loads with max_cgroups=MAX, and prints the median walk time of 20 samples.
+	cg_round() {
+		insmod "$MODULE" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000 max_cgroups="$1"
+		take_history /tmp/c0
+		wait_samples /tmp/c0 21
+		take_history /tmp/c1
+		unload
+		records /tmp/c0 /tmp/c1 | tail -n 20 | awk '{ print $14 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+	}
+	off= on=
+	for round in 1 2 3; do
+		off="$off $(cg_round 0)"
+		on="$on $(cg_round 1024)"
+	done
+	say cg_threads "$(awk 'END { print $5 }' /tmp/c1)"
+	say cg_walk_off_ns "$(median $off)"
+	say cg_walk_on_ns "$(median $on)"
+	say cg_user_ns "$(loadgen cgwalk "$cg/bench" 3 | sed -n 's/.*, \([0-9]*\) ns per walk.*/\1/p')"
+	kill $holders
+	wait $holders 2>/dev/null
+	for i in $(seq 1 100); do rmdir "$cg/bench/c$i"; done
+	rmdir "$cg/bench"
+	umount "$cg"
+fi

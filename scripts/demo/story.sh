@@ -9,8 +9,10 @@
 #   mixed      1 of each
 #   idle       nothing again: everything decays
 #
+# then a containers part: three cgroups, each with its own kind of load (see below).
+#
 # Settings come from /job/extra/demo.conf (PERIOD_MS, WINDOW*_MS, PHASE_S). Output: progress
-# lines, then the CSV between `--- csv` and `--- end`.
+# lines, then the CSVs between `--- csv` (or `--- containers`) and `--- end`.
 . /tests/lib.sh
 . /job/extra/demo.conf
 
@@ -55,7 +57,47 @@ phase disk 0 2 0
 phase locks 0 0 2
 phase mixed 1 1 1
 phase idle-again 0 0 0
+
+# Containers: three cgroups, each its own kind of load, started one after the other: `web` (2
+# busy loops, from the start), `db` (2 readers of the slow disk, from the second third), `batch`
+# (a busy loop and 2 lock-like waits, capped at 20% of a CPU by cpu.max, from the last third).
+# Each cgroup's first-window averages from /proc/loadavg_rs_cgroups, and its own pressure (PSI
+# `some` avg10) beside them, once a second.
+cg=/sys/fs/cgroup
+ccsv=/tmp/containers.csv
+echo "t,cgroup,all,cpu,io,blocked,psi_cpu,psi_io" >"$ccsv"
+if mount -t cgroup2 none "$cg" 2>/dev/null && echo +cpu >"$cg/cgroup.subtree_control" 2>/dev/null; then
+	echo "demo: containers: web (2 busy), then db (2 on disk), then batch (1 busy capped at 20%, 2 in lock-like waits)"
+	mkdir "$cg/web" "$cg/db" "$cg/batch"
+	echo "20000 100000" >"$cg/batch/cpu.max"
+	total=$((3 * PHASE_S))
+	in_cg() { dir=$1; shift; sh -c "echo \$\$ > $cg/$dir/cgroup.procs && exec $*" >/dev/null & }
+	in_cg web loadgen cpu 2 "$total"
+	t=0
+	while [ "$t" -lt "$total" ]; do
+		[ "$t" -ne "$PHASE_S" ] || in_cg db loadgen io 2 "$PHASE_S" /dev/nullb0
+		[ "$t" -ne $((2 * PHASE_S)) ] || { in_cg batch loadgen cpu 1 "$PHASE_S"; in_cg batch loadgen uninterruptible 2 "$PHASE_S"; }
+		# Columns: threads cpu io all cpuio blocked throttled delayed since, then the averages
+		# (cpu 10-12, io 13-15, all 16-18, cpuio 19-21, blocked 22-24), PSI (cpu 25-27, io
+		# 28-30), path.
+		awk -v t="$t" 'NF >= 31 && ($31 == "/web" || $31 == "/db" || $31 == "/batch") {
+			print t "," substr($31, 2) "," $16 "," $10 "," $13 "," $22 "," $25 "," $28 }' \
+			/proc/loadavg_rs_cgroups >>"$ccsv"
+		[ $((t % 10)) -ne 0 ] || printf 'demo: %4ds containers: %s\n' "$t" \
+			"$(awk -F, -v t="$t" '$1 == t { printf "%s all %s (psi cpu %s%%)  ", $2, $3, $7 }' "$ccsv")"
+		sleep 1
+		t=$((t + 1))
+	done
+	wait
+	rmdir "$cg/web" "$cg/db" "$cg/batch"
+	umount "$cg"
+else
+	echo "demo: no cgroup v2 with the cpu controller in this kernel: no containers part"
+fi
 unload
 echo "--- csv"
 cat "$csv"
+echo "--- end"
+echo "--- containers"
+cat "$ccsv"
 echo "--- end"

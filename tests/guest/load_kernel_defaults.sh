@@ -58,6 +58,8 @@ check "1 busy task, 3 minutes: all (${all%% *}) is /proc/loadavg's (${kernel%% *
 	approx "${all%% *}" "${kernel%% *}" "$bound"
 replay_exact "3 minutes" /tmp/h1 /tmp/h2
 counts_ceiling "3 minutes" /tmp/h1 /tmp/h2 io 0 "nothing waits for IO"
+sed 's/^/# table: /' /proc/loadavg_rs
+sed 's/^/# samples: /' /proc/loadavg_rs_samples | tail -n 3
 stop_busy
 check "module unloads" unload
 finish

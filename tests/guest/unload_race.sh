@@ -16,6 +16,26 @@ readers="$readers $!"
 loadgen holder /proc/loadavg_io 3600 >/tmp/holder.log 2>&1 &
 readers="$readers $!"
 
+# Meanwhile 1,000 cgroups are created, given a task for a moment (so that the walk tracks
+# them, and holds references on them), and removed. Afterwards every removed cgroup must be
+# freed: the module's references all put (cgroup.stat's nr_dying_descendants back to 0).
+cg=/sys/fs/cgroup
+mkdir -p "$cg"
+churn=
+if mount -t cgroup2 none "$cg" 2>/dev/null; then
+	(
+		i=0
+		while [ "$i" -lt 1000 ]; do
+			mkdir "$cg/u$i"
+			sh -c "echo \$\$ > $cg/u$i/cgroup.procs && exec sleep 0.05"
+			rmdir "$cg/u$i"
+			i=$((i + 1))
+		done
+		echo "churn: $i cgroups made and removed"
+	) >/tmp/churn.log 2>&1 &
+	churn=$!
+fi
+
 loads=0 unloads=0 i=0
 while [ "$i" -lt "$CYCLES" ]; do
 	load period_ms=10 window1_ms=1000 window2_ms=5000 window3_ms=15000 && loads=$((loads + 1))
@@ -25,6 +45,7 @@ while [ "$i" -lt "$CYCLES" ]; do
 	i=$((i + 1))
 done
 kill -TERM $readers
+[ -z "$churn" ] || wait "$churn"
 wait
 cat /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log | sed 's/^/# /'
 check "$CYCLES loads succeeded ($loads)" test "$loads" -eq "$CYCLES"
@@ -48,6 +69,14 @@ if [ -e "$kmemleak" ]; then
 	ours=$(grep -c 'loadavg_rs' "$kmemleak")
 	[ "$leaks" -eq 0 ] || sed 's/^/# kmemleak: /' "$kmemleak" | head -n 40
 	check "kmemleak: nothing of loadavg_rs leaked ($ours lines name it; $leaks leaks in all)" test "$ours" -eq 0
+fi
+if [ -n "$churn" ]; then
+	check "1000 cgroups made and removed during the race ($(cat /tmp/churn.log))" grep -q "churn: 1000 cgroups" /tmp/churn.log
+	# Freed after an RCU grace period and a work item; no limit of our own (the job's has one).
+	echo "# waiting for the removed cgroups to be freed"
+	until grep -q '^nr_dying_descendants 0$' "$cg/cgroup.stat"; do sleep 0.1; done
+	pass "every removed cgroup is freed: the module holds no reference"
+	umount "$cg"
 fi
 check "the module loads after the race" load
 # The first sample comes one period (5.004 s) after loading; wait for it, however long the

@@ -17,6 +17,9 @@ pub mod calc_load;
 #[path = "../../rust/accounting.rs"]
 pub mod accounting;
 
+#[path = "../../rust/cgroups.rs"]
+pub mod cgroups;
+
 #[path = "../../rust/config.rs"]
 pub mod config;
 

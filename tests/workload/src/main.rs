@@ -25,6 +25,7 @@
 //!   (which fails);
 //! - `readbench FILE N`: nanoseconds per open-read-close of FILE;
 //! - `procwalk ROUNDS`: the user-space way to count load (LXCFS), timed;
+//! - `cgwalk DIR ROUNDS`: the same per container, for every cgroup under DIR, timed;
 //! - `pingpong N`: nanoseconds per round trip of a byte between two processes;
 //! - `latency SECONDS`: wake-up latency of a SCHED_FIFO thread per CPU on a 1 ms grid, as
 //!   cyclictest measures it (see `latency.rs`).
@@ -42,7 +43,7 @@ fn usage() -> ! {
         "usage: loadgen cpu|io|uninterruptible|sleep N SECONDS [DEVICE]  (DEVICE for io)
        loadgen threads N SECONDS | churn SECONDS
        loadgen reader|holder FILE SECONDS | readbench FILE N
-       loadgen procwalk ROUNDS | pingpong N | latency SECONDS"
+       loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS"
     );
     std::process::exit(2)
 }
@@ -211,6 +212,7 @@ fn main() {
         Some("holder") => reads::holder(&arg::<String>(&args, 2), seconds(&args, 3)),
         Some("readbench") => reads::readbench(&arg::<String>(&args, 2), arg(&args, 3)),
         Some("procwalk") => procwalk::procwalk(arg(&args, 2)),
+        Some("cgwalk") => procwalk::cgwalk(&arg::<String>(&args, 2), arg(&args, 3)),
         Some("pingpong") => pingpong::pingpong(arg(&args, 2)),
         Some("latency") => latency::latency(seconds(&args, 2)),
         Some(kind) => tasks(kind, &args),

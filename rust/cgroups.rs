@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Load averages per cgroup (v2): every definition's counts and averages for each cgroup the
+//! walk finds tasks in, hierarchical like every cgroup statistic.
+//!
+//! The walk already looks at every thread once per period; attributing each thread to its
+//! cgroup makes a container's split load almost free. [`CgroupTable`] is the bookkeeping, plain
+//! safe Rust: a fixed number of slots allocated at load (no allocation while sampling), found
+//! by the cgroup's id through an open-addressing index.
+//!
+//! - A cgroup gets a slot the first time the walk finds a thread in it (or in a descendant),
+//!   its ancestors first; its averages start from zero, like a fresh `avenrun`. Cgroups that
+//!   never held a task since the module loaded have nothing to show and take no slot.
+//! - A thread counts in its cgroup ([`Slot::own`]); after the walk each cgroup's counts become
+//!   its own plus its descendants' ([`Slot::counts`]), and every tracked cgroup's averages
+//!   advance by the windows the sample closed, as the global ones do ([`advance`]). The root's
+//!   figures are then the global ones exactly.
+//! - When every slot is taken, a new cgroup's threads count in its nearest tracked ancestor
+//!   (folded); the table says how many cgroups are folded.
+//! - A cgroup the kernel has removed is dropped, and its slot reused.
+//!
+//! Each slot carries an opaque `handle` the kernel side gives it (its `struct cgroup *`, with a
+//! reference held), used to name the cgroup at read time and released when the slot is dropped.
+
+use core::ops::DerefMut;
+
+use crate::accounting::{Accounting, Counts, ThreadState};
+use crate::calc_load::Load;
+use crate::engine::{advance, Loads};
+
+/// No slot: the parent of the root.
+pub const NO_SLOT: u32 = u32::MAX;
+
+/// The deepest cgroup tracked; deeper ones are folded into their ancestor at this depth.
+pub const MAX_LEVEL: usize = 32;
+
+/// One tracked cgroup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    /// The cgroup's id (`cgroup_id()`, its kernfs node id, never 0); 0 for a free slot.
+    pub id: u64,
+    /// The kernel side's handle for it; 0 for a free slot.
+    pub handle: usize,
+    /// The slot of its parent, [`NO_SLOT`] for the root.
+    pub parent: u32,
+    /// Its depth: 0 for the root.
+    pub level: u32,
+    /// The sample at which it got its slot (its averages start from zero then).
+    pub since: u64,
+    /// The threads of the current walk in it, not in its descendants.
+    pub own: Counts,
+    /// At the last sample: its threads and its descendants'.
+    pub counts: Counts,
+    /// Its averages.
+    pub loads: Loads,
+}
+
+impl Slot {
+    /// A free slot.
+    pub const FREE: Slot = Slot {
+        id: 0,
+        handle: 0,
+        parent: NO_SLOT,
+        level: 0,
+        since: 0,
+        own: Counts::ZERO,
+        counts: Counts::ZERO,
+        loads: [[0; 3]; Accounting::ALL.len()],
+    };
+
+    /// Whether the slot holds a cgroup.
+    pub fn is_used(&self) -> bool {
+        self.id != 0
+    }
+}
+
+/// The tracked cgroups, in `S` (slots) and `I` (the index), both allocated by the caller.
+///
+/// `I` must have a power-of-two length of at least twice the number of slots, so that a probe
+/// always ends at a free entry.
+pub struct CgroupTable<S, I> {
+    slots: S,
+    /// Open addressing by id, linear probing: a slot number, or [`NO_SLOT`] for none.
+    index: I,
+    /// Slots in use.
+    used: u32,
+    /// The slot of the root, once it has one.
+    root: u32,
+}
+
+/// Why a table could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadIndex;
+
+impl<S, I> CgroupTable<S, I>
+where
+    S: DerefMut<Target = [Slot]>,
+    I: DerefMut<Target = [u32]>,
+{
+    /// An empty table over `slots` (every one free) and `index`.
+    pub fn new(mut slots: S, mut index: I) -> Result<Self, BadIndex> {
+        if !index.len().is_power_of_two() || index.len() < 2 * slots.len() || slots.is_empty() {
+            return Err(BadIndex);
+        }
+        slots.fill(Slot::FREE);
+        index.fill(NO_SLOT);
+        Ok(CgroupTable {
+            slots,
+            index,
+            used: 0,
+            root: NO_SLOT,
+        })
+    }
+
+    /// How many slots there are.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// How many are in use.
+    pub fn used(&self) -> u32 {
+        self.used
+    }
+
+    /// Where the probe for `id` starts: a multiplicative hash (ids are small, consecutive).
+    fn home(&self, id: u64) -> usize {
+        let mask = self.index.len() - 1;
+        (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
+    }
+
+    /// The slot of cgroup `id`, if tracked.
+    pub fn find(&self, id: u64) -> Option<u32> {
+        let mask = self.index.len() - 1;
+        let mut i = self.home(id);
+        loop {
+            let s = self.index[i];
+            if s == NO_SLOT {
+                return None;
+            }
+            if self.slots.get(s as usize).is_some_and(|slot| slot.id == id) {
+                return Some(s);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Tracks cgroup `id`, child of the cgroup in slot `parent` ([`NO_SLOT`] for the root), from
+    /// sample `since` on. `None` when every slot is taken, or `id` is 0, or `parent` is not a
+    /// tracked slot (or is [`NO_SLOT`] while the root is tracked).
+    pub fn insert(&mut self, id: u64, handle: usize, parent: u32, since: u64) -> Option<u32> {
+        if id == 0 || self.find(id).is_some() {
+            return None;
+        }
+        let level = if parent == NO_SLOT {
+            if self.root != NO_SLOT {
+                return None;
+            }
+            0
+        } else {
+            let p = self.slots.get(parent as usize).filter(|p| p.is_used())?;
+            p.level.checked_add(1)?
+        };
+        let free = self.slots.iter().position(|s| !s.is_used())?;
+        let slot = u32::try_from(free).ok()?;
+        self.slots[free] = Slot {
+            id,
+            handle,
+            parent,
+            level,
+            since,
+            ..Slot::FREE
+        };
+        let mask = self.index.len() - 1;
+        let mut i = self.home(id);
+        while self.index[i] != NO_SLOT {
+            i = (i + 1) & mask;
+        }
+        self.index[i] = slot;
+        self.used += 1;
+        if parent == NO_SLOT {
+            self.root = slot;
+        }
+        Some(slot)
+    }
+
+    /// The slot at `slot`, if it is one.
+    pub fn slot(&self, slot: u32) -> Option<&Slot> {
+        self.slots.get(slot as usize).filter(|s| s.is_used())
+    }
+
+    /// The root's slot, [`NO_SLOT`] until it is tracked.
+    pub fn root(&self) -> u32 {
+        self.root
+    }
+
+    /// Every tracked cgroup, with its slot number, in slot order (a parent may come after its
+    /// child when slots were reused).
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Slot)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_used())
+            .map(|(i, s)| (i as u32, s))
+    }
+
+    /// Starts a walk: no thread counted anywhere yet.
+    pub fn begin_walk(&mut self) {
+        for s in self.slots.iter_mut() {
+            s.own = Counts::ZERO;
+        }
+    }
+
+    /// Counts a thread of the cgroup in `slot` (an untracked slot counts nowhere).
+    pub fn add(&mut self, slot: u32, t: ThreadState) {
+        if let Some(s) = self.slots.get_mut(slot as usize).filter(|s| s.is_used()) {
+            s.own.add(t);
+        }
+    }
+
+    /// Ends a walk whose sample closed `closed` windows: each cgroup's counts become its own
+    /// and its descendants', and its averages advance by those windows with them.
+    pub fn end_walk(&mut self, decay: &[Load; 3], closed: u64) {
+        for s in self.slots.iter_mut() {
+            s.counts = s.own;
+        }
+        // Deepest first, so that each cgroup has its descendants' counts before it passes its
+        // own up. Levels are below `MAX_LEVEL` (the kernel side folds deeper cgroups).
+        let deepest = self.iter().map(|(_, s)| s.level).max().unwrap_or(0);
+        for level in (1..=deepest).rev() {
+            for i in 0..self.slots.len() {
+                let s = self.slots[i];
+                if !s.is_used() || s.level != level {
+                    continue;
+                }
+                if let Some(p) = self.slots.get_mut(s.parent as usize) {
+                    p.counts.merge(&s.counts);
+                }
+            }
+        }
+        if closed == 0 {
+            return;
+        }
+        for s in self.slots.iter_mut().filter(|s| s.is_used()) {
+            advance(&mut s.loads, decay, &s.counts, closed);
+        }
+    }
+
+    /// Drops every cgroup `gone` says the kernel removed, and any whose parent is dropped,
+    /// handing each one's handle to `release`. Returns how many were dropped.
+    pub fn drop_gone(
+        &mut self,
+        mut gone: impl FnMut(usize) -> bool,
+        mut release: impl FnMut(usize),
+    ) -> u32 {
+        let mut dropped = 0;
+        // A child is dropped with its parent: repeat until nothing more goes (a chain of depth
+        // d takes at most d + 1 passes).
+        loop {
+            let mut more = false;
+            for i in 0..self.slots.len() {
+                let s = self.slots[i];
+                if !s.is_used() || i as u32 == self.root {
+                    continue;
+                }
+                let orphan = self.slot(s.parent).is_none();
+                if orphan || gone(s.handle) {
+                    release(s.handle);
+                    self.slots[i] = Slot::FREE;
+                    self.used -= 1;
+                    dropped += 1;
+                    more = true;
+                }
+            }
+            if !more {
+                break;
+            }
+        }
+        if dropped > 0 {
+            self.reindex();
+        }
+        dropped
+    }
+
+    /// Drops every cgroup, the root included, handing each handle to `release`.
+    pub fn clear(&mut self, mut release: impl FnMut(usize)) {
+        for s in self.slots.iter_mut().filter(|s| s.is_used()) {
+            release(s.handle);
+            *s = Slot::FREE;
+        }
+        self.index.fill(NO_SLOT);
+        self.used = 0;
+        self.root = NO_SLOT;
+    }
+
+    /// Rebuilds the index from the slots (after some were freed: linear probing cannot simply
+    /// forget an entry).
+    fn reindex(&mut self) {
+        self.index.fill(NO_SLOT);
+        let mask = self.index.len() - 1;
+        for slot in 0..self.slots.len() {
+            let id = self.slots[slot].id;
+            if id == 0 {
+                continue;
+            }
+            let mut i = self.home(id);
+            while self.index[i] != NO_SLOT {
+                i = (i + 1) & mask;
+            }
+            self.index[i] = slot as u32;
+        }
+    }
+}
+
+#[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_cgroups))]
+#[cfg(any(test, MODULE))]
+mod tests {
+    use super::*;
+    use crate::calc_load::{calc_load, calc_load_n, FIXED_1};
+
+    const SLOTS: usize = 8;
+    const DECAY: [Load; 3] = [1884, 2014, 2037];
+
+    type Table<'a> = CgroupTable<&'a mut [Slot], &'a mut [u32]>;
+
+    fn table<'a>(slots: &'a mut [Slot; SLOTS], index: &'a mut [u32; 2 * SLOTS]) -> Table<'a> {
+        match CgroupTable::new(&mut slots[..], &mut index[..]) {
+            Ok(t) => t,
+            Err(_) => panic!("the index fits"),
+        }
+    }
+
+    const R: ThreadState = ThreadState {
+        on_rq: true,
+        contributes_to_load: false,
+        in_iowait: false,
+        kthread: false,
+        new: false,
+        throttled: false,
+        delayed: false,
+        walker: false,
+    };
+    const D_IO: ThreadState = ThreadState {
+        on_rq: false,
+        contributes_to_load: true,
+        in_iowait: true,
+        ..R
+    };
+    const S: ThreadState = ThreadState { on_rq: false, ..R };
+
+    #[test]
+    fn the_index_must_fit() {
+        let mut slots = [Slot::FREE; SLOTS];
+        let mut small = [0u32; SLOTS];
+        assert!(CgroupTable::new(&mut slots[..], &mut small[..]).is_err());
+        let mut odd = [0u32; 3 * SLOTS];
+        assert!(CgroupTable::new(&mut slots[..], &mut odd[..]).is_err());
+    }
+
+    #[test]
+    fn counts_are_hierarchical_and_the_root_sees_everything() {
+        let (mut slots, mut index) = ([Slot::FREE; SLOTS], [0u32; 2 * SLOTS]);
+        let mut t = table(&mut slots, &mut index);
+        // /, /A, /A/x, /B
+        let root = t.insert(1, 100, NO_SLOT, 1).unwrap_or(NO_SLOT);
+        let a = t.insert(7, 107, root, 1).unwrap_or(NO_SLOT);
+        let ax = t.insert(9, 109, a, 1).unwrap_or(NO_SLOT);
+        let b = t.insert(8, 108, root, 1).unwrap_or(NO_SLOT);
+        assert_eq!(t.used(), 4);
+        assert_eq!(t.find(9), Some(ax));
+        assert_eq!(t.slot(ax).map(|s| s.level), Some(2));
+        let mut global = Counts::ZERO;
+        t.begin_walk();
+        for (slot, state, n) in [(ax, R, 2), (b, D_IO, 3), (root, S, 5), (a, S, 1)] {
+            for _ in 0..n {
+                t.add(slot, state);
+                global.add(state);
+            }
+        }
+        t.end_walk(&DECAY, 1);
+        let counts = |s| t.slot(s).map(|s| s.counts).unwrap_or(Counts::ZERO);
+        assert_eq!(counts(ax).active(Accounting::Cpu), 2);
+        assert_eq!(counts(a).active(Accounting::Cpu), 2);
+        assert_eq!(counts(a).threads, 3);
+        assert_eq!(counts(b).active(Accounting::Io), 3);
+        assert_eq!(counts(b).active(Accounting::Cpu), 0);
+        assert_eq!(counts(root), global);
+        assert_eq!(counts(root).threads, 11);
+    }
+
+    #[test]
+    fn averages_advance_by_the_windows_closed_from_zero() {
+        let (mut slots, mut index) = ([Slot::FREE; SLOTS], [0u32; 2 * SLOTS]);
+        let mut t = table(&mut slots, &mut index);
+        let root = t.insert(1, 1, NO_SLOT, 1).unwrap_or(NO_SLOT);
+        let mut want: [Load; 3] = [0; 3];
+        for closed in [1u64, 1, 3, 1] {
+            t.begin_walk();
+            t.add(root, R);
+            t.add(root, R);
+            t.end_walk(&DECAY, closed);
+            for (w, &e) in want.iter_mut().zip(&DECAY) {
+                *w = calc_load(*w, e, 2 * FIXED_1);
+                if closed > 1 {
+                    *w = calc_load_n(*w, e, 2 * FIXED_1, (closed - 1) as u32);
+                }
+            }
+        }
+        assert_eq!(
+            t.slot(root).map(|s| s.loads[Accounting::Cpu.index()]),
+            Some(want)
+        );
+        // A walk that closed no window (an early wake-up) changes no average.
+        t.begin_walk();
+        t.end_walk(&DECAY, 0);
+        assert_eq!(
+            t.slot(root).map(|s| s.loads[Accounting::All.index()]),
+            Some(want)
+        );
+    }
+
+    #[test]
+    fn full_tables_refuse_and_removed_cgroups_free_their_slots() {
+        let (mut slots, mut index) = ([Slot::FREE; SLOTS], [0u32; 2 * SLOTS]);
+        let mut t = table(&mut slots, &mut index);
+        let root = t.insert(1, 1, NO_SLOT, 1).unwrap_or(NO_SLOT);
+        // Only one root; unknown parents and id 0 are refused.
+        assert_eq!(t.insert(2, 2, NO_SLOT, 1), None);
+        assert_eq!(t.insert(3, 3, 5, 1), None);
+        assert_eq!(t.insert(0, 4, root, 1), None);
+        let mut ids = 10u64;
+        while t.insert(ids, ids as usize, root, 1).is_some() {
+            ids += 1;
+        }
+        assert_eq!(t.used() as usize, SLOTS);
+        assert_eq!(t.insert(99, 99, root, 1), None);
+        // 10 has a child 20 (in a slot freed below first): both go when 10 is removed.
+        let mut released = [0usize; SLOTS];
+        let mut n = 0;
+        assert_eq!(
+            t.drop_gone(
+                |h| h == 11,
+                |h| {
+                    released[n] = h;
+                    n += 1
+                }
+            ),
+            1
+        );
+        assert_eq!(&released[..n], &[11]);
+        let ten = t.find(10).unwrap_or(NO_SLOT);
+        let twenty = t.insert(20, 20, ten, 2).unwrap_or(NO_SLOT);
+        assert_eq!(t.slot(twenty).map(|s| (s.level, s.since)), Some((2, 2)));
+        n = 0;
+        assert_eq!(
+            t.drop_gone(
+                |h| h == 10,
+                |h| {
+                    released[n] = h;
+                    n += 1
+                }
+            ),
+            2
+        );
+        assert_eq!(n, 2);
+        assert_eq!(t.find(10), None);
+        assert_eq!(t.find(20), None);
+        // Every other cgroup is still found after the index was rebuilt.
+        for id in 12..ids {
+            assert!(t.find(id).is_some());
+        }
+        assert_eq!(t.find(1), Some(root));
+        // The root stays, whatever `gone` says; `clear` drops it too.
+        assert_eq!(t.drop_gone(|_| true, |_| {}), (SLOTS - 3) as u32);
+        assert_eq!(t.used(), 1);
+        t.clear(|_| {});
+        assert_eq!(t.used(), 0);
+        assert_eq!(t.root(), NO_SLOT);
+    }
+}

@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: GPL-2.0
+# Load per cgroup (v2): /proc/loadavg_rs_cgroups and the reader's own /proc/loadavg_cgroup*.
+#
+# Cgroups A, A/x, B, C; 2 busy loops in A/x, a direct-IO reader in B, 2 vfork parents in D in
+# C, each under its loadgen parent, which sleeps in waitpid(). All start before the module
+# loads, so every cgroup is tracked from the first sample with its tasks in place. Exact by
+# construction, at every sample the test reads:
+#
+# - nothing but the test's tasks is ever in these cgroups, so their counts are exactly the
+#   tasks: A/x and A: 2 runnable, 3 threads; C: 2 blocked, 5 threads (loadgen, 2 vfork parents,
+#   2 sleeping children); B: 2 threads, and its reader in io, or, between two requests, in cpu
+#   (so io + cpu = 1, io = 1 at some sample);
+# - the root's counts are the global ones of the same sample, and its averages the global
+#   averages, since they are made from the same walk;
+# - A/x's averages are the kernel's arithmetic over 2 tasks at every sample since the first,
+#   with the windows each sample closed (from /proc/loadavg_rs_samples).
+# Then: a loop moved from A/x to B moves its count; C removed (its tasks killed) leaves the
+# table at the next sample; a reader in A/x reads its own cgroup in /proc/loadavg's format, and
+# so does `cat /proc/loadavg` in a mount namespace where that file is bind-mounted over it.
+. /tests/lib.sh
+
+cg=/sys/fs/cgroup
+mkdir -p "$cg"
+if ! mount -t cgroup2 none "$cg" 2>/dev/null; then
+	pass "cgroup v2 is not in this kernel: skipped (CONFIG_CGROUPS)"
+	finish
+fi
+mkdir -p "$cg/A/x" "$cg/B" "$cg/C"
+slow_disk 100 || fail "null_blk" "the slow disk did not come up"
+# in_cgroup DIR CMD...: runs CMD in cgroup DIR (the shell moves itself there, then becomes it).
+in_cgroup() {
+	local dir=$1
+	shift
+	sh -c "echo \$\$ > $cg/$dir/cgroup.procs && exec $*"
+}
+LIFE=3600
+in_cgroup A/x loadgen cpu 2 $LIFE >/tmp/started.ax &
+in_cgroup B loadgen io 1 $LIFE /dev/nullb0 >/tmp/started.b &
+in_cgroup C loadgen uninterruptible 2 $LIFE >/tmp/started.c &
+c_parent=$!
+ax_pids=$(wait_started /tmp/started.ax)
+wait_state D $(wait_started /tmp/started.b)
+wait_state D $(wait_started /tmp/started.c)
+wait_state S "$c_parent"
+check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
+
+# The table's columns: threads cpu io all cpuio blocked throttled delayed since, 15 averages
+# (cpu, io, all, cpuio, blocked over each window), 6 pressures, path.
+# shown_fixed FIXED: a fixed-point load with two decimals, as the files print it.
+shown_fixed() { awk -v l="$1" "$LOAD_AWK"'BEGIN { print shown(l) }'; }
+# row FILE PATH: the row of cgroup PATH in a copy of the table.
+row() { awk -v p="$2" 'NF >= 31 && $31 == p' "$1"; }
+# take_pair T H: the cgroup table and the samples file, read at the same sample.
+take_pair() {
+	while :; do
+		cat /proc/loadavg_rs_cgroups >"$1"
+		take_history "$2"
+		[ "$(hval "$1" sample)" = "$(hval "$2" samples)" ] && [ "$(hval "$1" sample)" -gt 0 ] && return
+	done
+}
+
+# Every sample the test manages to read, up to 30 of them, each checked on its own.
+seen=0 last=0 bad=0 io_b=0 first_pair=
+while [ "$seen" -lt 30 ]; do
+	take_pair /tmp/t /tmp/h
+	k=$(hval /tmp/t sample)
+	[ "$k" -gt "$last" ] || continue
+	last=$k seen=$((seen + 1))
+	[ -n "$first_pair" ] || { cp /tmp/t /tmp/t_first && cp /tmp/h /tmp/h_first && first_pair=$k; }
+	set -- $(row /tmp/t /A/x) && ax="$1 $2 $3 $4 $5 $6"
+	set -- $(row /tmp/t /A) && a="$1 $2 $3 $4 $5 $6"
+	set -- $(row /tmp/t /B) && b_threads=$1 b_cpu_io=$(($2 + $3)) b_io=$3 b_rest="$4 $5 $6"
+	set -- $(row /tmp/t /C) && c="$1 $2 $3 $4 $5 $6"
+	set -- $(row /tmp/t /) && root="$1 $2 $3 $4 $5 $6 $7 $8"
+	global=$(awk -v k="$k" -v nf="$RECORD_FIELDS" 'NF == nf && $1 == k { print $5, $6, $7, $8, $9, $10, $12, $13 }' /tmp/h)
+	[ "$b_io" -eq 0 ] || io_b=$((io_b + 1))
+	# threads cpu io all cpuio blocked
+	if [ "$ax" != "3 2 0 2 2 0" ] || [ "$a" != "$ax" ] || [ "$c" != "5 0 0 2 0 2" ] ||
+		[ "$b_threads $b_cpu_io $b_rest" != "2 1 1 1 0" ] || [ "$root" != "$global" ]; then
+		bad=$((bad + 1))
+		echo "# sample $k: A/x $ax | A $a | B $b_threads $b_cpu_io $b_rest | C $c | / $root | global $global"
+	fi
+done
+check "30 samples read: A/x and A count 2 of 3 threads runnable, B its reader (cpu + io = 1), C 2 blocked of 5, the root the global counts, at each ($bad not)" \
+	test "$bad" -eq 0
+check "B's reader waits for IO at some sample ($io_b of 30)" test "$io_b" -gt 0
+
+sed 's/^/# table: /' /tmp/t_first
+
+# The root's averages are the global ones, and A/x's the kernel's arithmetic over 2 tasks at
+# every sample since its first (as each sample closed its windows).
+root_avgs=$(row /tmp/t_first / | cut -d' ' -f10-24)
+global_avgs=$(for a in $ACCOUNTINGS; do for w in 1 2 3; do shown_fixed "$(hfixed /tmp/h_first "$a" $w)"; done; done | paste -sd' ')
+check "the root's 15 averages are the global ones at sample $first_pair" test "$root_avgs" = "$global_avgs"
+since=$(row /tmp/t_first /A/x | cut -d' ' -f9)
+want=$(awk -v nf="$RECORD_FIELDS" -v s="$since" -v k="$first_pair" \
+	-v w="$(awk '$1 == "decay" { print $2, $3, $4 }' /tmp/h_first)" "$LOAD_AWK"'
+	BEGIN { split(w, e, " ") }
+	NF == nf && $1 ~ /^[0-9]+$/ && $1 >= s && $1 <= k {
+		for (c = 1; c <= 3; c++) {
+			l[c] = calc_load(l[c] + 0, e[c], 2 * 2048)
+			if ($4 > 1) l[c] = calc_load_n(l[c], e[c], 2 * 2048, $4 - 1)
+		} n++ }
+	END { print shown(l[1] + 0), shown(l[2] + 0), shown(l[3] + 0), n }' /tmp/h_first)
+got=$(row /tmp/t_first /A/x | cut -d' ' -f10-12)
+check "A/x's cpu averages ($got) are the kernel's arithmetic over 2 tasks from sample $since to $first_pair (${want% *}, over ${want##* } samples)" \
+	test "$got" = "${want% *}" -a "$since" -ge 1 -a "${want##* }" -eq $((first_pair - since + 1))
+
+# A loop moves from A/x to B: from the next sample on, A/x counts 1, B one more.
+set -- $ax_pids
+echo "$1" >"$cg/B/cgroup.procs"
+take_history /tmp/m0
+wait_samples /tmp/m0 2
+take_pair /tmp/t /tmp/h
+set -- $(row /tmp/t /A/x)
+check "after the move, A/x counts 1 runnable of 2 threads ($1 threads, cpu $2)" test "$1 $2" = "2 1"
+set -- $(row /tmp/t /B)
+check "and B 3 threads, the loop runnable besides the reader ($1 threads, cpu + io $(($2 + $3)))" test "$1" -eq 3 -a $(($2 + $3)) -eq 2
+
+# C removed while sampled: its tasks killed, the cgroup removed; gone at the next sample.
+tracked0=$(hval /tmp/t cgroups_tracked)
+kill -KILL "$c_parent" $(cat "$cg/C/cgroup.procs") 2>/dev/null
+while [ -n "$(cat "$cg/C/cgroup.procs")" ]; do sleep 0.1; done
+check "C is removed" rmdir "$cg/C"
+take_history /tmp/m0
+wait_samples /tmp/m0 2
+take_pair /tmp/t /tmp/h
+check "its row is gone ($(row /tmp/t /C | wc -l) left), one cgroup fewer tracked ($(hval /tmp/t cgroups_tracked) of $tracked0)" \
+	test -z "$(row /tmp/t /C)" -a "$(hval /tmp/t cgroups_tracked)" -eq $((tracked0 - 1))
+
+# A reader in A/x: /proc/loadavg_cgroup is A/x's line, and so is /proc/loadavg in a mount
+# namespace with that file bind-mounted over it, as in a container. The reader takes the table
+# just before and just after its read, again until no sample fell between (its own processes
+# count in A/x at a sample that falls while it runs: the table read before says what was
+# counted).
+cat >/tmp/reader.sh <<'EOF'
+while :; do
+	cat /proc/loadavg_rs_cgroups >/tmp/ra
+	out=$(eval "$1")
+	cat /proc/loadavg_rs_cgroups >/tmp/rb
+	read -r a </tmp/ra
+	read -r b </tmp/rb
+	[ "$a" != "$b" ] || break
+done
+echo "$out"
+EOF
+# read_as_ax CMD ACCOUNTING: runs CMD in A/x; checks its line is A/x's ACCOUNTING.
+read_as_ax() {
+	local line want
+	line=$(in_cgroup A/x sh /tmp/reader.sh "'$1'")
+	set -- "$@" $(row /tmp/ra /A/x)
+	case $2 in
+	all) want="${18} ${19} ${20} $6/$3" ;;
+	cpu) want="${12} ${13} ${14} $4/$3" ;;
+	esac
+	check "in A/x, '$1' reads A/x's $2: '$line' starts '$want'" matches "$line" "^$want [0-9]+\$"
+}
+read_as_ax "cat /proc/loadavg_cgroup" all
+read_as_ax "cat /proc/loadavg_cgroup_cpu" cpu
+read_as_ax "unshare -m sh -c \"mount --bind /proc/loadavg_cgroup /proc/loadavg && cat /proc/loadavg\"" all
+echo "# /proc/loadavg in A/x, bind-mounted: $(in_cgroup A/x unshare -m sh -c "'mount --bind /proc/loadavg_cgroup /proc/loadavg && cat /proc/loadavg'"); the machine's: $(cat /proc/loadavg)"
+
+# Room for one cgroup only (max_cgroups=1): the root, which then counts everything, and the
+# table says how many threads it counted for cgroups without a slot: A/x's 2 (loadgen and
+# the loop left there) and B's 3.
+check "module unloads" unload
+check "module loads with max_cgroups=1" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000 max_cgroups=1
+take_history /tmp/m0
+wait_samples /tmp/m0 1
+take_pair /tmp/t /tmp/h
+check "one cgroup tracked ($(hval /tmp/t cgroups_tracked)), the root, and 5 threads folded into it ($(hval /tmp/t folded_threads))" \
+	test "$(hval /tmp/t cgroups_tracked)" -eq 1 -a "$(hval /tmp/t folded_threads)" -eq 5 -a -n "$(row /tmp/t /)"
+check "module unloads" unload
+check "module loads with max_cgroups=0" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000 max_cgroups=0
+check "with max_cgroups=0 there are no cgroup files" test ! -e /proc/loadavg_rs_cgroups -a ! -e /proc/loadavg_cgroup
+
+kill -KILL $(cat "$cg/A/x/cgroup.procs" "$cg/B/cgroup.procs") 2>/dev/null
+while [ -n "$(cat "$cg/A/x/cgroup.procs" "$cg/B/cgroup.procs")" ]; do sleep 0.1; done
+wait
+rmdir "$cg/A/x" "$cg/A" "$cg/B"
+check "module unloads" unload
+umount "$cg"
+finish
