@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Unload races: 200 insmod/rmmod cycles, with a 10 ms sampling period so the timer is busy,
+# Unload races: 200 insmod/rmmod cycles, with a 10 ms sampling period so the sampler is busy,
 # while readers open, read and close the files in a loop and another keeps a file open across
 # the unloads. Every read must be well formed, ENOENT (the file is not there) or EIO (it went
 # away under an open descriptor); afterwards no leak (kmemleak), and the module works.
@@ -15,25 +15,37 @@ loadgen reader /proc/loadavg_rs 3600 >/tmp/reader_table.log 2>&1 &
 readers="$readers $!"
 loadgen holder /proc/loadavg_io 3600 >/tmp/holder.log 2>&1 &
 readers="$readers $!"
+loadgen reader /proc/loadavg_rs_cgroups 3600 >/tmp/reader_cgroups.log 2>&1 &
+readers="$readers $!"
+loadgen reader /proc/loadavg_cgroup 3600 >/tmp/reader_cgroup.log 2>&1 &
+readers="$readers $!"
 
-# Meanwhile 1,000 cgroups are created, given a task for a moment (so that the walk tracks
-# them, and holds references on them), and removed. Afterwards every removed cgroup must be
-# freed: the module's references all put (cgroup.stat's nr_dying_descendants back to 0).
+# Meanwhile 1,000 cgroups are created and removed, a sleeping task moved into every tenth for a
+# moment (so that walks find it there, and the module tracks the cgroup and holds a reference
+# on it; a migration costs a debug kernel under emulation a good part of a second). Afterwards every removed cgroup must be freed: the module's references all put
+# (cgroup.stat's nr_dying_descendants back to 0).
 cg=/sys/fs/cgroup
 mkdir -p "$cg"
 churn=
-if mount -t cgroup2 none "$cg" 2>/dev/null; then
+# favordynmods: migrations do not wait for an RCU grace period.
+if mount -t cgroup2 -o favordynmods none "$cg" 2>/dev/null || mount -t cgroup2 none "$cg" 2>/dev/null; then
+	loadgen sleep 1 3600 >/tmp/started.sleeper &
+	sleeper=$(wait_started /tmp/started.sleeper)
 	(
 		i=0
 		while [ "$i" -lt 1000 ]; do
 			mkdir "$cg/u$i"
-			sh -c "echo \$\$ > $cg/u$i/cgroup.procs && exec sleep 0.05"
+			if [ $((i % 10)) -eq 0 ]; then
+				echo "$sleeper" >"$cg/u$i/cgroup.procs"
+				echo "$sleeper" >"$cg/cgroup.procs"
+			fi
 			rmdir "$cg/u$i"
 			i=$((i + 1))
 		done
 		echo "churn: $i cgroups made and removed"
 	) >/tmp/churn.log 2>&1 &
 	churn=$!
+	readers="$readers $sleeper"
 fi
 
 loads=0 unloads=0 i=0
@@ -44,13 +56,13 @@ while [ "$i" -lt "$CYCLES" ]; do
 	unload && unloads=$((unloads + 1))
 	i=$((i + 1))
 done
-kill -TERM $readers
 [ -z "$churn" ] || wait "$churn"
+kill -TERM $readers
 wait
-cat /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log | sed 's/^/# /'
+cat /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log /tmp/reader_cgroups.log /tmp/reader_cgroup.log | sed 's/^/# /'
 check "$CYCLES loads succeeded ($loads)" test "$loads" -eq "$CYCLES"
 check "$CYCLES unloads succeeded ($unloads)" test "$unloads" -eq "$CYCLES"
-for log in /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log; do
+for log in /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log /tmp/reader_cgroups.log /tmp/reader_cgroup.log; do
 	tally=$(grep '^loadgen: ' "$log" | tail -n1)
 	set -- $tally
 	# loadgen: WHAT FILE: ok N enoent N eio N bad N

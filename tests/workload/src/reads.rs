@@ -63,9 +63,24 @@ impl Tally {
     }
 }
 
-/// Whether `text` is a `/proc/loadavg` line (`"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`) or
-/// the whole `/proc/loadavg_rs` table (its header first, its last figure last).
+/// Whether `text` is a `/proc/loadavg` line (`"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`), the
+/// whole `/proc/loadavg_rs` table (its header first, its last figure last), or the whole
+/// `/proc/loadavg_rs_cgroups` table (its head, its header, a row of 31 fields or more for each
+/// cgroup, the root's among them).
 pub fn well_formed(text: &str) -> bool {
+    if text.starts_with("sample ") {
+        let mut lines = text.lines().skip(5);
+        let header = lines.next().unwrap_or("");
+        let mut root = false;
+        for row in lines {
+            let fields: Vec<&str> = row.split(' ').collect();
+            if fields.len() < 31 {
+                return false;
+            }
+            root |= fields.len() == 31 && fields[30] == "/";
+        }
+        return text.ends_with('\n') && header.starts_with("threads cpu ") && root;
+    }
     if text.starts_with("accounting ") {
         let last = text.lines().last().unwrap_or("");
         return text.ends_with('\n') && last.starts_with("walks_unbroken ");
@@ -179,5 +194,17 @@ mod tests {
             "accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n\nwalks_unbroken 0\n"
         ));
         assert!(!well_formed("accounting  avg_1s\ncpu 0.00 0.00 0.00 0\n"));
+    }
+
+    #[test]
+    fn cgroup_tables() {
+        let head = "sample 3\ncgroups_tracked 1\ncgroups_existing 1\ncgroup_slots 8\nfolded_threads 0\n\
+                    threads cpu io all ... path\n";
+        let root = "40 1 0 1 1 0 0 0 1 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 \
+                    0.00 0.00 0.00 - - - - - - /\n";
+        assert!(well_formed(&format!("{head}{root}")));
+        assert!(!well_formed(head));
+        assert!(!well_formed(&format!("{head}{}", &root[..root.len() - 1])));
+        assert!(!well_formed(&format!("{head}{root}3 1 0\n")));
     }
 }
