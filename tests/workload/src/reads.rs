@@ -198,9 +198,11 @@ mod tests {
 
     #[test]
     fn cgroup_tables() {
-        let head = "sample 3\ncgroups_tracked 1\ncgroups_existing 1\ncgroup_slots 8\nfolded_threads 0\n\
+        let head =
+            "sample 3\ncgroups_tracked 1\ncgroups_existing 1\ncgroup_slots 8\nfolded_threads 0\n\
                     threads cpu io all ... path\n";
-        let root = "40 1 0 1 1 0 0 0 1 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 \
+        let root =
+            "40 1 0 1 1 0 0 0 1 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 \
                     0.00 0.00 0.00 - - - - - - /\n";
         assert!(well_formed(&format!("{head}{root}")));
         assert!(!well_formed(head));
