@@ -183,14 +183,17 @@ history_complete() {
 }
 
 # counts_floor NAME H0 H1 ACCOUNTING N [WHY]: over the samples between, ACCOUNTING counted at
-# least N every time and exactly N at least once.
+# least N every time and exactly N at least once. ACCOUNTING+delayed adds the delayed sleepers.
 counts_floor() { counts_bound floor "$@"; }
 # counts_ceiling NAME H0 H1 ACCOUNTING N [WHY]: at most N every time, exactly N at least once.
 counts_ceiling() { counts_bound ceiling "$@"; }
 counts_bound() {
 	local kind=$1 name=$2 h0=$3 h1=$4 a=$5 n=$6 why=${7:-} summary
-	summary=$(records "$h0" "$h1" | awk -v c="$(acc_col "$a")" -v n="$n" '
-		{ v = $c; if (NR == 1 || v < lo) lo = v; if (NR == 1 || v > hi) hi = v
+	# ACCOUNTING+delayed: the count plus the sleepers whose dequeue is delayed (column 13).
+	local plus=0
+	case $a in *+delayed) plus=1 ;; esac
+	summary=$(records "$h0" "$h1" | awk -v c="$(acc_col "${a%+delayed}")" -v n="$n" -v plus="$plus" '
+		{ v = $c + (plus ? $13 : 0); if (NR == 1 || v < lo) lo = v; if (NR == 1 || v > hi) hi = v
 		  if (v == n) eq++; if (v > n) { above++; k += $11 } if (v < n) below++ }
 		END { printf "%d %d %d %d %d %d %d\n", lo, hi, eq, above, below, k, NR }')
 	set -- $summary

@@ -14,7 +14,9 @@
 #   by /proc/PID/stat, busy loops forked, which puts them on a runqueue);
 # - at every sample of the interval each task counts where the table says, with one exception:
 #   a reader between two requests (microseconds in every 100 ms) is runnable, which moves it
-#   from io to cpu and leaves all and cpuio unchanged;
+#   from io to cpu and leaves all and cpuio unchanged; one that blocked while EEVDF owed the
+#   others CPU time is in `delayed` (and all) until its dequeue completes, so cpuio is judged
+#   with the delayed sleepers added;
 # - anything else running at a sample (a kernel thread, the test's own `sleep` or `cat` at the
 #   interval's edges) can only add to cpu, all, cpuio and blocked, and nothing else here waits for
 #   IO, so io can only drop below the readers;
@@ -47,7 +49,10 @@ scenario() {
 	counts_floor "$name" /tmp/h0 /tmp/h1 cpu "$c"
 	counts_ceiling "$name" /tmp/h0 /tmp/h1 io "$i"
 	counts_floor "$name" /tmp/h0 /tmp/h1 all $((c + i + u))
-	counts_floor "$name" /tmp/h0 /tmp/h1 cpuio $((c + i))
+	# A reader that blocks while EEVDF owes the others CPU time stays on its runqueue, dequeue
+	# delayed, until it is picked or woken: then it is in `delayed` (and all), not in io or
+	# cpu. Sleepers delayed at a sample can only add to `delayed`.
+	counts_floor "$name" /tmp/h0 /tmp/h1 cpuio+delayed $((c + i))
 	counts_floor "$name" /tmp/h0 /tmp/h1 blocked "$u"
 	replay_exact "$name" /tmp/h0 /tmp/h1
 	schedule_exact "$name" /tmp/h0 /tmp/h1
