@@ -60,7 +60,10 @@ if [ "$(wc -l <"$out/containers.csv")" -gt 1 ]; then
 	awk -F, 'NR > 1 { row[$2] = sprintf("%-8s %8s %8s %8s %8s %12s %11s", $2, $3, $4, $5, $6, $7, $8) }
 		END { for (c in row) print row[c] }' "$out/containers.csv" | sort |
 		sed '1i cgroup        all      cpu       io  blocked  psi_cpu_10s  psi_io_10s'
-	gnuplot -e "csv='$out/containers.csv'; png='$out/containers.png'; phase=$(awk -F= '$1 == "PHASE_S" { print $2 }' "$out/extra/demo.conf"); title='loadavg-rs: load per container ($scale)'" \
+	for c in web db batch; do
+		awk -F, -v c="$c" 'NR > 1 && $2 == c' "$out/containers.csv" >"$out/containers_$c.csv"
+	done
+	gnuplot -e "prefix='$out/containers_'; png='$out/containers.png'; phase=$(awk -F= '$1 == "PHASE_S" { print $2 }' "$out/extra/demo.conf"); title='loadavg-rs: load per container ($scale)'" \
 		"$PROJECT_DIR/scripts/demo/containers.gp"
 	printf '\ncontainers CSV:   %s\ncontainers chart: %s\n' "$out/containers.csv" "$out/containers.png"
 fi
