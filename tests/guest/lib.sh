@@ -263,12 +263,15 @@ wait_samples() {
 }
 
 # still_pair CMD...: runs CMD (which sets $before and $after from two reads) until no
-# sample fell between its first and last read (the samples count did not move), at most 10 times,
-# so that a comparison of the two is not spoiled by a sample landing in between. Sets $still.
+# sample fell between its first and last read (the samples count did not move), so that a
+# comparison of the two is not spoiled by a sample landing in between. Sets $still, and $tries.
+# No limit of its own (a slow guest may need many tries; the job's time limit ends a run that
+# hangs): 10 tries were seen to fall short on a loaded host.
 still_pair() {
-	local try=0 k0 k1
-	still=no
-	while [ "$try" -lt 10 ]; do
+	local k0 k1
+	still=no tries=0
+	while :; do
+		tries=$((tries + 1))
 		k0=$(table_value samples)
 		"$@"
 		k1=$(table_value samples)
@@ -276,9 +279,7 @@ still_pair() {
 			still=yes
 			return 0
 		fi
-		try=$((try + 1))
 	done
-	return 1
 }
 
 # wait_state STATE PID...: waits until every PID is in STATE (/proc/PID/stat's third field), each

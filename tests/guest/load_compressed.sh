@@ -52,7 +52,7 @@ pair() {
 	after=$(table_avg cpu 1)
 }
 still_pair pair
-check "busy: /proc/loadavg_cpu's 1-minute field ($before) is the table's ($after), no sample between ($still)" \
+check "busy: /proc/loadavg_cpu's 1-minute field ($before) is the table's ($after), no sample between ($still, at try $tries)" \
 	test "$still" = yes -a "${before%% *}" = "$after"
 
 # Idle again: the averages decay, exactly.
