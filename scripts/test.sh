@@ -154,7 +154,7 @@ stage_quick() {
 
 stage_main() {
 	step "guest: default test kernel (KUnit, module lifecycle, compressed-time load)"
-	"$PROJECT_DIR/scripts/guest-run.sh" --name main --timeout 900 "${suites[@]}" \
+	"$PROJECT_DIR/scripts/guest-run.sh" --name main --timeout 900 --memory 2048 "${suites[@]}" \
 		"$PROJECT_DIR/tests/guest/jobs/main.sh" 2>&1 | tally || true
 }
 

@@ -69,7 +69,7 @@ for n in 1000 10000; do
 	loadgen threads "$n" 3600 >/tmp/threads.log 2>&1 &
 	holder=$!
 	until grep -q started /tmp/threads.log; do sleep 1; done
-	check "loadgen started $n threads" grep -q "threads $n started" /tmp/threads.log
+	check "loadgen started $n threads ($(cat /tmp/threads.log))" grep -q "threads $n started" /tmp/threads.log
 	take_history /tmp/h0
 	wait_samples /tmp/h0 30
 	take_history /tmp/h1
