@@ -120,8 +120,7 @@ unsafe extern "C" fn walk_entry(data: *const c_void) {
 impl Sampler {
     /// Creates a sampler with every average at zero, its first window ending one period from
     /// now. With `hold_ms` above 0 (tests only), the first sample comes that late, so that the
-    /// windows it missed must be caught up.
-    /// It tracks up to `max_cgroups` cgroups.
+    /// windows it missed must be caught up. It tracks up to `max_cgroups` cgroups (0: none).
     pub fn new(config: Config, hz: u32, hold_ms: u32, max_cgroups: usize) -> Result<Arc<Sampler>> {
         let engine = Engine::new(config, threads::jiffies());
         let walker = Walker::new()?;
