@@ -94,11 +94,6 @@ impl Cgroups {
         })
     }
 
-    /// Whether threads are attributed to cgroups.
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// Bytes allocated for `max` slots and their index.
     pub fn bytes(max: usize) -> usize {
         let max = max.max(1);

@@ -434,33 +434,27 @@ mod tests {
         assert_eq!(t.used() as usize, SLOTS);
         assert_eq!(t.insert(99, 99, root, 1), None);
         // 10 has a child 20 (in a slot freed below first): both go when 10 is removed.
-        let mut released = [0usize; SLOTS];
-        let mut n = 0;
-        assert_eq!(
-            t.drop_gone(
-                |h| h == 11,
+        // Drops what `gone` names; returns how many went and the handles released, in order.
+        fn drop_gone(t: &mut Table<'_>, gone: usize) -> (u32, [usize; SLOTS], usize) {
+            let (mut released, mut n) = ([0usize; SLOTS], 0);
+            let dropped = t.drop_gone(
+                |h| h == gone,
                 |h| {
                     released[n] = h;
                     n += 1
-                }
-            ),
-            1
-        );
+                },
+            );
+            (dropped, released, n)
+        }
+        let (dropped, released, n) = drop_gone(&mut t, 11);
+        assert_eq!(dropped, 1);
         assert_eq!(&released[..n], &[11]);
         let ten = t.find(10).unwrap_or(NO_SLOT);
         let twenty = t.insert(20, 20, ten, 2).unwrap_or(NO_SLOT);
         assert_eq!(t.slot(twenty).map(|s| (s.level, s.since)), Some((2, 2)));
-        n = 0;
-        assert_eq!(
-            t.drop_gone(
-                |h| h == 10,
-                |h| {
-                    released[n] = h;
-                    n += 1
-                }
-            ),
-            2
-        );
+        let (dropped, released, n) = drop_gone(&mut t, 10);
+        assert_eq!(dropped, 2);
+        assert_eq!(&released[..n], &[10, 20]);
         assert_eq!(n, 2);
         assert_eq!(t.find(10), None);
         assert_eq!(t.find(20), None);
