@@ -3,8 +3,11 @@
 #
 #   make                       build loadavg_rs.ko against the cached test kernel (built if missing)
 #   make KDIR=/path/to/build   build it against your own Rust-enabled kernel build, the standard
-#                              out-of-tree way (make -C $KDIR M=$PWD); pass LLVM=... as the
-#                              kernel was built
+#                              out-of-tree way (make -C $KDIR M=$PWD), after checking that
+#                              kernel's .config and rustc (scripts/check-kernel.sh); pass
+#                              LLVM=... as the kernel was built
+#   KDIR=... with test, check, demo, run, shell, bench: the same on your kernel, booted
+#   KERNEL=7.2                 the cached test kernels of 7.2 instead of 7.3 (the default)
 #   make demo                  the main job: boot, load, tell a story of known load, compare
 #                              every definition (table, CSV, chart in build/demo/);
 #                              REAL_TIME=1 runs it at the kernel's own time scale
@@ -15,6 +18,8 @@
 #                              of the module as a third arm of the latency rounds)
 #   make shell                 boot the test kernel with the module ready, on this terminal
 #   make run SCRIPT=f [EXTRA=d] run your own script in the test guest, return its status
+#   make matrix                the suite on every supported kernel (7.3, 7.2, 7.3 without KUnit),
+#                              a table of kernel, rustc, result and time (build/matrix.md)
 #   make kernel                only build (or find) the cached test kernel
 #   make clean                 remove build products (the cache outside the clone stays)
 #
@@ -27,7 +32,7 @@ EXTRA ?=
 REAL_TIME ?=
 OLD ?=
 
-.PHONY: all module demo test check bench shell run kernel clean
+.PHONY: all module demo test check bench shell run matrix kernel clean
 
 all: module
 
@@ -37,6 +42,7 @@ module:
 		echo "built build/default/module/loadavg_rs.ko (against the cached test kernel)"
 else
 module:
+	@scripts/check-kernel.sh module $(KDIR)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 endif
 
@@ -59,6 +65,9 @@ run:
 	@test -n "$(SCRIPT)" || { echo "usage: make run SCRIPT=<guest script> [EXTRA=<folder>]" >&2; exit 2; }
 	@scripts/guest-run.sh --follow --name run --timeout 3600 \
 		$(if $(EXTRA),--extra $(EXTRA)) $(SCRIPT)
+
+matrix:
+	@scripts/matrix.sh
 
 kernel:
 	@scripts/build-kernel.sh default

@@ -12,6 +12,7 @@
 //! sample.
 
 use crate::accounting::Counts;
+use crate::calc_load::Load;
 use crate::engine::{Engine, Jiffies, Walk};
 
 /// How many samples the history keeps.
@@ -34,6 +35,9 @@ pub struct Record {
     pub walk_ns: u64,
     /// The longest stretch of the walk between two lock breaks, in ns.
     pub stretch_ns: u64,
+    /// The kernel's own `avenrun` right after the walk: a reader can recover from consecutive
+    /// records the kernel's count of each window that closed between them.
+    pub kernel: [Load; 3],
 }
 
 /// The last [`HISTORY_LEN`] records, oldest first.
@@ -63,6 +67,7 @@ impl History {
                 counts: Counts::ZERO,
                 walk_ns: 0,
                 stretch_ns: 0,
+                kernel: [0; 3],
             }; HISTORY_LEN],
             newest: 0,
         }
@@ -91,6 +96,10 @@ pub struct Sampled {
     pub engine: Engine,
     /// The recent samples.
     pub history: History,
+    /// The kernel's own `avenrun` when the timer last found a window ended (half a tick into
+    /// the jiffy, so on a clean side of the tick in which the kernel closes its own windows),
+    /// for the record of the sample that follows.
+    pub kernel_at_due: [Load; 3],
 }
 
 impl Sampled {
@@ -99,12 +108,14 @@ impl Sampled {
         Sampled {
             engine,
             history: History::new(),
+            kernel_at_due: [0; 3],
         }
     }
 
     /// Applies a sample taken at `now` ([`Engine::sample`]) and records it if it closed a
     /// window; returns the number of windows it closed.
-    pub fn sample(&mut self, now: Jiffies, counts: Counts, walk: Walk) -> u64 {
+    /// `kernel` is the kernel's `avenrun` at the sample (for the module: [`Self::kernel_at_due`]).
+    pub fn sample(&mut self, now: Jiffies, counts: Counts, walk: Walk, kernel: [Load; 3]) -> u64 {
         let due = self.engine.next_due();
         let closed = self.engine.sample(now, counts, walk);
         if closed > 0 {
@@ -116,6 +127,7 @@ impl Sampled {
                 counts,
                 walk_ns: walk.ns,
                 stretch_ns: walk.stretch_ns,
+                kernel,
             });
         }
         closed
@@ -150,17 +162,23 @@ mod tests {
         let mut s = sampled();
         assert_eq!(s.history.iter().count(), 0);
         // Early: no window ends, nothing is recorded.
-        assert_eq!(s.sample(PERIOD - 1, counts(1), Walk::default()), 0);
+        assert_eq!(
+            s.sample(PERIOD - 1, counts(1), Walk::default(), [1, 2, 3]),
+            0
+        );
         assert_eq!(s.history.iter().count(), 0);
-        assert_eq!(s.sample(PERIOD, counts(1), Walk::default()), 1);
+        assert_eq!(s.sample(PERIOD, counts(1), Walk::default(), [4, 5, 6]), 1);
         let walk = Walk {
             ns: 700,
             stretch_ns: 90,
             ..Walk::default()
         };
-        assert_eq!(s.sample(2 * PERIOD + 3, counts(2), walk), 1);
+        assert_eq!(s.sample(2 * PERIOD + 3, counts(2), walk, [7, 8, 9]), 1);
         // Three periods late: this one closes windows 3, 4 and 5 at once.
-        assert_eq!(s.sample(5 * PERIOD + 1, counts(3), Walk::default()), 3);
+        assert_eq!(
+            s.sample(5 * PERIOD + 1, counts(3), Walk::default(), [0; 3]),
+            3
+        );
         let got: [Record; 3] = {
             let mut it = s.history.iter().copied();
             [
@@ -181,6 +199,7 @@ mod tests {
                     counts: counts(1),
                     walk_ns: 0,
                     stretch_ns: 0,
+                    kernel: [4, 5, 6],
                 },
                 Record {
                     seq: 2,
@@ -190,6 +209,7 @@ mod tests {
                     counts: counts(2),
                     walk_ns: 700,
                     stretch_ns: 90,
+                    kernel: [7, 8, 9],
                 },
                 Record {
                     seq: 3,
@@ -199,6 +219,7 @@ mod tests {
                     counts: counts(3),
                     walk_ns: 0,
                     stretch_ns: 0,
+                    kernel: [0; 3],
                 },
             ]
         );
@@ -210,7 +231,10 @@ mod tests {
         let mut s = sampled();
         let n = HISTORY_LEN + 10;
         for i in 1..=n {
-            assert_eq!(s.sample(i * PERIOD, counts(i as u32), Walk::default()), 1);
+            assert_eq!(
+                s.sample(i * PERIOD, counts(i as u32), Walk::default(), [0; 3]),
+                1
+            );
         }
         assert_eq!(s.history.iter().count(), HISTORY_LEN);
         let mut want = (n - HISTORY_LEN + 1) as u64;
@@ -229,7 +253,7 @@ mod tests {
         let mut now = 0;
         for late in [0, 1, PERIOD - 1, PERIOD, 2 * PERIOD + 5, 0] {
             now = s.engine.next_due() + late;
-            s.sample(now, counts(0), Walk::default());
+            s.sample(now, counts(0), Walk::default(), [0; 3]);
         }
         for r in s.history.iter() {
             assert_eq!(r.closed, 1 + (r.late / PERIOD) as u64);

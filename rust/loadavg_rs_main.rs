@@ -121,15 +121,23 @@ struct LoadavgRs {
     _running: Running,
 }
 
+/// The value of module parameter `$name`. Since 7.3 the kernel crate's `value()` returns a
+/// copy; before, a reference (Kbuild sets `loadavg_rs_param_ref` for those releases).
+macro_rules! param {
+    ($name:ident) => {{
+        #[cfg(not(loadavg_rs_param_ref))]
+        let value = module_parameters::$name.value();
+        #[cfg(loadavg_rs_param_ref)]
+        let value = *module_parameters::$name.value();
+        value
+    }};
+}
+
 /// The configuration the module parameters ask for, or `EINVAL` with a message naming the bad
 /// parameter, its value and the range it must be in.
 fn config_from_params(hz: u32) -> Result<Config> {
-    let windows = [
-        module_parameters::window1_ms.value(),
-        module_parameters::window2_ms.value(),
-        module_parameters::window3_ms.value(),
-    ];
-    Config::new(hz, module_parameters::period_ms.value(), windows).map_err(
+    let windows = [param!(window1_ms), param!(window2_ms), param!(window3_ms)];
+    Config::new(hz, param!(period_ms), windows).map_err(
         |ParamError {
              name,
              value,
@@ -146,12 +154,12 @@ impl kernel::Module for LoadavgRs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let hz = u32::try_from(msecs_to_jiffies(1000)).map_err(|_| EINVAL)?;
         let config = config_from_params(hz)?;
-        let hold_ms = module_parameters::test_hold_ms.value();
+        let hold_ms = param!(test_hold_ms);
         if hold_ms > MAX_PERIOD_MS {
             pr_err!("test_hold_ms={hold_ms} is out of range: it must be in 0..={MAX_PERIOD_MS}\n");
             return Err(EINVAL);
         }
-        let max_cgroups = module_parameters::max_cgroups.value();
+        let max_cgroups = param!(max_cgroups);
         if max_cgroups > MAX_CGROUPS {
             pr_err!("max_cgroups={max_cgroups} is out of range: it must be in 0..={MAX_CGROUPS}\n");
             return Err(EINVAL);

@@ -20,11 +20,11 @@ use kernel::seq_file::SeqFile;
 use kernel::sync::Arc;
 
 use crate::accounting::Accounting;
-use crate::calc_load::Load;
 use crate::cgroup_walk::Cgroups;
 use crate::history::Sampled;
 use crate::report::{CgroupRow, CgroupsHead, LoadavgText, SamplesText, Table, LINE_MAX};
 use crate::sampler::Sampler;
+use crate::threads;
 
 /// An opaque `struct proc_dir_entry`.
 #[repr(C)]
@@ -35,7 +35,6 @@ pub struct ProcDirEntry {
 extern "C" {
     fn loadavg_rs_proc_create(name: *const c_char, data: *mut c_void) -> *mut ProcDirEntry;
     fn loadavg_rs_proc_remove(entry: *mut ProcDirEntry);
-    fn loadavg_rs_kernel_avenrun(loads: *mut [Load; 3]);
     fn loadavg_rs_last_pid() -> c_int;
 }
 
@@ -107,14 +106,6 @@ impl Drop for ProcFile {
         unsafe { loadavg_rs_proc_remove(self.entry.as_ptr()) };
         // `self._data` is freed after this function returns.
     }
-}
-
-/// The kernel's own averages, `avenrun`.
-fn kernel_avenrun() -> [Load; 3] {
-    let mut loads = [0; 3];
-    // SAFETY: `loads` is a valid array of three `unsigned long`s.
-    unsafe { loadavg_rs_kernel_avenrun(&mut loads) };
-    loads
 }
 
 /// Writes `line` into `m`.
@@ -203,7 +194,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             let m = unsafe { SeqFile::from_raw(m) };
             let table = Table {
                 engine: &engine,
-                kernel: kernel_avenrun(),
+                kernel: threads::kernel_avenrun(),
             };
             m.call_printf(format_args!("{table}"));
         }

@@ -211,14 +211,16 @@ impl fmt::Display for Table<'_> {
 /// decay 1945 2043 2046
 /// fixed cpu 205 41 14
 /// ...
-/// sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled delayed walk_ns stretch_ns
-/// 1 4160 0 1 38 1 0 1 1 0 0 0 0 81234 20310
+/// sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled delayed walk_ns stretch_ns avenrun1 avenrun5 avenrun15
+/// 1 4160 0 1 38 1 0 1 1 0 0 0 0 81234 20310 12 3 1
 /// ```
 ///
 /// `fixed` rows are the averages as the engine holds them (`FIXED_1` = 2048 is 1.0); `decay`
 /// the factor of each window. With a row for every sample since the one a reader saw last, the
 /// reader can replay the kernel's `calc_load()`/`calc_load_n()` over the recorded counts and
-/// closed windows and must land on the `fixed` values exactly.
+/// closed windows and must land on the `fixed` values exactly. The `avenrun` columns are the
+/// kernel's own averages (fixed point) at each sample: between two records where the kernel
+/// closed one window of its own, they tell exactly what the kernel counted in it.
 pub struct SamplesText<'a> {
     /// The engine and its history, taken at one instant.
     pub sampled: &'a Sampled,
@@ -243,7 +245,7 @@ impl fmt::Display for SamplesText<'_> {
         writeln!(
             f,
             "sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled \
-             delayed walk_ns stretch_ns"
+             delayed walk_ns stretch_ns avenrun1 avenrun5 avenrun15"
         )?;
         for r in self.sampled.history.iter() {
             let c = &r.counts;
@@ -255,9 +257,10 @@ impl fmt::Display for SamplesText<'_> {
             for a in Accounting::ALL {
                 write!(f, " {}", c.active(a))?;
             }
+            let [k1, k5, k15] = r.kernel;
             writeln!(
                 f,
-                " {} {} {} {} {}",
+                " {} {} {} {} {} {k1} {k5} {k15}",
                 c.kthreads, c.throttled, c.delayed, r.walk_ns, r.stretch_ns
             )?;
         }
@@ -573,7 +576,7 @@ walks_unbroken       0
             throttled: 2,
             delayed: 1,
         };
-        s.sample(4026, c, Walk::default());
+        s.sample(4026, c, Walk::default(), [0, 0, 0]);
         // 29 ticks late: one calc_load() step and one window caught up with calc_load_n().
         // The expected values were computed apart, with the kernel's formulas in Python.
         let walk = Walk {
@@ -581,7 +584,7 @@ walks_unbroken       0
             stretch_ns: 700,
             ..Walk::default()
         };
-        s.sample(4026 + 26 * 2 + 3, c, walk);
+        s.sample(4026 + 26 * 2 + 3, c, walk, [2048, 1024, 61]);
         let want = "\
 samples 2
 windows 3
@@ -594,9 +597,9 @@ fixed io 297 63 21
 fixed all 1186 251 84
 fixed cpuio 594 126 42
 fixed blocked 297 63 21
-sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled delayed walk_ns stretch_ns
-1 4026 0 1 38 1 1 4 2 1 1 2 1 0 0
-2 4081 29 2 38 1 1 4 2 1 1 2 1 5000 700
+sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled delayed walk_ns stretch_ns avenrun1 avenrun5 avenrun15
+1 4026 0 1 38 1 1 4 2 1 1 2 1 0 0 0 0 0
+2 4081 29 2 38 1 1 4 2 1 1 2 1 5000 700 2048 1024 61
 ";
         assert!(text_is(SamplesText { sampled: &s }, want));
     }

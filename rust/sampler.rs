@@ -209,7 +209,8 @@ impl Sampler {
         };
         let (closed, decay) = {
             let mut state = self.state.lock();
-            let closed = state.sample(now, counts, walk);
+            let kernel = state.kernel_at_due;
+            let closed = state.sample(now, counts, walk, kernel);
             (closed, state.engine.config().decay)
         };
         cgroups.end_walk(&decay, closed);
@@ -221,8 +222,15 @@ impl Sampler {
     fn tick(&self) -> Jiffies {
         let now = threads::jiffies();
         let (due, next) = {
-            let state = self.state.lock();
-            (state.engine.due(now), state.engine.due_after(now))
+            let mut state = self.state.lock();
+            let due = state.engine.due(now);
+            if due {
+                // Read here, half a tick into the jiffy, rather than after the walk: the kernel
+                // closes its windows in the tick itself, so this read falls on one side of that
+                // for certain, and consecutive records see exactly one window of the kernel's.
+                state.kernel_at_due = threads::kernel_avenrun();
+            }
+            (due, state.engine.due_after(now))
         };
         if due {
             self.walker.kick();

@@ -17,7 +17,21 @@ use kernel::ffi::{c_int, c_void};
 use kernel::sync::rcu;
 
 use crate::accounting::{Counts, ThreadState};
+use crate::calc_load::Load;
 use crate::engine::{Jiffies, Walk};
+
+extern "C" {
+    /// Copies the kernel's `avenrun` into `loads` (`rust/proc_glue.c`).
+    fn loadavg_rs_kernel_avenrun(loads: *mut [Load; 3]);
+}
+
+/// The kernel's own averages, `avenrun`, as they are now (what `/proc/loadavg` prints).
+pub fn kernel_avenrun() -> [Load; 3] {
+    let mut loads = [0; 3];
+    // SAFETY: `loads` is a valid array of three `unsigned long`s (`Load` is `usize`).
+    unsafe { loadavg_rs_kernel_avenrun(&mut loads) };
+    loads
+}
 
 /// The current jiffies, read once.
 pub fn jiffies() -> Jiffies {

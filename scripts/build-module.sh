@@ -8,7 +8,8 @@
 #
 # Objects go to build/<variant>/ in the clone (Kbuild's MO=), so the default and the debug
 # kernels' builds never mix, and the source folders stay clean. To build against a kernel of
-# your own, use the Makefile: `make KDIR=/path/to/kernel/build`.
+# your own, use the Makefile: `make KDIR=/path/to/kernel/build`; with KDIR set, this script
+# builds against that kernel too (for the guest runs of `make test KDIR=...`).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,14 +23,22 @@ for arg in "$@"; do
 done
 
 kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" "$variant")
-out=$PROJECT_DIR/build/$variant
+# Objects of different kernels never mix: build/<variant> for the 7.3 test kernels, with the
+# release in the name for another (KERNEL=7.2), build/kdir for a kernel of the user's own.
+if [ -n "$KDIR" ]; then
+	out=$PROJECT_DIR/build/kdir
+elif [ "$KERNEL" = 7.3 ]; then
+	out=$PROJECT_DIR/build/$variant
+else
+	out=$PROJECT_DIR/build/$KERNEL-$variant
+fi
 mkdir -p "$out/module"
 RUST_LIB_SRC=${RUST_LIB_SRC:-$(rust_lib_src)}
 export RUST_LIB_SRC
 
 # Builds the out-of-tree module(s) in folder $1 into $2.
 kbuild() {
-	make -s -C "$kdir" M="$1" MO="$2" LLVM="$LLVM_FLAG" modules >&2 ||
+	make -s -C "$kdir" M="$1" MO="$2" LLVM="$(kdir_llvm "$kdir")" modules >&2 ||
 		die "building the module in $1 against $kdir failed (see above)"
 }
 kbuild "$PROJECT_DIR" "$out/module"

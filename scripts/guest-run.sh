@@ -56,7 +56,8 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,job,lib/modules,tests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$PROJECT_DIR/tests/workload/target/x86_64-unknown-linux-gnu/release/loadgen" "$root/bin/loadgen"
 install -m 0755 "$PROJECT_DIR/qemu/init" "$root/init"
-find "$kdir" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
+# Of the kernel's own modules, those the tests load (a distribution-sized KDIR has thousands).
+find "$kdir" \( -name null_blk.ko -o -name configfs.ko \) -exec cp {} "$root/lib/modules/" \;
 find "$modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 cp -r "$PROJECT_DIR/tests/guest/." "$root/tests/"
 [ -z "$job" ] || install -m 0755 "$job" "$root/job/run.sh"
@@ -71,6 +72,8 @@ if [ -z "$follow" ] && [ -z "$quiet" ]; then
 	cat "$run/output.log"
 fi
 checks=0
+# A kernel without KUnit runs no suite: check-run.sh reports them skipped.
+grep -q '^CONFIG_KUNIT=y' "$kdir/.config" || export LOADAVG_RS_NO_KUNIT="this kernel has no KUnit (CONFIG_KUNIT)"
 "$PROJECT_DIR/qemu/check-run.sh" "$run" "$boot" "${suites[@]}" || checks=$?
 # The job's own exit status, when it has one, is this script's: `make run` returns it.
 code=$(sed -n 's/^exit \([0-9]*\).*/\1/p' "$run/status.log" 2>/dev/null | tail -n1)

@@ -5,10 +5,23 @@
 # lives in a cache outside the clone, so that a second run and a second clone reuse it:
 #   $LOADAVG_RS_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/loadavg-rs
 
-# The test kernel: Debian's packaged source of this version, from the suite below.
-KERNEL_PKG=linux-source-7.3
-KERNEL_VERSION=7.3.4
-KERNEL_DEB_VERSION=7.3.4-1~bpo13+1
+log() { printf '[loadavg-rs] %s\n' "$*" >&2; }
+die() {
+	printf '[loadavg-rs] error: %s\n' "$*" >&2
+	exit 1
+}
+
+# The test kernel: Debian's packaged source of the release $KERNEL (7.3 unless set, e.g.
+# `make test KERNEL=7.2`), from the suite below. What differs between the releases for the
+# module itself is in Kbuild.
+KERNEL=${KERNEL:-7.3}
+case $KERNEL in
+7.3) KERNEL_DEB_VERSION=7.3.4-1~bpo13+1 ;;
+7.2) KERNEL_DEB_VERSION=7.2.12-1~bpo13+1 ;;
+*) die "KERNEL=$KERNEL: the test kernels are 7.3 (the default) and 7.2; for any other kernel, build it yourself and pass KDIR=<its build folder> (README: Using it on your own kernel)" ;;
+esac
+KERNEL_PKG=linux-source-$KERNEL
+KERNEL_VERSION=${KERNEL_DEB_VERSION%%-*}
 BACKPORTS_SUITE=trixie-backports
 DEBIAN_MIRROR=${LOADAVG_RS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
@@ -22,17 +35,19 @@ export LIBCLANG_PATH
 # bindgen-cli: the kernel needs >= 0.71.1; 0.72.x is the version this project checks with.
 BINDGEN_REQ='^0.72'
 
+# A kernel of the user's own (`make test KDIR=...`): its build folder, made absolute. The
+# scripts then check it (scripts/check-kernel.sh) and use it instead of building a test kernel.
+KDIR=${KDIR:-}
+if [ -n "$KDIR" ]; then
+	KDIR=$(cd "$KDIR" 2>/dev/null && pwd) || die "KDIR=$KDIR is not a folder"
+	export KDIR
+fi
+
 LOADAVG_RS_CACHE=${LOADAVG_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/loadavg-rs}
 export LOADAVG_RS_CACHE
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 export PATH="$HOME/.cargo/bin:$PATH"
-
-log() { printf '[loadavg-rs] %s\n' "$*" >&2; }
-die() {
-	printf '[loadavg-rs] error: %s\n' "$*" >&2
-	exit 1
-}
 
 # Runs a command as root: directly when we are root, else through sudo.
 as_root() {
@@ -69,9 +84,23 @@ rust_lib_src() {
 		"$(rustc_version)" "$(rustc_version)"
 }
 
-# Where the test kernel's source tree is unpacked.
+# The kernel's source tree: KDIR's (its `source` link for an O= build, else KDIR itself) when
+# a kernel of the user's own is given, else where the test kernel's source is unpacked.
 kernel_src() {
-	printf '%s/linux/%s/%s\n' "$LOADAVG_RS_CACHE" "$KERNEL_DEB_VERSION" "$KERNEL_PKG"
+	if [ -n "$KDIR" ]; then
+		if [ -e "$KDIR/source" ]; then readlink -f "$KDIR/source"; else printf '%s\n' "$KDIR"; fi
+	else
+		printf '%s/linux/%s/%s\n' "$LOADAVG_RS_CACHE" "$KERNEL_DEB_VERSION" "$KERNEL_PKG"
+	fi
+}
+
+# kdir_llvm KDIR: the LLVM= that kernel build was made with, as its .config tells: -N when
+# clang N built it and clang-N is installed, 1 for another clang, nothing for GCC.
+kdir_llvm() {
+	local config=$1/.config major
+	grep -q '^CONFIG_CC_IS_CLANG=y' "$config" || return 0
+	major=$(($(sed -n 's/^CONFIG_CLANG_VERSION=\([0-9]*\)$/\1/p' "$config") / 10000))
+	if command -v "clang-$major" >/dev/null; then printf -- '-%s\n' "$major"; else echo 1; fi
 }
 
 # The toolchain part of a kernel build's cache key: anything that changes the generated

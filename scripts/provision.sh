@@ -109,6 +109,8 @@ fetch_kernel_source() {
 main() {
 	mkdir -p "$LOADAVG_RS_CACHE"
 	install_deb_packages
+	# A kernel of the user's own brings its source and its built Rust core: nothing to fetch.
+	[ -z "$KDIR" ] || return 0
 	install_bindgen
 	if [ -z "${RUST_LIB_SRC:-}" ]; then
 		fetch_rust_src

@@ -6,7 +6,7 @@
 
 cpu1=/sys/devices/system/cpu/cpu1/online
 if [ ! -w "$cpu1" ]; then
-	pass "CPU hotplug: not available in this kernel (no $cpu1), nothing to test"
+	skip "CPU hotplug" "this kernel cannot take CPUs offline (no $cpu1: CONFIG_HOTPLUG_CPU)"
 	finish
 fi
 check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000

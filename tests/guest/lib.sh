@@ -2,7 +2,8 @@
 # Helpers for the guest tests (busybox sh). Source it: `. /tests/lib.sh`.
 #
 # Each check prints one TAP line, `ok - NAME` or `not ok - NAME: WHY`, which the host counts;
-# `finish` ends a test script with status 1 if any check failed.
+# `finish` ends a test script with status 1 if any check failed. What the kernel lacks (a
+# kernel of the user's own, `make test KDIR=...`) is `ok - NAME # SKIP WHY`, counted apart.
 
 MODULE=/lib/modules/loadavg_rs.ko
 # The files in the format of /proc/loadavg, the table, and the recent samples.
@@ -26,6 +27,8 @@ check() {
 	shift
 	if "$@"; then pass "$what"; else fail "$what" "'$*' failed"; fi
 }
+# skip NAME WHY: checks NAME cannot run on this kernel, because WHY.
+skip() { echo "ok - $1 # SKIP $2"; }
 finish() {
 	[ "$failures" -eq 0 ]
 	exit
@@ -159,8 +162,8 @@ hval() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 # hfixed FILE ACCOUNTING COLUMN: an average in fixed point, from a history.
 hfixed() { awk -v a="$2" -v c="$3" '$1 == "fixed" && $2 == a { print $(c + 2) }' "$1"; }
 # A record's fields: sample jiffies late closed threads cpu io all cpuio blocked kthreads
-# throttled delayed walk_ns stretch_ns.
-RECORD_FIELDS=15
+# throttled delayed walk_ns stretch_ns avenrun1 avenrun5 avenrun15 (the kernel's averages).
+RECORD_FIELDS=18
 # The column of an accounting in a record.
 acc_col() {
 	case $1 in
@@ -170,6 +173,37 @@ acc_col() {
 # records H0 H1: the records in H1 of the samples after H0's last.
 records() {
 	awk -v k0="$(hval "$1" samples)" -v nf="$RECORD_FIELDS" 'NF == nf && $1 ~ /^[0-9]+$/ && $1 > k0' "$2"
+}
+
+# kernel_windows H0 H1: the kernel's own count in each of its windows that closed between two
+# consecutive records of the interval, one `SEQ COUNT` line each (SEQ: the later record).
+# Recovered exactly from the kernel's averages the records hold: calc_load() of the earlier
+# record's three averages with that count (EXP_1, EXP_5, EXP_15) must give the later's, all
+# three, for exactly one count. Left out: pairs whose averages did not move (no window closed
+# between them, or steady averages that no count could tell apart), and pairs between which
+# the kernel closed two windows or none fits (no count gives all three).
+kernel_windows() {
+	records "$1" "$2" | awk "$LOAD_AWK"'
+		NR > 1 && ($16 != a1 || $17 != a5 || $18 != a15) {
+			n0 = int(($16 * 2048 - a1 * 1884) / (2048 * 164)); fits = 0
+			for (n = n0 - 1; n <= n0 + 2; n++)
+				if (n >= 0 && calc_load(a1, 1884, n * 2048) == $16 &&
+				    calc_load(a5, 2014, n * 2048) == $17 && calc_load(a15, 2037, n * 2048) == $18) {
+					fits++; found = n }
+			if (fits == 1) print $1, found
+		}
+		{ a1 = $16; a5 = $17; a15 = $18 }'
+}
+
+# kernel_summary H0 H1: `WINDOWS RECOVERED LOWEST HIGHEST` of the kernel's own counts in the
+# interval (kernel_windows): how many windows it closed between the records (one per pair on
+# time), how many of those were recovered, and the lowest and highest count.
+kernel_summary() {
+	local pairs
+	pairs=$(($(records "$1" "$2" | wc -l) - 1))
+	kernel_windows "$1" "$2" | awk -v p="$pairs" '
+		{ if (NR == 1 || $2 < lo) lo = $2; if (NR == 1 || $2 > hi) hi = $2 }
+		END { print p, NR, (NR ? lo : "-"), (NR ? hi : "-") }'
 }
 
 # history_complete NAME H0 H1: H1 holds every sample taken after H0, and there are some.
@@ -304,6 +338,9 @@ wait_started() {
 }
 
 
+# has_slow_disk: the kernel has null_blk as a module, which slow_disk needs.
+has_slow_disk() { [ -e /lib/modules/null_blk.ko ]; }
+NO_SLOW_DISK="this kernel has no null_blk module (CONFIG_BLK_DEV_NULL_BLK=m)"
 # A slow disk: /dev/nullb0 from null_blk, completing every request from a timer after $1 ms,
 # so a reader with direct IO waits in D with in_iowait almost all the time.
 slow_disk() {

@@ -12,7 +12,7 @@
 cg=/sys/fs/cgroup
 mkdir -p "$cg"
 if ! mount -t cgroup2 none "$cg" 2>/dev/null || ! grep -qw cpu "$cg/cgroup.controllers"; then
-	pass "cgroup v2 with the cpu controller is not in this kernel: skipped (CONFIG_CGROUP_SCHED, CONFIG_CFS_BANDWIDTH)"
+	skip "tasks throttled by cpu.max" "this kernel has no cgroup v2 cpu controller (CONFIG_CGROUP_SCHED, CONFIG_CFS_BANDWIDTH)"
 	finish
 fi
 check "the cpu controller is enabled for child cgroups" sh -c "echo +cpu > $cg/cgroup.subtree_control"
