@@ -149,6 +149,39 @@ stage_build() {
 	else
 		not_ok "make KDIR=<kernel build> builds loadavg_rs.ko" "$(tail -n5 "$tmp/kdir.log" | paste -sd' ')"
 	fi
+	# A kernel the module cannot be built for is refused before any build starts, with one
+	# clear error: copies of this kernel's build folder's files the check reads, with the
+	# .config changed. The build would run after the check, in the same make.
+	local fake=$tmp/kdir-fake why out status
+	for why in no-rust other-rustc missing-option; do
+		rm -rf "$fake" && mkdir -p "$fake/rust"
+		touch "$fake/Module.symvers" "$fake/rust/libkernel.rmeta"
+		case $why in
+		no-rust) sed '/^CONFIG_RUST=y$/d' "$kdir/.config" >"$fake/.config" ;;
+		other-rustc) sed 's/^CONFIG_RUSTC_VERSION_TEXT=.*/CONFIG_RUSTC_VERSION_TEXT="rustc 1.85.1 (4eb161250 2025-03-15)"/' "$kdir/.config" >"$fake/.config" ;;
+		missing-option) sed '/^CONFIG_PROC_FS=y$/d' "$kdir/.config" >"$fake/.config" ;;
+		esac
+		status=0
+		out=$(make -C "$tmp/user" KDIR="$fake" 2>&1) || status=$?
+		local want
+		case $why in
+		no-rust) want="CONFIG_RUST is not set" ;;
+		other-rustc) want="built with 'rustc 1.85.1 (4eb161250 2025-03-15)', but the rustc on PATH is '$(rustc --version)'" ;;
+		missing-option) want="CONFIG_PROC_FS is not set: the module's files are in /proc" ;;
+		esac
+		if [ "$status" -ne 0 ] && grep -qF "$want" <<<"$out" && ! grep -qE "(^| )M=/" <<<"$out" &&
+			[ "$(grep -c 'error:' <<<"$out")" -eq 1 ]; then
+			ok "make KDIR=<a kernel $why> stops before building, with one error: $want"
+		else
+			not_ok "make KDIR=<a kernel $why> stops before building, with one error" "status $status: $(paste -sd' ' <<<"$out" | cut -c1-300)"
+		fi
+	done
+	if grep -qF "merge_config.sh -m -O $fake $fake/.config" <<<"$out" && grep -qx 'CONFIG_PROC_FS=y' "$tmp/user/build/kernel-missing.config"; then
+		ok "and the missing option comes with its fix: a fragment of it, merged with merge_config.sh, and a rebuild"
+	else
+		not_ok "and the missing option comes with its fix" "$(paste -sd' ' <<<"$out" | cut -c1-300)"
+	fi
+
 	rm -rf "$PROJECT_DIR/build/clippy"
 	mkdir -p "$PROJECT_DIR/build/clippy"
 	if make -s -C "$kdir" M="$PROJECT_DIR" MO="$PROJECT_DIR/build/clippy" LLVM="$llvm" CLIPPY=1 \
