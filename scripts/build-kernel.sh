@@ -56,10 +56,18 @@ started=$(date +%s)
 	die "configuring the test kernel failed (log: $log)"
 }
 
-# An option the fragment asks for that Kconfig dropped (an unmet dependency) is an error:
-# the tests would silently run on a different kernel than the one described.
-missing=$(cat "${fragments[@]}" | grep -E '^CONFIG_' | while read -r want; do
-	grep -qxF "$want" "$out/.config" || printf ' %s' "$want"
+# An option the fragments ask for that Kconfig dropped (an unmet dependency) is an error:
+# the tests would silently run on a different kernel than the one described. A later fragment
+# overrides an earlier one, `# CONFIG_X is not set` included.
+missing=$(cat "${fragments[@]}" | awk '
+	/^CONFIG_/ { split($0, kv, "="); want[kv[1]] = $0; if (!(kv[1] in seen)) { seen[kv[1]] = 1; order[++n] = kv[1] } }
+	/^# CONFIG_.* is not set$/ { want[$2] = "unset"; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+	END { for (i = 1; i <= n; i++) print order[i], want[order[i]] }' | while read -r option want; do
+	if [ "$want" = unset ]; then
+		! grep -q "^$option=" "$out/.config" || printf ' %s' "# $option is not set"
+	else
+		grep -qxF "$want" "$out/.config" || printf ' %s' "$want"
+	fi
 done)
 [ -z "$missing" ] || die "the kernel configuration did not take:$missing (see $out/.config)"
 
