@@ -135,6 +135,42 @@ take_pair /tmp/t /tmp/h
 check "its row is gone ($(row /tmp/t /C | wc -l) left), one cgroup fewer tracked ($(hval /tmp/t cgroups_tracked) of $tracked0)" \
 	test -z "$(row /tmp/t /C)" -a "$(hval /tmp/t cgroups_tracked)" -eq $((tracked0 - 1))
 
+# Pressure beside the load: each row's six figures are what the cgroup's cpu.pressure and
+# io.pressure show (`some` over 10, 60, 300 s), the root's what /proc/pressure shows (the
+# system's), and so are the global table's. The kernel updates the averages every 2 s: the
+# figures are read between two readings of the module's file, again until those are equal, so
+# that no update fell between (one that left the printed figures as they were leaves them equal
+# in the middle too).
+# pressure_of PATTERN: `some` avg10 avg60 avg300 of PATTERN with cpu, then with io, for %s.
+pressure_of() {
+	for r in cpu io; do
+		# shellcheck disable=SC2059 # the pattern is ours
+		awk '$1 == "some" { for (i = 2; i <= 4; i++) { sub(/^avg[0-9]+=/, "", $i); printf "%s ", $i } }' "$(printf "$1" "$r")"
+	done | sed 's/ $//'
+}
+# pressure_check NAME PATTERN SOURCE: SOURCE's figures (a command) are PATTERN's files'.
+pressure_check() {
+	local name=$1 pattern=$2 source=$3 before files after tries=0
+	while :; do
+		before=$(eval "$source")
+		files=$(pressure_of "$pattern")
+		after=$(eval "$source")
+		[ "$before" != "$after" ] || break
+		tries=$((tries + 1))
+	done
+	check "$name: '$before' = $(printf "$pattern" '{cpu,io}'): '$files' (read again $tries times)" test "$before" = "$files"
+}
+if [ -e /proc/pressure/cpu ]; then
+	for p in /A/x /B; do
+		pressure_check "$p's pressure" "$cg$p/%s.pressure" "awk -v p=$p 'NF >= 31 && \$31 == p { print \$25, \$26, \$27, \$28, \$29, \$30 }' /proc/loadavg_rs_cgroups"
+	done
+	pressure_check "the root's pressure, the system's" "/proc/pressure/%s" "awk 'NF >= 31 && \$31 == \"/\" { print \$25, \$26, \$27, \$28, \$29, \$30 }' /proc/loadavg_rs_cgroups"
+	pressure_check "the global table's pressure" "/proc/pressure/%s" "awk '\$1 ~ /^psi_(cpu|io)_some\$/ { printf \"%s %s %s \", \$2, \$3, \$4 }' /proc/loadavg_rs | sed 's/ \$//'"
+	echo "# pressure: A/x $(pressure_of "$cg/A/x/%s.pressure") | B $(pressure_of "$cg/B/%s.pressure") | system $(pressure_of /proc/pressure/%s)"
+else
+	skip "pressure beside the load" "this kernel has no PSI (CONFIG_PSI)"
+fi
+
 # A reader in A/x: /proc/loadavg_cgroup is A/x's line, and so is /proc/loadavg in a mount
 # namespace with that file bind-mounted over it, as in a container. The reader takes the table
 # just before and just after its read, again until no sample fell between (its own processes
