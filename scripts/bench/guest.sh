@@ -73,7 +73,10 @@ unload
 # module (extra/old/loadavg_rs.ko, `make bench OLD=...`), it runs as a third arm of each round.
 # Per arm: the medians over rounds of the p99.9 and of the maximum, and, for the module, the
 # median over the round's samples of the walk's time and of its longest stretch between lock
-# breaks (from /proc/loadavg_rs_samples).
+# breaks (from /proc/loadavg_rs_samples). A control arm runs no module but `loadgen burn`: an
+# ordinary task at the walker's priority, busy every 500 ms for as long as the module's walks
+# took (the median so far), reading scattered memory: what the probe loses to it is the cost of
+# any periodic burst of that size on this machine, to tell from what the module itself costs.
 old=/job/extra/old/loadavg_rs.ko
 [ -f "$old" ] && say old_module 1
 lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us.*/\1 \2/p'; }
@@ -82,11 +85,19 @@ lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us
 # round to ARM_walk and ARM_stretch. (The old module's samples have no such columns: its walk,
 # in hard-interrupt context, is one stretch, and its table's last_sample_ns is taken instead.)
 round_arm() {
-	local arm=$1 walk stretch
-	[ "$arm" = off ] || take_history /tmp/lh0
+	local arm=$1 walk stretch burner=
+	case $arm in
+	off) ;;
+	control)
+		loadgen burn 500 $(($(median $on_walk) / 1000)) 11 >/dev/null &
+		burner=$!
+		;;
+	*) take_history /tmp/lh0 ;;
+	esac
 	set -- $(lat)
+	[ -z "$burner" ] || wait "$burner"
 	eval "${arm}_p=\"\${${arm}_p:-} $1\" ${arm}_max=\"\${${arm}_max:-} $2\""
-	[ "$arm" != off ] || return 0
+	case $arm in off | control) return 0 ;; esac
 	take_history /tmp/lh1
 	walk=$(records /tmp/lh0 /tmp/lh1 | awk '{ print $14 }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
 	stretch=$(records /tmp/lh0 /tmp/lh1 | awk '{ print $15 }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
@@ -99,6 +110,7 @@ for n in 1000 10000 50000; do
 	holder=$!
 	until grep -q started /tmp/threads.log; do sleep 1; done
 	off_p= off_max= on_p= on_max= on_walk= on_stretch= old_p= old_max= old_walk= old_stretch=
+	control_p= control_max=
 	for round in 1 2 3; do
 		round_arm off
 		lat_load "$MODULE"
@@ -111,9 +123,10 @@ for n in 1000 10000 50000; do
 			round_arm old
 			unload
 		fi
+		round_arm control
 	done
 	say "lat_threads_$n" "$(awk 'END { print $5 }' /tmp/lh1)"
-	for arm in off on old; do
+	for arm in off on old control; do
 		eval "p=\$${arm}_p max=\$${arm}_max walk=\${${arm}_walk:-} stretch=\${${arm}_stretch:-}"
 		[ -n "$p" ] || continue
 		say "lat_${arm}_p999_us_$n" "$(median $p)"

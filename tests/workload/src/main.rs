@@ -28,8 +28,11 @@
 //! - `cgwalk DIR ROUNDS`: the same per container, for every cgroup under DIR, timed;
 //! - `pingpong N`: nanoseconds per round trip of a byte between two processes;
 //! - `latency SECONDS`: wake-up latency of a SCHED_FIFO thread per CPU on a 1 ms grid, as
-//!   cyclictest measures it (see `latency.rs`).
+//!   cyclictest measures it (see `latency.rs`);
+//! - `burn PERIOD_MS BURN_US SECONDS`: the latency benchmark's control, a periodic burst of work
+//!   as long as the module's walk, at its priority, without the module (see `burn.rs`).
 
+mod burn;
 mod latency;
 mod pingpong;
 mod procwalk;
@@ -43,7 +46,8 @@ fn usage() -> ! {
         "usage: loadgen cpu|io|uninterruptible|sleep N SECONDS [DEVICE]  (DEVICE for io)
        loadgen threads N SECONDS | churn SECONDS
        loadgen reader|holder FILE SECONDS | readbench FILE N
-       loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS"
+       loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
+       loadgen burn PERIOD_MS BURN_US SECONDS"
     );
     std::process::exit(2)
 }
@@ -215,6 +219,7 @@ fn main() {
         Some("cgwalk") => procwalk::cgwalk(&arg::<String>(&args, 2), arg(&args, 3)),
         Some("pingpong") => pingpong::pingpong(arg(&args, 2)),
         Some("latency") => latency::latency(seconds(&args, 2)),
+        Some("burn") => burn::burn(arg(&args, 2), arg(&args, 3), seconds(&args, 4)),
         Some(kind) => tasks(kind, &args),
         None => usage(),
     };
