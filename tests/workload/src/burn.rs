@@ -28,7 +28,10 @@ pub fn burn(period_ms: u64, burn_us: u64, seconds: f64) -> i32 {
     };
     // SAFETY: `param` is a valid sched_param for the calling thread.
     if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } != 0 {
-        eprintln!("loadgen: burn: SCHED_FIFO: {}", std::io::Error::last_os_error());
+        eprintln!(
+            "loadgen: burn: SCHED_FIFO: {}",
+            std::io::Error::last_os_error()
+        );
         return 1;
     }
     // Touched once, so that the bursts read resident memory, as the walk does.
