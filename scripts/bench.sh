@@ -47,7 +47,8 @@ get() { awk -v k="$1" '$1 == k { print $2 }' "$figures"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 accel=$(awk '{ print $2 }' "$run/accel")
 
-printf '\nloadavg-rs benchmark: kernel %s, %s guest with 2 vCPUs, %s\n\n' "$KERNEL_VERSION" \
+release=$(cat "$("$PROJECT_DIR/scripts/build-kernel.sh" default)/include/config/kernel.release")
+printf '\nloadavg-rs benchmark: kernel %s, %s guest with 2 vCPUs, %s\n\n' "$release" \
 	"$(printf '%s' "$accel" | tr a-z A-Z)" "$(date -u +%Y-%m-%d)"
 printf '| measure | figure | target |\n|---|---|---|\n'
 for n in 1000 10000 50000; do
