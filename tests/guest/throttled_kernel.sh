@@ -13,7 +13,10 @@
 #   (kernel_windows, tests/guest/lib.sh), also goes below 2: the kernel does not count
 #   throttled tasks either.
 # Anything else running at an instant (the module's walker, this shell) can only add to a count,
-# and "below 2" needs one instant, on each side, at which no more than one loop was queued.
+# and "below 2" needs one instant, on each side, at which no more than one loop was queued: the
+# quota lets the loops run 10 ms of every 100 ms, so both are queued and unthrottled for at most
+# 10 ms of it, plus a tick (4 ms) by which the kernel may notice the quota spent late: at most
+# 14% of instants. That all 23 or 24 instants of a side fall there is below 0.14^23, 1e-19.
 . /tests/lib.sh
 
 cg=/sys/fs/cgroup
