@@ -27,6 +27,11 @@
 
 KDIR ?=
 SCRIPT ?=
+# KERNEL=7.2 given to make picks the project's 7.2 kernels (scripts/lib.sh); a KERNEL that
+# merely happens to be in the environment is not this project's, and is left alone.
+ifeq ($(origin KERNEL),command line)
+export LOADAVG_RS_KERNEL := $(KERNEL)
+endif
 EXTRA ?=
 
 REAL_TIME ?=

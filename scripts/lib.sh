@@ -11,10 +11,10 @@ die() {
 	exit 1
 }
 
-# The test kernel: Debian's packaged source of the release $KERNEL (7.3 unless set, e.g.
-# `make test KERNEL=7.2`), from the suite below. What differs between the releases for the
-# module itself is in Kbuild.
-KERNEL=${KERNEL:-7.3}
+# The test kernel: Debian's packaged source of the release $LOADAVG_RS_KERNEL (7.3 unless set;
+# `make test KERNEL=7.2` sets it), from the suite below. What differs between the releases for
+# the module itself is in Kbuild.
+KERNEL=${LOADAVG_RS_KERNEL:-7.3}
 case $KERNEL in
 7.3) KERNEL_DEB_VERSION=7.3.4-1~bpo13+1 ;;
 7.2) KERNEL_DEB_VERSION=7.2.12-1~bpo13+1 ;;

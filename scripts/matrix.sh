@@ -27,12 +27,12 @@ status=0
 for row in "${rows[@]}"; do
 	case $row in
 	7.3 | 7.2)
-		kdir=$(KERNEL=$row KDIR= "$PROJECT_DIR/scripts/build-kernel.sh" default) || die "building the $row test kernel failed"
-		env=(KERNEL="$row" KDIR=) how="KERNEL=$row"
+		kdir=$(LOADAVG_RS_KERNEL=$row KDIR= "$PROJECT_DIR/scripts/build-kernel.sh" default) || die "building the $row test kernel failed"
+		env=(LOADAVG_RS_KERNEL="$row" KDIR=) how="KERNEL=$row"
 		;;
 	7.3-kdir)
-		kdir=$(KERNEL=7.3 KDIR= "$PROJECT_DIR/scripts/build-kernel.sh" nokunit) || die "building the 7.3 kernel without KUnit failed"
-		env=(KERNEL=7.3 KDIR="$kdir") how="KDIR=..., no CONFIG_KUNIT"
+		kdir=$(LOADAVG_RS_KERNEL=7.3 KDIR= "$PROJECT_DIR/scripts/build-kernel.sh" nokunit) || die "building the 7.3 kernel without KUnit failed"
+		env=(LOADAVG_RS_KERNEL=7.3 KDIR="$kdir") how="KDIR=..., no CONFIG_KUNIT"
 		;;
 	*) die "unknown row '$row' (7.3, 7.2, 7.3-kdir)" ;;
 	esac
