@@ -20,12 +20,9 @@ use kernel::seq_file::SeqFile;
 use kernel::sync::Arc;
 
 use crate::accounting::Accounting;
-use crate::calc_load::Load;
 use crate::cgroup_walk::Cgroups;
 use crate::history::Sampled;
-use crate::report::{
-    pressure_some, CgroupRow, CgroupsHead, LoadavgText, SamplesText, Table, LINE_MAX,
-};
+use crate::report::{CgroupRow, CgroupsHead, LoadavgText, SamplesText, Table, LINE_MAX};
 use crate::sampler::Sampler;
 use crate::threads;
 
@@ -39,7 +36,6 @@ extern "C" {
     fn loadavg_rs_proc_create(name: *const c_char, data: *mut c_void) -> *mut ProcDirEntry;
     fn loadavg_rs_proc_remove(entry: *mut ProcDirEntry);
     fn loadavg_rs_last_pid() -> c_int;
-    fn loadavg_rs_read_pressure(resource: *const c_char, buf: *mut u8, len: usize) -> isize;
 }
 
 /// What a file shows.
@@ -112,20 +108,6 @@ impl Drop for ProcFile {
     }
 }
 
-/// The system's pressure, `some`, of `cpu` and of `io`, as `/proc/pressure` shows it now (`None`
-/// where there is none). Opens and reads those files: process context, with no lock held.
-fn system_psi() -> [Option<[Load; 3]>; 2] {
-    [c"cpu", c"io"].map(|resource| {
-        let mut buf = [0u8; 128];
-        // SAFETY: `resource` is NUL-terminated, `buf` is valid for writes of `buf.len()` bytes,
-        // and every caller runs in process context without a lock (a proc file's show).
-        let n = unsafe {
-            loadavg_rs_read_pressure(resource.as_char_ptr(), buf.as_mut_ptr(), buf.len())
-        };
-        pressure_some(buf.get(..usize::try_from(n).ok()?)?)
-    })
-}
-
 /// Writes `line` into `m`.
 ///
 /// # Safety
@@ -176,11 +158,6 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             unsafe { write_line(m, &line) };
         }
         Content::Cgroups => {
-            // The root's pressure is the system's, which the kernel keeps apart (psi_system).
-            let root_psi = match system_psi() {
-                [Some(cpu), Some(io)] => Some([cpu[0], cpu[1], cpu[2], io[0], io[1], io[2]]),
-                _ => None,
-            };
             // A path is at most a page (`PATH_MAX`); longer ones show as `?`.
             let Ok(mut path) = KVec::<u8>::from_elem(0, 4096, GFP_KERNEL) else {
                 return ENOMEM.to_errno();
@@ -205,21 +182,19 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                     .unwrap_or("?");
                 let row = CgroupRow {
                     slot,
-                    psi: Cgroups::psi(slot).or(if slot.level == 0 { root_psi } else { None }),
+                    psi: Cgroups::psi(slot),
                     path: name,
                 };
                 m.call_printf(format_args!("{row}"));
             }
         }
         Content::Table => {
-            let psi = system_psi();
             let engine = file.sampler.snapshot();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             let table = Table {
                 engine: &engine,
                 kernel: threads::kernel_avenrun(),
-                psi,
             };
             m.call_printf(format_args!("{table}"));
         }

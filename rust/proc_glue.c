@@ -2,15 +2,14 @@
 /*
  * The few kernel interfaces loadavg_rs needs that Rust's `kernel` crate does not bind:
  * procfs entries (linux/proc_fs.h is not among the Rust bindings), the kernel's own load
- * averages (avenrun), the last PID as /proc/loadavg prints it (idr_get_cursor() is an
- * inline function), and the system-wide pressure (psi_system is not exported to modules).
+ * averages (avenrun), and the last PID as /proc/loadavg prints it (idr_get_cursor() is an
+ * inline function).
  *
  * A few lines of C, compiled against the real headers of the kernel the module is built for,
  * are simpler and safer here than bindings generated outside the kernel's build: the compiler
  * checks every type below, and the Rust side (rust/proc_files.rs) declares only these
  * functions, whose arguments are plain pointers and integers. Everything else is Rust.
  */
-#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/pid_namespace.h>
@@ -26,7 +25,6 @@ struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data);
 void loadavg_rs_proc_remove(struct proc_dir_entry *entry);
 void loadavg_rs_kernel_avenrun(unsigned long loads[3]);
 int loadavg_rs_last_pid(void);
-ssize_t loadavg_rs_read_pressure(const char *resource, char *buf, size_t len);
 
 static int loadavg_rs_seq_show(struct seq_file *m, void *v)
 {
@@ -72,26 +70,4 @@ void loadavg_rs_kernel_avenrun(unsigned long loads[3])
 int loadavg_rs_last_pid(void)
 {
 	return idr_get_cursor(&task_active_pid_ns(current)->idr) - 1;
-}
-
-/*
- * The system-wide pressure of @resource ("cpu", "io"): the start of /proc/pressure/<resource>,
- * read as any reader of that file would, into @buf. The kernel's psi_system, which that file
- * shows, is not exported to modules. Process context only; no lock may be held. Returns the
- * bytes read, or a negative errno (-ENOENT without CONFIG_PSI, or with psi=0).
- */
-ssize_t loadavg_rs_read_pressure(const char *resource, char *buf, size_t len)
-{
-	char path[32];
-	struct file *file;
-	loff_t pos = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/pressure/%s", resource);
-	file = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	n = kernel_read(file, buf, len, &pos);
-	filp_close(file, NULL);
-	return n;
 }

@@ -143,9 +143,6 @@ pub struct Table<'a> {
     pub engine: &'a Engine,
     /// The kernel's own averages (`avenrun`).
     pub kernel: [Load; 3],
-    /// The system's pressure, `some`, as `/proc/pressure/cpu` then `io` show it (10, 60,
-    /// 300 s; fixed point, percent), each `None` when there is none (no `CONFIG_PSI`).
-    pub psi: [Option<[Load; 3]>; 2],
 }
 
 impl fmt::Display for Table<'_> {
@@ -185,11 +182,6 @@ impl fmt::Display for Table<'_> {
         writeln!(f, "{:<20} {}", "kernel_threads", engine.counts().kthreads)?;
         writeln!(f, "{:<20} {}", "throttled", engine.counts().throttled)?;
         writeln!(f, "{:<20} {}", "delayed", engine.counts().delayed)?;
-        for (name, psi) in ["psi_cpu_some", "psi_io_some"].iter().zip(self.psi) {
-            write!(f, "{name:<20}")?;
-            write_psi(f, psi.as_ref().map(|p| &p[..]), 3)?;
-            writeln!(f)?;
-        }
         writeln!(f, "{:<20} {}", "samples", stats.samples)?;
         writeln!(f, "{:<20} {}", "windows", stats.windows)?;
         writeln!(f, "{:<20} {}", "windows_caught_up", stats.caught_up)?;
@@ -326,9 +318,10 @@ impl fmt::Display for CgroupsHead<'_> {
 
 /// One cgroup's row in `/proc/loadavg_rs_cgroups`: its counts at the last sample (its threads
 /// and its descendants'), the sample it was first tracked at, its averages with two decimals
-/// (every definition, every window), its pressure (`some`, percent, as its `cpu.pressure` and
-/// `io.pressure` show it, the root's as `/proc/pressure` does; `-` when it has none), and its
-/// path, last, so that a path with spaces still parses.
+/// (every definition, every window), its pressure (`some`, percent, exactly as its
+/// `cpu.pressure` and `io.pressure` show it; `-` when it has none, as the root, whose pressure
+/// is the system's, which modules cannot reach), and its path, last, so that a path with
+/// spaces still parses.
 pub struct CgroupRow<'a> {
     /// The cgroup's slot.
     pub slot: &'a Slot,
@@ -352,64 +345,23 @@ impl fmt::Display for CgroupRow<'_> {
                 write!(f, " {int}.{frac:02}")?;
             }
         }
-        write_psi(f, self.psi.as_ref().map(|p| &p[..]), 6)?;
+        match self.psi {
+            Some(psi) => {
+                for p in psi {
+                    let (int, frac) = psi_int_frac(p);
+                    write!(f, " {int}.{frac:02}")?;
+                }
+            }
+            None => write!(f, " - - - - - -")?,
+        }
         writeln!(f, " {}", self.path)
     }
 }
 
 /// A pressure average as the kernel prints it (`psi_show()`: `LOAD_INT`, `LOAD_FRAC`): the
 /// fixed-point percentage truncated to two decimals, not rounded as `/proc/loadavg` is.
-pub const fn psi_int_frac(p: Load) -> (Load, Load) {
+const fn psi_int_frac(p: Load) -> (Load, Load) {
     (p >> FSHIFT, ((p & (FIXED_1 - 1)) * 100) >> FSHIFT)
-}
-
-/// Writes pressure averages (`-` for each when there are none), each after a space.
-fn write_psi(f: &mut fmt::Formatter<'_>, psi: Option<&[Load]>, n: usize) -> fmt::Result {
-    match psi {
-        Some(psi) => {
-            for &p in psi {
-                let (int, frac) = psi_int_frac(p);
-                write!(f, " {int}.{frac:02}")?;
-            }
-        }
-        None => {
-            for _ in 0..n {
-                write!(f, " -")?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The `some` averages (10, 60, 300 s) of a `/proc/pressure/<resource>` text, whose first line
-/// is `some avg10=1.23 avg60=0.50 avg300=0.10 total=N`: in fixed point, each the smallest value
-/// [`psi_int_frac`] shows as the text does. `None` if the text is not that.
-pub fn pressure_some(text: &[u8]) -> Option<[Load; 3]> {
-    let line = text.split(|&b| b == b'\n').next()?;
-    let mut fields = line.split(|&b| b == b' ');
-    if fields.next()? != b"some" {
-        return None;
-    }
-    let mut avgs = [0; 3];
-    for (avg, key) in avgs.iter_mut().zip([&b"avg10="[..], b"avg60=", b"avg300="]) {
-        let value = fields.next()?.strip_prefix(key)?;
-        let dot = value.iter().position(|&b| b == b'.')?;
-        let (int, frac) = (&value[..dot], &value[dot + 1..]);
-        if int.is_empty() || int.len() > 3 || frac.len() != 2 {
-            return None;
-        }
-        let mut whole: Load = 0;
-        for &b in int.iter().chain(frac) {
-            if !b.is_ascii_digit() {
-                return None;
-            }
-            whole = whole * 10 + Load::from(b - b'0');
-        }
-        let (int, hundredths) = (whole / 100, whole % 100);
-        // The smallest fraction f with f * 100 >> FSHIFT == hundredths: rounded up.
-        *avg = (int << FSHIFT) + (hundredths * FIXED_1).div_ceil(100);
-    }
-    Some(avgs)
 }
 
 /// A small text buffer on the stack, for padding a formatted cell as a whole.
@@ -596,8 +548,6 @@ threads              40
 kernel_threads       0
 throttled            0
 delayed              0
-psi_cpu_some         - - -
-psi_io_some          - - -
 samples              1
 windows              1
 windows_caught_up    0
@@ -613,8 +563,7 @@ walks_unbroken       0
         assert!(text_is(
             Table {
                 engine: &e,
-                kernel: [1, 2, 3],
-                psi: [None, None],
+                kernel: [1, 2, 3]
             },
             want
         ));
@@ -699,6 +648,7 @@ psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path
         slot.counts.throttled = 4;
         let row = CgroupRow {
             slot: &slot,
+            // Truncated as psi_show() prints pressure: 2047 is 0.99 (rounded, it would be 1.00).
             psi: Some([0, 2048, 205, 100 * 2048, 2047, 2]),
             path: "/my group/x",
         };
@@ -740,8 +690,6 @@ threads              40
 kernel_threads       0
 throttled            0
 delayed              0
-psi_cpu_some         12.34 0.99 100.00
-psi_io_some          0.00 0.01 0.50
 samples              1
 windows              1
 windows_caught_up    0
@@ -757,75 +705,9 @@ walks_unbroken       0
         assert!(text_is(
             Table {
                 engine: &e,
-                kernel: [1269, 2038, 12 * 2048 + 696],
-                // As psi_show() prints them: truncated, 2047 is 0.99 (rounded, it would be 1.00).
-                psi: [
-                    Some([12 * 2048 + 697, 2047, 100 * 2048]),
-                    Some([20, 21, 1024])
-                ],
+                kernel: [1269, 2038, 12 * 2048 + 696]
             },
             want
         ));
-    }
-
-    #[test]
-    fn pressure_as_the_kernel_prints_it() {
-        let text = b"some avg10=12.34 avg60=0.99 avg300=100.00 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
-        let Some(psi) = pressure_some(text) else {
-            panic!("a /proc/pressure text parses");
-        };
-        // Each value reads back as the text showed it, from the smallest fixed point that does.
-        assert_eq!(psi, [12 * 2048 + 697, 2028, 100 * 2048]);
-        for (p, shown) in psi.iter().zip([(12, 34), (0, 99), (100, 0)]) {
-            assert_eq!(psi_int_frac(*p), shown);
-            assert_ne!(psi_int_frac(*p - 1), shown);
-        }
-        // Every two-decimal value round-trips.
-        for hundredths in 0..10_000 {
-            let mut text = [0u8; 64];
-            let mut w = Writer {
-                buf: &mut text,
-                len: 0,
-            };
-            let _ = fmt::write(
-                &mut w,
-                format_args!(
-                    "some avg10={}.{:02} avg60=0.00 avg300=0.00 total=0",
-                    hundredths / 100,
-                    hundredths % 100
-                ),
-            );
-            let len = w.len;
-            let got = pressure_some(&text[..len]).map(|p| psi_int_frac(p[0]));
-            assert_eq!(got, Some((hundredths / 100, hundredths % 100)));
-        }
-        for bad in [
-            &b""[..],
-            b"full avg10=0.00 avg60=0.00 avg300=0.00 total=0",
-            b"some avg10=0.0 avg60=0.00 avg300=0.00 total=0",
-            b"some avg10=0.00 avg60=0.00",
-            b"some avg10=x.00 avg60=0.00 avg300=0.00 total=0",
-            b"some avg60=0.00 avg10=0.00 avg300=0.00 total=0",
-        ] {
-            assert_eq!(pressure_some(bad), None);
-        }
-    }
-
-    /// A `fmt::Write` into a byte array.
-    struct Writer<'a> {
-        buf: &'a mut [u8],
-        len: usize,
-    }
-
-    impl fmt::Write for Writer<'_> {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            let end = self.len + s.len();
-            self.buf
-                .get_mut(self.len..end)
-                .ok_or(fmt::Error)?
-                .copy_from_slice(s.as_bytes());
-            self.len = end;
-            Ok(())
-        }
     }
 }
