@@ -43,10 +43,11 @@ unload
 # 4. The walk's cost against the thread count, and the user-space walk (LXCFS's way).
 load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 for n in 1000 10000 50000; do
+	rm -f /tmp/threads.log
 	loadgen threads "$n" 600 >/tmp/threads.log 2>&1 &
 	holder=$!
 	i=0
-	until grep -q started /tmp/threads.log || [ "$i" -gt 600 ]; do sleep 1; i=$((i + 1)); done
+	until grep -q "threads $n started" /tmp/threads.log 2>/dev/null || [ "$i" -gt 600 ]; do sleep 1; i=$((i + 1)); done
 	grep -q "threads $n started" /tmp/threads.log || echo "bench: loadgen did not start $n threads: $(cat /tmp/threads.log)" >&2
 	sleep 1
 	# Five readings of the last walk's time, half a second apart: the median.
@@ -106,9 +107,10 @@ round_arm() {
 }
 lat_load() { insmod "$1" period_ms=500 window1_ms=6000 window2_ms=30000 window3_ms=90000; }
 for n in 1000 10000 50000; do
+	rm -f /tmp/threads.log
 	loadgen threads "$n" 3600 >/tmp/threads.log 2>&1 &
 	holder=$!
-	until grep -q started /tmp/threads.log; do sleep 1; done
+	until grep -q "threads $n started" /tmp/threads.log 2>/dev/null; do sleep 1; done
 	off_p= off_max= on_p= on_max= on_walk= on_stretch= old_p= old_max= old_walk= old_stretch=
 	control_p= control_max=
 	for round in 1 2 3; do

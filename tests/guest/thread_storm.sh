@@ -8,11 +8,12 @@
 N=${N:-10000}
 echo 131072 >/proc/sys/kernel/pid_max
 echo 200000 >/proc/sys/kernel/threads-max
+rm -f /tmp/threads.log
 loadgen threads "$N" 3600 >/tmp/threads.log 2>&1 &
 storm=$!
 # Creating them takes a while on a debug kernel under emulation; no limit of our own (the job's
 # time limit ends a run that hangs).
-until grep -q started /tmp/threads.log; do sleep 1; done
+until grep -q "threads $N started" /tmp/threads.log 2>/dev/null; do sleep 1; done
 check "loadgen started $N threads ($(cat /tmp/threads.log))" grep -q "threads $N started" /tmp/threads.log
 check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 

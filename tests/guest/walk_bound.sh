@@ -66,9 +66,12 @@ walk_sees_every_thread() {
 }
 
 for n in 1000 10000; do
+	# A fresh log: the shell truncates it in the background job, maybe after the first grep,
+	# which would then find the previous round's line.
+	rm -f /tmp/threads.log
 	loadgen threads "$n" 3600 >/tmp/threads.log 2>&1 &
 	holder=$!
-	until grep -q started /tmp/threads.log; do sleep 1; done
+	until grep -q "threads $n started" /tmp/threads.log 2>/dev/null; do sleep 1; done
 	check "loadgen started $n threads ($(cat /tmp/threads.log))" grep -q "threads $n started" /tmp/threads.log
 	take_history /tmp/h0
 	wait_samples /tmp/h0 30
