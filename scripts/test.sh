@@ -213,13 +213,14 @@ stage_realtime() {
 }
 
 stage_debug() {
-	step "guest: debug test kernel (KASAN, kmemleak, lockdep, PROVE_RCU, panic_on_warn)"
 	local kdebug
 	if [ -n "$KDIR" ]; then
+		step "guest: the debug job (unload race, thread storm, CPU hotplug; panic_on_warn) on KDIR's kernel"
 		# One kernel: the debug job's reliability tests run on it, with whatever checkers it has.
 		"$PROJECT_DIR/scripts/guest-run.sh" --name debug --timeout 1800 --memory 2048 \
 			--append "panic_on_warn=1" "${suites[@]}" "$PROJECT_DIR/tests/guest/jobs/debug.sh" 2>&1 | tally || true
-	elif kdebug=$("$PROJECT_DIR/scripts/build-kernel.sh" debug); then
+	elif step "guest: debug test kernel (KASAN, kmemleak, lockdep, PROVE_RCU, panic_on_warn)" &&
+		kdebug=$("$PROJECT_DIR/scripts/build-kernel.sh" debug); then
 		"$PROJECT_DIR/scripts/guest-run.sh" --variant debug --name debug --timeout 1800 --memory 2048 \
 			--append "panic_on_warn=1" "${suites[@]}" "$PROJECT_DIR/tests/guest/jobs/debug.sh" 2>&1 | tally || true
 	else
