@@ -338,6 +338,39 @@ wait_started() {
 }
 
 
+# The cpu.max tests (throttled.sh, throttled_kernel.sh): two busy loops in a cgroup capped at
+# 10 ms of CPU every 100 ms.
+CAPPED=/sys/fs/cgroup/capped
+# capped_cgroup NAME: mounts cgroup v2 with the cpu controller for children and makes the capped
+# cgroup; on a kernel without them, reports NAME skipped and ends the test.
+capped_cgroup() {
+	mkdir -p /sys/fs/cgroup
+	if ! mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null || ! grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+		skip "$1" "this kernel has no cgroup v2 cpu controller (CONFIG_CGROUP_SCHED, CONFIG_CFS_BANDWIDTH)"
+		finish
+	fi
+	check "the cpu controller is enabled for child cgroups" sh -c "echo +cpu > /sys/fs/cgroup/cgroup.subtree_control"
+	check "a cgroup capped at 10 ms per 100 ms" sh -c "mkdir $CAPPED && echo '10000 100000' > $CAPPED/cpu.max"
+}
+# capped_loops: starts the two loops, born in the capped cgroup (the shell moves itself there,
+# then becomes loadgen); CAPPED_PARENT is loadgen, CAPPED_PIDS the loops. Returns once the
+# parent sleeps in waitpid(): until then it runs in the cgroup too, and can be throttled with
+# them.
+capped_loops() {
+	rm -f /tmp/started.capped
+	sh -c "echo \$\$ > $CAPPED/cgroup.procs && exec loadgen cpu 2 3600" >/tmp/started.capped &
+	CAPPED_PARENT=$!
+	CAPPED_PIDS=$(wait_started /tmp/started.capped)
+	wait_state S "$CAPPED_PARENT"
+}
+# capped_end: ends the loops and removes the cgroup (cgroup v2 stays mounted).
+capped_end() {
+	kill -KILL $CAPPED_PARENT $CAPPED_PIDS 2>/dev/null
+	wait
+	while [ -n "$(cat $CAPPED/cgroup.procs)" ]; do sleep 0.1; done
+	check "the cgroup goes away" rmdir "$CAPPED"
+}
+
 # has_slow_disk: the kernel has null_blk as a module, which slow_disk needs.
 has_slow_disk() { [ -e /lib/modules/null_blk.ko ]; }
 NO_SLOW_DISK="this kernel has no null_blk module (CONFIG_BLK_DEV_NULL_BLK=m)"

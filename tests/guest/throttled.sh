@@ -9,22 +9,10 @@
 # throttled count reaches 2, when the group's quota is spent, at some sample.
 . /tests/lib.sh
 
-cg=/sys/fs/cgroup
-mkdir -p "$cg"
-if ! mount -t cgroup2 none "$cg" 2>/dev/null || ! grep -qw cpu "$cg/cgroup.controllers"; then
-	skip "tasks throttled by cpu.max" "this kernel has no cgroup v2 cpu controller (CONFIG_CGROUP_SCHED, CONFIG_CFS_BANDWIDTH)"
-	finish
-fi
-check "the cpu controller is enabled for child cgroups" sh -c "echo +cpu > $cg/cgroup.subtree_control"
-check "a cgroup capped at 10 ms per 100 ms" sh -c "mkdir $cg/capped && echo '10000 100000' > $cg/capped/cpu.max"
+capped_cgroup "tasks throttled by cpu.max"
 check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
-# The loops are born in the cgroup: the shell moves itself there, then becomes loadgen.
-sh -c "echo \$\$ > $cg/capped/cgroup.procs && exec loadgen cpu 2 3600" >/tmp/started.capped &
-capped=$!
-pids=$(wait_started /tmp/started.capped)
-# Their parent, loadgen itself, is in the cgroup too: until it sleeps in waitpid() it runs there,
-# and can be throttled with them. The interval starts once it sleeps; it does until the end.
-wait_state S "$capped"
+# The interval starts once the loops' parent sleeps (capped_loops): it does until the end.
+capped_loops
 take_history /tmp/h0
 wait_samples /tmp/h0 30
 take_history /tmp/h1
@@ -38,10 +26,7 @@ check "capped: each loop is queued or throttled at every sample: min(cpu + throt
 check "capped: throttled tasks are seen and counted apart: up to $2 at once, at $3 of $4 samples" \
 	test "$2" -eq 2
 replay_exact "capped" /tmp/h0 /tmp/h1
-kill -KILL $capped $pids 2>/dev/null
-wait
-while [ -n "$(cat $cg/capped/cgroup.procs)" ]; do sleep 0.1; done
-check "the cgroup goes away" rmdir "$cg/capped"
+capped_end
 check "module unloads" unload
-umount "$cg"
+umount /sys/fs/cgroup
 finish

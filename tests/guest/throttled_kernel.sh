@@ -19,19 +19,9 @@
 # 14% of instants. That all 23 or 24 instants of a side fall there is below 0.14^23, 1e-19.
 . /tests/lib.sh
 
-cg=/sys/fs/cgroup
-mkdir -p "$cg"
-if ! mount -t cgroup2 none "$cg" 2>/dev/null || ! grep -qw cpu "$cg/cgroup.controllers"; then
-	skip "throttled tasks at the kernel's time scale" "this kernel has no cgroup v2 cpu controller (CONFIG_CGROUP_SCHED, CONFIG_CFS_BANDWIDTH)"
-	finish
-fi
-check "the cpu controller is enabled for child cgroups" sh -c "echo +cpu > $cg/cgroup.subtree_control"
-check "a cgroup capped at 10 ms per 100 ms" sh -c "mkdir $cg/capped && echo '10000 100000' > $cg/capped/cpu.max"
+capped_cgroup "throttled tasks at the kernel's time scale"
 check "module loads with the defaults" load
-sh -c "echo \$\$ > $cg/capped/cgroup.procs && exec loadgen cpu 2 3600" >/tmp/started.capped &
-capped=$!
-pids=$(wait_started /tmp/started.capped)
-wait_state S "$capped"
+capped_loops
 take_history /tmp/h0
 echo "# 24 windows of 5 s (2 minutes)"
 wait_samples /tmp/h0 24
@@ -53,10 +43,7 @@ replay_exact "throttled, 5 s windows" /tmp/h0 /tmp/h1
 echo "# the kernel's count per window: $(kernel_windows /tmp/h0 /tmp/h1 | awk '{ printf "%s ", $2 }')"
 echo "# the module's all per sample:   $(records /tmp/h0 /tmp/h1 | awk '{ printf "%s ", $8 }')"
 echo "# /proc/loadavg $(cat /proc/loadavg) | /proc/loadavg_all $(cat /proc/loadavg_all)"
-kill -KILL $capped $pids 2>/dev/null
-wait
-while [ -n "$(cat $cg/capped/cgroup.procs)" ]; do sleep 0.1; done
-check "the cgroup goes away" rmdir "$cg/capped"
+capped_end
 check "module unloads" unload
-umount "$cg"
+umount /sys/fs/cgroup
 finish
