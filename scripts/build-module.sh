@@ -33,8 +33,11 @@ else
 	out=$PROJECT_DIR/build/$KERNEL-$variant
 fi
 mkdir -p "$out/module"
-RUST_LIB_SRC=${RUST_LIB_SRC:-$(rust_lib_src)}
-export RUST_LIB_SRC
+# The Rust core sources the cached kernels were built with; a KDIR brings its own build.
+if [ -z "$KDIR" ]; then
+	RUST_LIB_SRC=${RUST_LIB_SRC:-$(rust_lib_src)}
+	export RUST_LIB_SRC
+fi
 
 # Builds the out-of-tree module(s) in folder $1 into $2.
 kbuild() {
