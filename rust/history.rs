@@ -35,8 +35,9 @@ pub struct Record {
     pub walk_ns: u64,
     /// The longest stretch of the walk between two lock breaks, in ns.
     pub stretch_ns: u64,
-    /// The kernel's own `avenrun` right after the walk: a reader can recover from consecutive
-    /// records the kernel's count of each window that closed between them.
+    /// The kernel's own `avenrun` when the timer found the window ended
+    /// ([`Sampled::kernel_at_due`]): a reader can recover from consecutive records the kernel's
+    /// count of each window that closed between them.
     pub kernel: [Load; 3],
 }
 

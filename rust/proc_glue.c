@@ -7,7 +7,8 @@
  *
  * A few lines of C, compiled against the real headers of the kernel the module is built for,
  * are simpler and safer here than bindings generated outside the kernel's build: the compiler
- * checks every type below, and the Rust side (rust/proc_files.rs) declares only these
+ * checks every type below, and the Rust side (rust/proc_files.rs; rust/threads.rs for avenrun,
+ * which the timer reads) declares only these
  * functions, whose arguments are plain pointers and integers. Everything else is Rust.
  */
 #include <linux/fs.h>

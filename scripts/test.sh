@@ -152,23 +152,22 @@ stage_build() {
 	# A kernel the module cannot be built for is refused before any build starts, with one
 	# clear error: copies of this kernel's build folder's files the check reads, with the
 	# .config changed. The build would run after the check, in the same make.
-	local fake=$tmp/kdir-fake why out status
+	local fake=$tmp/kdir-fake why edit want out status
+	local other='rustc 1.85.1 (4eb161250 2025-03-15)'
 	for why in no-rust other-rustc missing-option; do
+		case $why in
+		no-rust) edit='/^CONFIG_RUST=y$/d' want="CONFIG_RUST is not set" ;;
+		other-rustc)
+			edit="s/^CONFIG_RUSTC_VERSION_TEXT=.*/CONFIG_RUSTC_VERSION_TEXT=\"$other\"/"
+			want="built with '$other', but the rustc on PATH is '$(rustc --version)'"
+			;;
+		missing-option) edit='/^CONFIG_PROC_FS=y$/d' want="CONFIG_PROC_FS is not set: the module's files are in /proc" ;;
+		esac
 		rm -rf "$fake" && mkdir -p "$fake/rust"
 		touch "$fake/Module.symvers" "$fake/rust/libkernel.rmeta"
-		case $why in
-		no-rust) sed '/^CONFIG_RUST=y$/d' "$kdir/.config" >"$fake/.config" ;;
-		other-rustc) sed 's/^CONFIG_RUSTC_VERSION_TEXT=.*/CONFIG_RUSTC_VERSION_TEXT="rustc 1.85.1 (4eb161250 2025-03-15)"/' "$kdir/.config" >"$fake/.config" ;;
-		missing-option) sed '/^CONFIG_PROC_FS=y$/d' "$kdir/.config" >"$fake/.config" ;;
-		esac
+		sed "$edit" "$kdir/.config" >"$fake/.config"
 		status=0
 		out=$(make -C "$tmp/user" KDIR="$fake" 2>&1) || status=$?
-		local want
-		case $why in
-		no-rust) want="CONFIG_RUST is not set" ;;
-		other-rustc) want="built with 'rustc 1.85.1 (4eb161250 2025-03-15)', but the rustc on PATH is '$(rustc --version)'" ;;
-		missing-option) want="CONFIG_PROC_FS is not set: the module's files are in /proc" ;;
-		esac
 		if [ "$status" -ne 0 ] && grep -qF "$want" <<<"$out" && ! grep -qE "(^| )M=/" <<<"$out" &&
 			[ "$(grep -c 'error:' <<<"$out")" -eq 1 ]; then
 			ok "make KDIR=<a kernel $why> stops before building, with one error: $want"
