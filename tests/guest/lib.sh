@@ -59,12 +59,16 @@ run_kunit() {
 	echo "loadavg_rs_ran_once" >/sys/module/kunit/parameters/filter_glob 2>/dev/null || true
 }
 
-# run_tests TEST...: runs /tests/TEST.sh for each, in order; fails if any of them fails.
+# run_tests TEST...: runs /tests/TEST.sh for each, in order; fails if any of them fails. Says
+# how long each took, by the guest's clock (shown, never judged).
 run_tests() {
-	local t status=0
+	local t status=0 begun ended
 	for t in "$@"; do
 		echo "# $t"
+		read -r begun _ </proc/uptime
 		sh "/tests/$t.sh" || status=1
+		read -r ended _ </proc/uptime
+		echo "# $t took $(awk -v a="$begun" -v b="$ended" 'BEGIN { printf "%.0f", b - a }') s"
 	done
 	return "$status"
 }
