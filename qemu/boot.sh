@@ -9,7 +9,8 @@
 # own output) and DIR/status.log (`taint N` and `exit N` from the guest's init). With --follow,
 # the job's output is shown while it runs. With --shell, the console is this terminal.
 # Exits 0 when the VM ended by itself, 124 when it was killed at the timeout, else QEMU's
-# status; qemu/check-run.sh judges what the guest did.
+# status; qemu/check-run.sh judges what the guest did. The timeout counts the time the host let
+# the guest run, not the time it ran something else (qemu/timelimit.sh).
 #
 # Acceleration: TCG, unless a quick probe boot under KVM succeeds (KVM guests were seen to
 # hang right after the BIOS on some hosts, so KVM is never relied on untested). The probe's
@@ -48,7 +49,7 @@ qemu() {
 	fi
 	: >"$output"
 	: >"$status"
-	timeout -k 5 "$limit" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$memory" \
+	"$PROJECT_DIR/qemu/timelimit.sh" "$limit" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$memory" \
 		-nographic -no-reboot -monitor none -nodefaults -vga none \
 		-kernel "$kernel" -initrd "$initrd" \
 		"${serial0[@]}" \

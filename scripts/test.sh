@@ -262,6 +262,38 @@ stage_harness() {
 	fi
 	harness_run hang 30
 	must_have_failed "a guest that hangs" "guest finished"
+	timelimit_checks
+}
+
+# The guests' time limit (qemu/timelimit.sh) counts the time the host let the guest run. A
+# command that sleeps is stopped at its limit; one that spins on a CPU it shares with another
+# spinner gets half of that CPU (CFS shares it equally between two busy tasks of one weight), so
+# its limit of L s is reached after about 2L s of wall-clock time, however busy the rest of the
+# host is (busier can only hold it back more). Asked: more than 2L - 1 s. The one second of
+# slack is far more than the share can stray from a half over 2L s (CFS/EEVDF alternate the two
+# at slices of a few milliseconds).
+timelimit_checks() {
+	local limit=3 begun ran status spinner
+	begun=${EPOCHREALTIME/./} status=0
+	"$PROJECT_DIR/qemu/timelimit.sh" "$limit" sleep 600 2>/dev/null || status=$?
+	ran=$(((${EPOCHREALTIME/./} - begun) / 100000))
+	if [ "$status" -eq 124 ] && [ "$ran" -ge $((limit * 10)) ]; then
+		ok "harness: the time limit stops a sleeping command at its limit ($((ran / 10)).$((ran % 10)) s for $limit s)"
+	else
+		not_ok "harness: the time limit stops a sleeping command at its limit" "status $status after $((ran / 10)).$((ran % 10)) s"
+	fi
+	taskset -c 0 sh -c 'while :; do :; done' &
+	spinner=$!
+	begun=${EPOCHREALTIME/./} status=0
+	taskset -c 0 "$PROJECT_DIR/qemu/timelimit.sh" "$limit" sh -c 'while :; do :; done' 2>/dev/null || status=$?
+	ran=$(((${EPOCHREALTIME/./} - begun) / 100000))
+	kill "$spinner"
+	wait "$spinner" 2>/dev/null || true
+	if [ "$status" -eq 124 ] && [ "$ran" -gt $(((2 * limit - 1) * 10)) ]; then
+		ok "harness: the time limit leaves out the time the host held the command back ($((ran / 10)).$((ran % 10)) s for $limit s on a shared CPU)"
+	else
+		not_ok "harness: the time limit leaves out the time the host held the command back" "status $status after $((ran / 10)).$((ran % 10)) s for $limit s on a shared CPU"
+	fi
 }
 
 stage_run() {
