@@ -31,7 +31,7 @@ trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT HUP
 
 # held: the longest run-queue wait of any of the command's threads, in ns. It only grows: a
 # thread that ends takes its count with it, and the time it was held back stays held back.
-# Times in microseconds.
+# now, begun, elapsed: wall-clock times in microseconds.
 now() { printf '%s\n' "${EPOCHREALTIME/./}"; }
 held=0
 begun=$(now)
