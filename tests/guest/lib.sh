@@ -180,34 +180,49 @@ records() {
 }
 
 # kernel_windows H0 H1: the kernel's own count in each of its windows that closed between two
-# consecutive records of the interval, one `SEQ COUNT` line each (SEQ: the later record).
-# Recovered exactly from the kernel's averages the records hold: calc_load() of the earlier
-# record's three averages with that count (EXP_1, EXP_5, EXP_15) must give the later's, all
-# three, for exactly one count. Left out: pairs whose averages did not move (no window closed
-# between them, or steady averages that no count could tell apart), and pairs between which
-# the kernel closed two windows or none fits (no count gives all three).
+# consecutive records of the interval, one `SEQ COUNT` line each (SEQ: the later record), in
+# order. Recovered exactly from the kernel's averages the records hold: the counts that take the
+# earlier record's three averages (EXP_1, EXP_5, EXP_15) to the later's, all three, must be the
+# only ones that do, among one window of any count, two windows (a late sample: any two counts
+# up to 7) and three to six windows of one count (the kernel's own catch-up after ticks it
+# missed, calc_global_nohz(): calc_load() then calc_load_n()). A stretch between records that
+# no such counts fit, or several do, is one `SEQ -` line. Left out: pairs whose averages did
+# not move (no window closed between them, or steady averages no count could tell apart).
 kernel_windows() {
 	records "$1" "$2" | awk "$LOAD_AWK"'
+		function fits(w, n1, n2) {
+			return step(a1, 1884, w, n1, n2) == $16 && step(a5, 2014, w, n1, n2) == $17 &&
+			       step(a15, 2037, w, n1, n2) == $18
+		}
+		# w windows from l: counts n1 then n2 (w = 2), or n1 in each, the catch-up way.
+		function step(l, e, w, n1, n2) {
+			l = calc_load(l, e, n1 * 2048)
+			if (w == 2) return calc_load(l, e, n2 * 2048)
+			return w > 1 ? calc_load_n(l, e, n1 * 2048, w - 1) : l
+		}
 		NR > 1 && ($16 != a1 || $17 != a5 || $18 != a15) {
-			n0 = int(($16 * 2048 - a1 * 1884) / (2048 * 164)); fits = 0
-			for (n = n0 - 1; n <= n0 + 2; n++)
-				if (n >= 0 && calc_load(a1, 1884, n * 2048) == $16 &&
-				    calc_load(a5, 2014, n * 2048) == $17 && calc_load(a15, 2037, n * 2048) == $18) {
-					fits++; found = n }
-			if (fits == 1) print $1, found
+			n0 = int(($16 * 2048 - a1 * 1884) / (2048 * 164)); sols = 0
+			for (n = (n0 > 0 ? n0 - 1 : 0); n <= n0 + 2; n++)
+				if (fits(1, n)) { sols++; got = $1 " " n }
+			for (n = 0; n <= 7; n++)
+				for (m = 0; m <= 7; m++)
+					if (fits(2, n, m)) { sols++; got = $1 " " n "\n" $1 " " m }
+			for (w = 3; w <= 6; w++)
+				for (n = 0; n <= 7; n++)
+					if (fits(w, n)) { sols++; got = $1 " " n; for (i = 1; i < w; i++) got = got "\n" $1 " " n }
+			print (sols == 1 ? got : $1 " -")
 		}
 		{ a1 = $16; a5 = $17; a15 = $18 }'
 }
 
-# kernel_summary H0 H1: `WINDOWS RECOVERED LOWEST HIGHEST` of the kernel's own counts in the
-# interval (kernel_windows): how many windows it closed between the records (one per pair on
-# time), how many of those were recovered, and the lowest and highest count.
+# kernel_summary H0 H1: `RECOVERED UNRECOVERED LOWEST HIGHEST` of the kernel's own counts in the
+# interval (kernel_windows): how many of its windows were recovered, in how many stretches
+# between records they were not, and the lowest and highest count recovered.
 kernel_summary() {
-	local pairs
-	pairs=$(($(records "$1" "$2" | wc -l) - 1))
-	kernel_windows "$1" "$2" | awk -v p="$pairs" '
-		{ if (NR == 1 || $2 < lo) lo = $2; if (NR == 1 || $2 > hi) hi = $2 }
-		END { print p, NR, (NR ? lo : "-"), (NR ? hi : "-") }'
+	kernel_windows "$1" "$2" | awk '
+		$2 == "-" { lost++; next }
+		{ if (n == 0 || $2 < lo) lo = $2; if (n == 0 || $2 > hi) hi = $2; n++ }
+		END { print n + 0, lost + 0, (n ? lo : "-"), (n ? hi : "-") }'
 }
 
 # history_complete NAME H0 H1: H1 holds every sample taken after H0, and there are some.

@@ -37,8 +37,8 @@ check "throttled, 5 s windows: the throttle bites: both loops throttled at once 
 check "throttled, 5 s windows: the module's all leaves throttled loops out: its lowest count is $3, below 2" \
 	test "$3" -lt 2
 set -- $(kernel_summary /tmp/h0 /tmp/h1)
-check "throttled, 5 s windows: the kernel's own count, recovered from avenrun in $2 of its $1 windows, goes below 2 as well (lowest $3, highest $4)" \
-	test "$2" -gt 0 -a "$3" -lt 2
+check "throttled, 5 s windows: the kernel's own count, recovered from avenrun in $1 windows ($2 stretches not), goes below 2 as well (lowest $3, highest $4)" \
+	test "$1" -gt 0 -a "$3" -lt 2
 replay_exact "throttled, 5 s windows" /tmp/h0 /tmp/h1
 echo "# the kernel's count per window: $(kernel_windows /tmp/h0 /tmp/h1 | awk '{ printf "%s ", $2 }')"
 echo "# the module's all per sample:   $(records /tmp/h0 /tmp/h1 | awk '{ printf "%s ", $8 }')"
