@@ -19,7 +19,8 @@
 #   debug     guest, debug test kernel (KASAN, kmemleak, lockdep, ...; panic_on_warn): KUnit, the
 #             lifecycle, unload races, a thread storm, CPU hotplug
 #   harness   runs that must fail (a WARN, a failing KUnit case, missing KTAP, a hang) do fail,
-#             for the right reason
+#             for the right reason; the guests' time limit; the guest library's recovery of the
+#             kernel's counts (tests/harness/kernel_windows.sh)
 #   run       `make run` with a script no test knows
 #
 # Stages that boot the guest for the suite (main, realtime, debug, quick) come after the others.
@@ -263,6 +264,19 @@ stage_harness() {
 	harness_run hang 30
 	must_have_failed "a guest that hangs" "guest finished"
 	timelimit_checks
+	recovery_checks
+}
+
+# The guest library's recovery of the kernel's own counts from avenrun, on histories made on the
+# host, run with the guest's shell and awk (busybox, as scripts/guest-run.sh puts it in the guest).
+recovery_checks() {
+	local bin
+	bin=$(mktemp -d)
+	ln -s /bin/busybox "$bin/awk"
+	if ! PATH="$bin:$PATH" /bin/busybox sh "$PROJECT_DIR/tests/harness/kernel_windows.sh" | tally; then
+		not_ok "harness: tests/harness/kernel_windows.sh runs to its end" "it stopped on an error"
+	fi
+	rm -rf "$bin"
 }
 
 # The guests' time limit (qemu/timelimit.sh) counts the time the host let the guest run. A

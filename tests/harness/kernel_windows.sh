@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The guest library's recovery of the kernel's own counts (kernel_windows and kernel_summary,
+# tests/guest/lib.sh), checked on the host: histories are made here with the kernel's arithmetic
+# (LOAD_AWK) over counts chosen to cover every case, and what it reads back must be exactly
+# those counts. Run it with the guest's shell and awk: `busybox sh`, with busybox's awk first in
+# PATH (scripts/test.sh does). One TAP line per check.
+#
+# Each line of a plan is the kernel's windows between two of the module's samples, from
+# averages of 1900 990 400 (one busy loop, three minutes in):
+#   w N...   windows closed one by one, with these counts (none: no window closed);
+#   c W N    W windows closed at once with count N, as calc_global_nohz() catches up missed
+#            ticks: calc_load() then calc_load_n() for the rest.
+# and the second column of the expected output is what must be read back for it.
+set -eu
+. "$(dirname "$0")/../guest/lib.sh"
+
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+# history PLAN: writes $dir/h0 (no sample yet) and $dir/h1 (a record per line of PLAN, after
+# an initial one), the kernel's averages in the last three fields as the module records them.
+history() {
+	echo "samples 0" >"$dir/h0"
+	printf '%s\n' "$1" | awk "$LOAD_AWK"'
+		function rec() { n++; out = out sprintf("%d 0 0 1 42 1 0 1 1 0 0 0 0 0 0 %d %d %d\n", n, l[1], l[2], l[3]) }
+		BEGIN { l[1] = 1900; l[2] = 990; l[3] = 400; e[1] = 1884; e[2] = 2014; e[3] = 2037; rec() }
+		$1 == "w" { for (i = 2; i <= NF; i++) for (j = 1; j <= 3; j++) l[j] = calc_load(l[j], e[j], $i * 2048); rec() }
+		$1 == "c" { for (j = 1; j <= 3; j++) l[j] = calc_load_n(calc_load(l[j], e[j], $3 * 2048), e[j], $3 * 2048, $2 - 1); rec() }
+		END { printf "samples %d\n%s", n, out }' >"$dir/h1"
+}
+
+# expect NAME PLAN WANT: kernel_windows reads back WANT (its lines, joined by commas).
+expect() {
+	local got
+	history "$2"
+	got=$(kernel_windows "$dir/h0" "$dir/h1" | paste -sd, -)
+	if [ "$got" = "$3" ]; then
+		echo "ok - kernel_windows: $1: $got"
+	else
+		echo "not ok - kernel_windows: $1: read '$got', made '$3'"
+	fi
+}
+
+expect "one window per sample, the loop and a transient" \
+	"w 1
+w 1
+w 2
+w 1" "2 1,3 1,4 2,5 1"
+expect "no window between two samples: nothing to read" \
+	"w 1
+w
+w 1" "2 1,4 1"
+expect "two windows after a late sample, each its own count" \
+	"w 1 3
+w 2 1
+w 1" "2 1,2 3,3 2,3 1,4 1"
+expect "three windows caught up at once, one count" \
+	"w 1
+c 3 1
+w 1" "2 1,3 1,3 1,3 1,4 1"
+expect "three windows, three counts: said, not guessed" \
+	"w 1
+w 0 1 2
+w 1" "2 1,3 -,4 1"
+expect "throttled loops: counts of 0 and 2" \
+	"w 0
+w 0
+w 2
+w 0
+w 0 2" "2 0,3 0,4 2,5 0,6 0,6 2"
+
+history "w 1
+w 0 1 2
+w 3
+w 1 1"
+got=$(kernel_summary "$dir/h0" "$dir/h1")
+if [ "$got" = "4 1 1 3" ]; then
+	echo "ok - kernel_summary: 4 windows read, 1 stretch not, lowest 1, highest 3: $got"
+else
+	echo "not ok - kernel_summary: 4 windows read, 1 stretch not, lowest 1, highest 3: got '$got'"
+fi
