@@ -40,6 +40,11 @@ mkdir -p "$out"
 
 # Runs QEMU with acceleration $1 for at most $2 seconds, the console going to $3 (a file, or
 # `stdio`), the job's output to $4 and the status channel to $5; extra kernel arguments: $6.
+# The CPU is QEMU's `max` without 5-level paging (la57=off): with it, a KASAN kernel can fail to
+# boot by chance. identify_cpu() clears boot_cpu_data's feature bits before reading them again,
+# and until then LA57 reads as off, so KASAN takes the direct map (at 0xff11... with 5-level
+# paging) for addresses without shadow; an interrupt in that window (its handler locks an
+# irq_desc there) is reported as a wild-memory-access and panics the debug kernel, before init.
 qemu() {
 	local accel=$1 limit=$2 console=$3 output=$4 status=$5 args=$6 serial0
 	if [ "$console" = stdio ]; then
@@ -49,7 +54,7 @@ qemu() {
 	fi
 	: >"$output"
 	: >"$status"
-	"$PROJECT_DIR/qemu/timelimit.sh" "$limit" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$memory" \
+	"$PROJECT_DIR/qemu/timelimit.sh" "$limit" qemu-system-x86_64 -accel "$accel" -cpu max,la57=off -smp 2 -m "$memory" \
 		-nographic -no-reboot -monitor none -nodefaults -vga none \
 		-kernel "$kernel" -initrd "$initrd" \
 		"${serial0[@]}" \
