@@ -30,15 +30,16 @@ history() {
 		END { printf "samples %d\n%s", n, out }' >"$dir/h1"
 }
 
-# expect NAME PLAN WANT: kernel_windows reads back WANT (its lines, joined by commas).
+# expect NAME PLAN WANT [READER]: READER (kernel_windows unless given) reads back WANT from the
+# history of PLAN (its lines, joined by commas).
 expect() {
-	local got
+	local reader=${4:-kernel_windows} got
 	history "$2"
-	got=$(kernel_windows "$dir/h0" "$dir/h1" | paste -sd, -)
+	got=$("$reader" "$dir/h0" "$dir/h1" | paste -sd, -)
 	if [ "$got" = "$3" ]; then
-		echo "ok - kernel_windows: $1: $got"
+		echo "ok - $reader: $1: $got"
 	else
-		echo "not ok - kernel_windows: $1: read '$got', made '$3'"
+		echo "not ok - $reader: $1: read '$got', made '$3'"
 	fi
 }
 
@@ -70,13 +71,8 @@ w 2
 w 0
 w 0 2" "2 0,3 0,4 2,5 0,6 0,6 2"
 
-history "w 1
+expect "4 windows read, 1 stretch not, lowest 1, highest 3" \
+	"w 1
 w 0 1 2
 w 3
-w 1 1"
-got=$(kernel_summary "$dir/h0" "$dir/h1")
-if [ "$got" = "4 1 1 3" ]; then
-	echo "ok - kernel_summary: 4 windows read, 1 stretch not, lowest 1, highest 3: $got"
-else
-	echo "not ok - kernel_summary: 4 windows read, 1 stretch not, lowest 1, highest 3: got '$got'"
-fi
+w 1 1" "4 1 1 3" kernel_summary
