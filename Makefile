@@ -16,12 +16,15 @@
 #                              KUnit, the lifecycle and the scenarios (under 3 minutes)
 #   make bench [OLD=ko]        what the module costs, as a table of ratios (OLD: an older build
 #                              of the module as a third arm of the latency rounds)
-#   make shell                 boot the test kernel with the module ready, on this terminal
+#   make shell                 boot the test kernel with the module ready, on this terminal:
+#                              the guest's shell takes what you type; `reboot -f` (or QEMU's
+#                              Ctrl-A X) leaves and gives the terminal back as it was
 #   make run SCRIPT=f [EXTRA=d] run your own script in the test guest, return its status
 #   make matrix                the suite on every supported kernel (7.3, 7.2, 7.3 without KUnit),
 #                              a table of kernel, rustc, result and time (build/matrix.md)
 #   make kernel                only build (or find) the cached test kernel
 #   make clean                 remove build products (the cache outside the clone stays)
+#   make help                  this text
 #
 # The Kbuild file, not this Makefile, describes the module to the kernel's build system.
 
@@ -37,7 +40,7 @@ EXTRA ?=
 REAL_TIME ?=
 OLD ?=
 
-.PHONY: all module demo test check bench shell run matrix kernel clean
+.PHONY: all module demo test check bench shell run matrix kernel clean help
 
 all: module
 
@@ -76,6 +79,10 @@ matrix:
 
 kernel:
 	@scripts/build-kernel.sh default
+
+# The help is this file's header comment, from its second line to the first blank one.
+help:
+	@sed -n '2,/^$$/{/^$$/d;s/^# \{0,1\}//;p;}' $(firstword $(MAKEFILE_LIST))
 
 clean:
 	rm -rf build

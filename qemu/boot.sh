@@ -40,15 +40,19 @@ mkdir -p "$out"
 
 # Runs QEMU with acceleration $1 for at most $2 seconds, the console going to $3 (a file, or
 # `stdio`), the job's output to $4 and the status channel to $5; extra kernel arguments: $6.
+# With the console on `stdio` (--shell) QEMU keeps this terminal as its input, puts it in raw
+# mode (so that line editing and Ctrl-C are the guest's; `mon:` sends Ctrl-C to the guest, not
+# as a signal to QEMU) and restores it when it exits; every other run reads nothing.
 # The CPU is QEMU's `max` without 5-level paging (la57=off): with it, a KASAN kernel can fail to
 # boot by chance. identify_cpu() clears boot_cpu_data's feature bits before reading them again,
 # and until then LA57 reads as off, so KASAN takes the direct map (at 0xff11... with 5-level
 # paging) for addresses without shadow; an interrupt in that window (its handler locks an
 # irq_desc there) is reported as a wild-memory-access and panics the debug kernel, before init.
 qemu() {
-	local accel=$1 limit=$2 console=$3 output=$4 status=$5 args=$6 serial0
+	local accel=$1 limit=$2 console=$3 output=$4 status=$5 args=$6 serial0 input=/dev/null
 	if [ "$console" = stdio ]; then
 		serial0=(-serial mon:stdio)
+		input=/dev/stdin
 	else
 		serial0=(-chardev "file,id=console,path=$console" -serial chardev:console)
 	fi
@@ -61,7 +65,7 @@ qemu() {
 		-chardev "file,id=output,path=$output" -serial chardev:output \
 		-chardev "file,id=status,path=$status" -serial chardev:status \
 		-append "console=ttyS0 printk.time=0 panic=-1 oops=panic rdinit=/init $args" \
-		</dev/null
+		<"$input"
 }
 
 # Picks the accelerator: KVM only if a guest boots under it, to its init, within 20 s.

@@ -6,9 +6,10 @@
  *
  * A struct cgroup is freed an RCU grace period after its last reference goes: the pointers
  * these return under rcu_read_lock() may be used until the caller unlocks, and longer once
- * loadavg_rs_cgroup_tryget() succeeded, until loadavg_rs_cgroup_put().
+ * loadavg_rs_cgroup_tryget_online() succeeded, until loadavg_rs_cgroup_put().
  */
 #include <linux/cgroup.h>
+#include <linux/kernfs.h>
 #include <linux/nsproxy.h>
 #include <linux/psi_types.h>
 #include <linux/rcupdate.h>
@@ -16,14 +17,19 @@
 
 struct cgroup *loadavg_rs_task_cgroup(struct task_struct *p);
 struct cgroup *loadavg_rs_cgroup_parent(struct cgroup *cg);
+struct cgroup *loadavg_rs_cgroup_ancestor(struct cgroup *cg, int level);
+int loadavg_rs_cgroup_level(struct cgroup *cg);
 u64 loadavg_rs_cgroup_id(struct cgroup *cg);
 struct cgroup *loadavg_rs_root_cgroup(void);
-bool loadavg_rs_cgroup_tryget(struct cgroup *cg);
+bool loadavg_rs_cgroup_tryget_online(struct cgroup *cg);
+void loadavg_rs_cgroup_get(struct cgroup *cg);
 void loadavg_rs_cgroup_put(struct cgroup *cg);
 bool loadavg_rs_cgroup_removed(struct cgroup *cg);
-unsigned int loadavg_rs_cgroup_count(void);
-int loadavg_rs_current_cgroup_ids(u64 *ids, int max);
-int loadavg_rs_cgroup_path(struct cgroup *cg, char *buf, size_t len);
+unsigned int loadavg_rs_cgroup_subtree_count(struct cgroup *cg);
+struct cgroup *loadavg_rs_reader_ns_root(void);
+bool loadavg_rs_current_cgroup(struct cgroup *ns_root, u64 *id, int *level);
+bool loadavg_rs_cgroup_is_descendant(struct cgroup *cg, struct cgroup *ancestor);
+int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *buf, size_t len);
 bool loadavg_rs_cgroup_psi(struct cgroup *cg, unsigned long *avgs);
 
 /* Under RCU: the task's cgroup on the default (v2) hierarchy. */
@@ -38,6 +44,18 @@ struct cgroup *loadavg_rs_cgroup_parent(struct cgroup *cg)
 	return cgroup_parent(cg);
 }
 
+/* Under RCU, or with a reference: its ancestor at depth @level (0: the root), O(1). */
+struct cgroup *loadavg_rs_cgroup_ancestor(struct cgroup *cg, int level)
+{
+	return cgroup_ancestor(cg, level);
+}
+
+/* Its depth: 0 for the root. */
+int loadavg_rs_cgroup_level(struct cgroup *cg)
+{
+	return cg->level;
+}
+
 u64 loadavg_rs_cgroup_id(struct cgroup *cg)
 {
 	return cgroup_id(cg);
@@ -49,10 +67,19 @@ struct cgroup *loadavg_rs_root_cgroup(void)
 	return &cgrp_dfl_root.cgrp;
 }
 
-/* Under RCU: a reference, unless the cgroup is being freed. */
-bool loadavg_rs_cgroup_tryget(struct cgroup *cg)
+/*
+ * Under RCU: a reference, unless the cgroup was removed (rmdir takes it offline at once; a
+ * zombie may still hold it until it is reaped) or is being freed.
+ */
+bool loadavg_rs_cgroup_tryget_online(struct cgroup *cg)
 {
-	return cgroup_tryget(cg);
+	return css_tryget_online(&cg->self);
+}
+
+/* Another reference, for a caller that holds one. */
+void loadavg_rs_cgroup_get(struct cgroup *cg)
+{
+	cgroup_get(cg);
 }
 
 void loadavg_rs_cgroup_put(struct cgroup *cg)
@@ -66,35 +93,55 @@ bool loadavg_rs_cgroup_removed(struct cgroup *cg)
 	return cgroup_is_dead(cg);
 }
 
-/* The cgroups of the default hierarchy that exist: the root and its live descendants. */
-unsigned int loadavg_rs_cgroup_count(void)
+/* The cgroup and its live descendants: how many exist in its subtree. */
+unsigned int loadavg_rs_cgroup_subtree_count(struct cgroup *cg)
 {
-	return data_race(cgrp_dfl_root.cgrp.nr_descendants) + 1;
+	return data_race(cg->nr_descendants) + 1;
 }
 
 /*
- * The ids of the current task's cgroup and of its ancestors, nearest first, up to @max;
- * returns how many.
+ * The root of the reading task's cgroup namespace on the default hierarchy: what it sees as
+ * "/". No lock: a css_set's default cgroup never changes (init_css_set's is the root), and the
+ * namespace holds a reference on its root css_set; valid while the task keeps its namespace.
  */
-int loadavg_rs_current_cgroup_ids(u64 *ids, int max)
+struct cgroup *loadavg_rs_reader_ns_root(void)
+{
+	return current->nsproxy->cgroup_ns->root_cset->dfl_cgrp;
+}
+
+/*
+ * The current task's own cgroup (v2): its id and depth into @id and @level; returns whether it
+ * is @ns_root or below it.
+ */
+bool loadavg_rs_current_cgroup(struct cgroup *ns_root, u64 *id, int *level)
 {
 	struct cgroup *cg;
-	int n = 0;
+	bool inside;
 
 	rcu_read_lock();
-	for (cg = task_dfl_cgroup(current); cg && n < max; cg = cgroup_parent(cg))
-		ids[n++] = cgroup_id(cg);
+	cg = task_dfl_cgroup(current);
+	*id = cgroup_id(cg);
+	*level = cg->level;
+	inside = cgroup_is_descendant(cg, ns_root);
 	rcu_read_unlock();
-	return n;
+	return inside;
+}
+
+/* Whether @cg is @ancestor or below it: O(1), from the cgroup's array of ancestors. */
+bool loadavg_rs_cgroup_is_descendant(struct cgroup *cg, struct cgroup *ancestor)
+{
+	return cgroup_is_descendant(cg, ancestor);
 }
 
 /*
- * The cgroup's path as the current task's cgroup namespace sees it, NUL-terminated in @buf;
- * returns its length, or a negative errno (-ENAMETOOLONG if @len is too short). Sleeps.
+ * The path of @cg below @from (its ancestor: "/" for @from itself), NUL-terminated in @buf;
+ * returns its length, which is @len or more if it did not fit (then @buf holds a truncated
+ * path), or a negative errno. Takes no lock: the cgroup hierarchy's kernfs root has
+ * KERNFS_ROOT_INVARIANT_PARENT, so kernfs_path_from_node() walks the names under RCU alone.
  */
-int loadavg_rs_cgroup_path(struct cgroup *cg, char *buf, size_t len)
+int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *buf, size_t len)
 {
-	return cgroup_path_ns(cg, buf, len, current->nsproxy->cgroup_ns);
+	return kernfs_path_from_node(cg->kn, from->kn, buf, len);
 }
 
 /*

@@ -1,21 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The kernel's side of per-cgroup load: which cgroup each thread of the walk is in, the
-//! references that keep tracked cgroups alive, and their names and pressure at read time
-//! (`rust/cgroup_glue.c`). The bookkeeping itself is [`crate::cgroups`].
+//! references that keep tracked cgroups alive, the rows each walk publishes for readers, and
+//! what a reader is allowed to see (`rust/cgroup_glue.c`). The bookkeeping itself is
+//! [`crate::cgroups`]; what a reader sees of the rows is [`crate::cgroup_view`].
 //!
-//! The table lives behind a mutex that the walker holds for a whole walk (it may sleep at its
-//! lock breaks: it is a kernel thread) and that readers take to print it. Nothing here
-//! allocates after load: the slots and the index are allocated when the module loads, sized by
-//! the `max_cgroups` parameter.
+//! The table belongs to the walker: it is behind a mutex that only the walker (and the module's
+//! teardown) takes. After each walk the walker publishes the tracked cgroups' rows
+//! ([`CgroupsView`]), each holding a reference on its cgroup, and readers take the latest
+//! published view under a spinlock held for the time of a reference count: a reader never
+//! waits for a walk, never sleeps in `TASK_UNINTERRUPTIBLE` (so it never counts as load), and
+//! names each row without a cgroup-global lock (`kernfs_path_from_node()` under RCU alone).
+//! The slots and the index are allocated when the module loads, sized by the `max_cgroups`
+//! parameter; the published rows, after a walk, outside the RCU read lock.
+
+use core::ptr::NonNull;
 
 use kernel::alloc::KVVec;
 use kernel::bindings;
 use kernel::ffi::{c_char, c_int, c_uint, c_void};
 use kernel::prelude::*;
+use kernel::sync::aref::{ARef, AlwaysRefCounted};
 
 use crate::accounting::ThreadState;
 use crate::calc_load::Load;
+use crate::cgroup_view::{self, Own, Row, Scope};
 use crate::cgroups::{CgroupTable, Slot, MAX_LEVEL, NO_SLOT};
 use crate::threads::Visit;
 
@@ -30,19 +39,104 @@ extern "C" {
     // that are empty in some configurations, which Rust does not accept in a C signature.
     fn loadavg_rs_task_cgroup(p: *mut c_void) -> *mut Cgroup;
     fn loadavg_rs_cgroup_parent(cg: *mut Cgroup) -> *mut Cgroup;
+    fn loadavg_rs_cgroup_ancestor(cg: *mut Cgroup, level: c_int) -> *mut Cgroup;
+    fn loadavg_rs_cgroup_level(cg: *mut Cgroup) -> c_int;
     fn loadavg_rs_cgroup_id(cg: *mut Cgroup) -> u64;
     fn loadavg_rs_root_cgroup() -> *mut Cgroup;
-    fn loadavg_rs_cgroup_tryget(cg: *mut Cgroup) -> bool;
+    fn loadavg_rs_cgroup_tryget_online(cg: *mut Cgroup) -> bool;
+    fn loadavg_rs_cgroup_get(cg: *mut Cgroup);
     fn loadavg_rs_cgroup_put(cg: *mut Cgroup);
     fn loadavg_rs_cgroup_removed(cg: *mut Cgroup) -> bool;
-    fn loadavg_rs_cgroup_count() -> c_uint;
-    fn loadavg_rs_current_cgroup_ids(ids: *mut u64, max: c_int) -> c_int;
-    fn loadavg_rs_cgroup_path(cg: *mut Cgroup, buf: *mut c_char, len: usize) -> c_int;
+    fn loadavg_rs_cgroup_subtree_count(cg: *mut Cgroup) -> c_uint;
+    fn loadavg_rs_reader_ns_root() -> *mut Cgroup;
+    fn loadavg_rs_current_cgroup(ns_root: *mut Cgroup, id: *mut u64, level: *mut c_int) -> bool;
+    fn loadavg_rs_cgroup_is_descendant(cg: *mut Cgroup, ancestor: *mut Cgroup) -> bool;
+    fn loadavg_rs_cgroup_path_from(
+        cg: *mut Cgroup,
+        from: *mut Cgroup,
+        buf: *mut c_char,
+        len: usize,
+    ) -> c_int;
     fn loadavg_rs_cgroup_psi(cg: *mut Cgroup, avgs: *mut Load) -> bool;
 }
 
+// SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
+// and a `struct cgroup` is freed only after its last reference is put (the root is never
+// freed). Every `&Cgroup` this module makes is of a cgroup it holds a reference on or reads
+// under RCU, where it gets a reference before letting the RCU read lock go.
+unsafe impl AlwaysRefCounted for Cgroup {
+    fn inc_ref(&self) {
+        // SAFETY: `self` is a live cgroup (see above); a held reference may be duplicated.
+        unsafe { loadavg_rs_cgroup_get(core::ptr::from_ref(self).cast_mut()) }
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it holds.
+        unsafe { loadavg_rs_cgroup_put(obj.as_ptr()) }
+    }
+}
+
+// SAFETY: A cgroup's reference count and the fields read through these functions may be used
+// from any thread.
+unsafe impl Send for Cgroup {}
+// SAFETY: As above.
+unsafe impl Sync for Cgroup {}
+
 /// The table, in memory allocated at load.
 pub type Table = CgroupTable<KVVec<Slot>, KVVec<u32>>;
+
+/// Why a thread is not counted in a slot of its own cgroup.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fold {
+    /// It is: the slot is its cgroup's, or the cgroup is removed (a zombie's: its ancestor's).
+    No,
+    /// Every slot was taken.
+    Room,
+    /// Its cgroup is deeper than [`MAX_LEVEL`].
+    Depth,
+}
+
+/// The cgroup of the last thread attributed, and where it went: threads of one process come
+/// one after the other and share it. Kept only within one stretch of the walk under the RCU
+/// read lock, where the cgroup cannot be freed and its address reused.
+#[derive(Clone, Copy)]
+struct Last {
+    cgroup: *mut Cgroup,
+    slot: u32,
+    fold: Fold,
+}
+
+impl Last {
+    const NONE: Last = Last {
+        cgroup: core::ptr::null_mut(),
+        slot: NO_SLOT,
+        fold: Fold::No,
+    };
+}
+
+/// The rows of one walk, as readers see them ([`cgroup_view`]).
+pub struct CgroupsView {
+    /// The sample they are of (0: none yet).
+    pub sample: u64,
+    /// Every tracked cgroup's row, sorted by id, each holding a reference on its cgroup.
+    pub rows: KVVec<Row<ARef<Cgroup>>>,
+    /// Slots in all (`max_cgroups`).
+    pub slots: usize,
+    /// The walk found a thread in a cgroup it had no slot for, for want of room.
+    pub short_of_room: bool,
+}
+
+impl CgroupsView {
+    /// The view before the first walk: no rows.
+    pub fn empty(slots: usize) -> CgroupsView {
+        CgroupsView {
+            sample: 0,
+            rows: KVVec::new(),
+            slots,
+            short_of_room: false,
+        }
+    }
+}
 
 /// The tracked cgroups and what the last walk folded.
 pub struct Cgroups {
@@ -53,11 +147,12 @@ pub struct Cgroups {
     /// Threads of the last walk counted in an ancestor of their cgroup, because their cgroup
     /// had no slot (the table was full, or it was deeper than [`MAX_LEVEL`]).
     pub folded_threads: u32,
+    /// Whether the current (then the last) walk folded a thread for want of a slot.
+    short_of_room: bool,
     /// The sample the current walk will be, for new cgroups' [`Slot::since`].
     seq: u64,
-    /// The cgroup of the last thread attributed, and its slot: threads of one process come
-    /// one after the other and share it.
-    last: (*mut Cgroup, u32, bool),
+    /// The last thread's cgroup, within the current stretch.
+    last: Last,
     /// Whether threads are attributed at all (`max_cgroups=0` turns it off).
     enabled: bool,
 }
@@ -80,7 +175,12 @@ impl Cgroups {
         // that `put` undoes.
         let root = unsafe { loadavg_rs_root_cgroup() };
         // SAFETY: As above.
-        let (id, got) = unsafe { (loadavg_rs_cgroup_id(root), loadavg_rs_cgroup_tryget(root)) };
+        let (id, got) = unsafe {
+            (
+                loadavg_rs_cgroup_id(root),
+                loadavg_rs_cgroup_tryget_online(root),
+            )
+        };
         if !got || table.insert(id, root as usize, NO_SLOT, 0).is_none() {
             return Err(EINVAL);
         }
@@ -88,10 +188,16 @@ impl Cgroups {
         Ok(Cgroups {
             table,
             folded_threads: 0,
+            short_of_room: false,
             seq: 0,
-            last: (core::ptr::null_mut(), NO_SLOT, false),
+            last: Last::NONE,
             enabled,
         })
+    }
+
+    /// Whether threads are attributed at all.
+    pub fn enabled(&self) -> bool {
+        self.enabled
     }
 
     /// Bytes allocated for `max` slots and their index.
@@ -106,42 +212,63 @@ impl Cgroups {
         self.seq = seq;
     }
 
-    /// The slot `cg`'s threads count in: its own, made now with its ancestors' if need be, or,
-    /// when there is no room, its nearest tracked ancestor's (then `true`).
+    /// The slot `cg`'s threads count in, and why it is not `cg`'s own if it is not: its own,
+    /// made now with its ancestors' if need be; or, past [`MAX_LEVEL`], its ancestor's at that
+    /// level; or, when there is no room, its nearest tracked ancestor's. A removed cgroup (a
+    /// zombie's) gets no slot: its threads count in its nearest tracked ancestor, unfolded,
+    /// since no reader can be in it.
     ///
     /// # Safety
     ///
     /// `cg` is valid under the RCU read lock the caller holds.
-    unsafe fn slot_for(&mut self, cg: *mut Cgroup) -> (u32, bool) {
-        // The cgroups from `cg` up to the first tracked one, nearest first; past MAX_LEVEL
-        // of them, the topmost MAX_LEVEL are kept (a ring), the deeper ones fold.
-        let mut chain = [(core::ptr::null_mut::<Cgroup>(), 0u64); MAX_LEVEL];
+    unsafe fn slot_for(&mut self, cg: *mut Cgroup) -> (u32, Fold) {
+        // SAFETY: `cg` is valid under RCU (caller's guarantee).
+        let level = unsafe { loadavg_rs_cgroup_level(cg) };
+        let (mut c, mut fold) = match u32::try_from(level) {
+            Ok(l) if l > MAX_LEVEL => {
+                // SAFETY: As above; its ancestors are pinned by it.
+                let at_bound = unsafe { loadavg_rs_cgroup_ancestor(cg, MAX_LEVEL as c_int) };
+                (at_bound, Fold::Depth)
+            }
+            _ => (cg, Fold::No),
+        };
+        // The cgroups from `c` up to the first tracked one, nearest first: at most MAX_LEVEL
+        // of them, since `c` is at most that deep and the root is tracked.
+        let mut chain = [(core::ptr::null_mut::<Cgroup>(), 0u64); MAX_LEVEL as usize];
         let mut n = 0usize;
-        let mut c = cg;
         let anchor = loop {
-            // SAFETY: `c` is `cg` or an ancestor of it, valid under RCU (a cgroup pins its
-            // parent).
+            // SAFETY: `c` is `cg`, or an ancestor of it (a cgroup pins its parent), valid under
+            // RCU.
             let id = unsafe { loadavg_rs_cgroup_id(c) };
             if let Some(slot) = self.table.find(id) {
                 break slot;
             }
             // SAFETY: As above.
             let parent = unsafe { loadavg_rs_cgroup_parent(c) };
-            if parent.is_null() {
-                // Another hierarchy's root cannot be a task's default cgroup; and ours is
-                // tracked from the start. Count the thread in our root.
-                return (self.table.root(), true);
+            if parent.is_null() || n == chain.len() {
+                // Another hierarchy's root cannot be a task's default cgroup, and ours is
+                // tracked from the start, so neither can happen; count the thread in our root.
+                return (self.table.root(), Fold::Room);
             }
-            chain[n % MAX_LEVEL] = (c, id);
+            chain[n] = (c, id);
             n += 1;
             c = parent;
         };
+        if n > 0 && self.table.is_full() {
+            // The topmost cgroup without a slot: if it is removed, so are those below it (a
+            // cgroup with children cannot be removed), and no reader can be in them.
+            // SAFETY: `chain[n - 1].0` is valid under RCU (above).
+            if unsafe { loadavg_rs_cgroup_removed(chain[n - 1].0) } {
+                return (anchor, fold);
+            }
+            return (anchor, if fold == Fold::No { Fold::Room } else { fold });
+        }
         let mut slot = anchor;
-        for i in (n.saturating_sub(MAX_LEVEL)..n).rev() {
-            let (c, id) = chain[i % MAX_LEVEL];
+        for &(c, id) in chain[..n].iter().rev() {
             // SAFETY: `c` is valid under RCU (above); a reference keeps it past that.
-            if !unsafe { loadavg_rs_cgroup_tryget(c) } {
-                return (slot, true);
+            if !unsafe { loadavg_rs_cgroup_tryget_online(c) } {
+                // Removed: it, and so its descendants, will hold no task of a reader again.
+                return (slot, fold);
             }
             match self.table.insert(id, c as usize, slot, self.seq) {
                 // INVARIANT: The new slot's cgroup was referenced just above.
@@ -149,11 +276,14 @@ impl Cgroups {
                 None => {
                     // SAFETY: The reference taken above, not kept.
                     unsafe { loadavg_rs_cgroup_put(c) };
-                    return (slot, true);
+                    if fold == Fold::No {
+                        fold = Fold::Room;
+                    }
+                    return (slot, fold);
                 }
             }
         }
-        (slot, n > MAX_LEVEL)
+        (slot, fold)
     }
 
     /// Ends the walk (its sample closed `closed` windows), then drops the cgroups removed
@@ -169,51 +299,34 @@ impl Cgroups {
             // SAFETY: As above; the slot is freed with it, so the reference is put once.
             |h| unsafe { loadavg_rs_cgroup_put(h as *mut Cgroup) },
         );
-        self.last = (core::ptr::null_mut(), NO_SLOT, false);
+        self.last = Last::NONE;
     }
 
-    /// The slot whose figures the current task's cgroup reads: its own, or its nearest
-    /// tracked ancestor's, or the root's.
-    pub fn slot_of_current(&self) -> u32 {
-        let mut ids = [0u64; 64];
-        // SAFETY: `ids` holds 64 `u64`s.
-        let n = unsafe { loadavg_rs_current_cgroup_ids(ids.as_mut_ptr(), 64) };
-        let n = usize::try_from(n).unwrap_or(0).min(ids.len());
-        ids[..n]
-            .iter()
-            .find_map(|&id| self.table.find(id))
-            .unwrap_or(self.table.root())
-    }
-
-    /// How many cgroups exist on the default hierarchy.
-    pub fn existing() -> u32 {
-        // SAFETY: A racy read of a counter, always safe.
-        unsafe { loadavg_rs_cgroup_count() }
-    }
-
-    /// Writes the path of the cgroup of `slot`, as the current task's cgroup namespace sees
-    /// it, into `buf`; returns it, or `None` if it does not fit. May sleep.
-    pub fn path<'a>(slot: &Slot, buf: &'a mut [u8]) -> Option<&'a [u8]> {
-        // SAFETY: `slot.handle` is a cgroup the table holds a reference on (invariant); `buf`
-        // is writable for its length.
-        let n = unsafe {
-            loadavg_rs_cgroup_path(
-                slot.handle as *mut Cgroup,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-            )
-        };
-        let n = usize::try_from(n).ok()?;
-        buf.get(..n)
-    }
-
-    /// The cgroup's pressure, "some": cpu over 10, 60 and 300 s, then io; `None` if it has
-    /// none to show (the root, or no PSI).
-    pub fn psi(slot: &Slot) -> Option<[Load; 6]> {
-        let mut avgs = [0; 6];
-        // SAFETY: As in `path`; `avgs` holds 6 values.
-        unsafe { loadavg_rs_cgroup_psi(slot.handle as *mut Cgroup, avgs.as_mut_ptr()) }
-            .then_some(avgs)
+    /// Fills `view` with the rows of the walk that just ended, sample `sample`: a reference
+    /// on each tracked cgroup, sorted by id. Allocates (outside the RCU read lock): on failure
+    /// `view` is left empty and the error returned.
+    pub fn fill(&self, view: &mut CgroupsView, sample: u64) -> Result {
+        view.rows.clear();
+        view.sample = sample;
+        view.slots = self.table.capacity();
+        view.short_of_room = self.short_of_room;
+        view.rows
+            .reserve(self.table.used() as usize, GFP_KERNEL)
+            .inspect_err(|_| view.sample = 0)?;
+        for (_, slot) in self.table.iter() {
+            // SAFETY: `slot.handle` is a cgroup the table holds a reference on (invariant), so
+            // it is live while `self` is borrowed; `ARef::from` takes a reference of its own.
+            let cgroup = ARef::from(unsafe { &*(slot.handle as *const Cgroup) });
+            view.rows.push(
+                Row {
+                    slot: *slot,
+                    cgroup,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        cgroup_view::sort(&mut view.rows);
+        Ok(())
     }
 }
 
@@ -223,8 +336,14 @@ impl Visit for Cgroups {
             return;
         }
         self.folded_threads = 0;
-        self.last = (core::ptr::null_mut(), NO_SLOT, false);
+        self.short_of_room = false;
+        self.last = Last::NONE;
         self.table.begin_walk();
+    }
+
+    fn lock_break(&mut self) {
+        // Past the break, the cgroup may have been freed and its address reused.
+        self.last = Last::NONE;
     }
 
     /// Counts `thread` in its cgroup.
@@ -234,17 +353,23 @@ impl Visit for Cgroups {
         }
         // SAFETY: The caller holds the RCU read lock, and `thread` is valid under it.
         let cg = unsafe { loadavg_rs_task_cgroup(thread.cast()) };
-        let (slot, folded) = if cg == self.last.0 {
-            (self.last.1, self.last.2)
-        } else {
+        if cg != self.last.cgroup {
             // SAFETY: `cg` is valid under the RCU read lock the caller holds.
-            let found = unsafe { self.slot_for(cg) };
-            self.last = (cg, found.0, found.1);
-            found
-        };
-        self.table.add(slot, state);
-        if folded {
+            let (slot, fold) = unsafe { self.slot_for(cg) };
+            // INVARIANT: `last` is reset at every lock break (`lock_break`) and walk.
+            self.last = Last {
+                cgroup: cg,
+                slot,
+                fold,
+            };
+        }
+        let Last { slot, fold, .. } = self.last;
+        if fold == Fold::No {
+            self.table.add(slot, state);
+        } else {
+            self.table.add_folded(slot, state);
             self.folded_threads = self.folded_threads.saturating_add(1);
+            self.short_of_room |= fold == Fold::Room;
         }
     }
 }
@@ -256,4 +381,88 @@ impl Drop for Cgroups {
         self.table
             .clear(|h| unsafe { loadavg_rs_cgroup_put(h as *mut Cgroup) });
     }
+}
+
+/// The pressure of a published row's cgroup, "some": cpu over 10, 60 and 300 s, then io;
+/// `None` if it has none to show (the root, or no PSI).
+pub fn psi(row: &Row<ARef<Cgroup>>) -> Option<[Load; 6]> {
+    let mut avgs = [0; 6];
+    // SAFETY: The row holds a reference on its cgroup; `avgs` holds 6 values.
+    unsafe { loadavg_rs_cgroup_psi(as_ptr(&row.cgroup), avgs.as_mut_ptr()) }.then_some(avgs)
+}
+
+/// The `struct cgroup *` behind a reference, for the C side.
+fn as_ptr(cg: &ARef<Cgroup>) -> *mut Cgroup {
+    core::ptr::from_ref::<Cgroup>(cg).cast_mut()
+}
+
+/// The reading task's cgroup namespace: what the per-cgroup files show it.
+///
+/// # Invariants
+///
+/// `root` is the namespace's root cgroup on the default hierarchy, valid while the task that
+/// made this keeps its cgroup namespace: for the read it was made for (a task changes only
+/// its own namespaces, never in the middle of a read). Not `Send`: it is that task's.
+pub struct ReaderScope {
+    root: *mut Cgroup,
+}
+
+impl ReaderScope {
+    /// The calling task's namespace.
+    pub fn current() -> ReaderScope {
+        // INVARIANT: The C side returns the current task's namespace root; see the type.
+        ReaderScope {
+            // SAFETY: Called from a task's read, in process context: it has an nsproxy.
+            root: unsafe { loadavg_rs_reader_ns_root() },
+        }
+    }
+
+    /// Whether `row`'s cgroup is the namespace's root or below it.
+    pub fn sees(&self, row: &Row<ARef<Cgroup>>) -> bool {
+        // SAFETY: `root` is valid (type invariant), and the row holds a reference on its cgroup.
+        unsafe { loadavg_rs_cgroup_is_descendant(as_ptr(&row.cgroup), self.root) }
+    }
+
+    /// How many cgroups exist in the namespace: its root and the root's live descendants.
+    pub fn existing(&self) -> u32 {
+        // SAFETY: `root` is valid (type invariant); the count is read racily, as a statistic.
+        unsafe { loadavg_rs_cgroup_subtree_count(self.root) }
+    }
+
+    /// Writes the path of `row`'s cgroup as the namespace sees it (its root is `/`) into `buf`;
+    /// returns it, or `None` if it does not fit. Takes no lock; `row` must be one it
+    /// [sees](ReaderScope::sees).
+    pub fn path<'a>(&self, row: &Row<ARef<Cgroup>>, buf: &'a mut [u8]) -> Option<&'a str> {
+        // SAFETY: `root` is valid (type invariant), the row holds a reference on its cgroup,
+        // and `buf` is writable for its length.
+        let n = unsafe {
+            loadavg_rs_cgroup_path_from(
+                as_ptr(&row.cgroup),
+                self.root,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        // A length of `buf.len()` or more: truncated.
+        let n = usize::try_from(n).ok().filter(|&n| n < buf.len())?;
+        core::str::from_utf8(buf.get(..n)?).ok()
+    }
+
+    /// How the reading task's own cgroup reads in `view`; `EACCES` when the task's cgroup is
+    /// outside its own cgroup namespace (it would name a cgroup the namespace hides).
+    pub fn own<'v>(&self, view: &'v CgroupsView) -> Result<Own<'v>> {
+        let (mut id, mut level) = (0u64, 0 as c_int);
+        // SAFETY: `root` is valid (type invariant); `id` and `level` are writable.
+        let inside = unsafe { loadavg_rs_current_cgroup(self.root, &mut id, &mut level) };
+        if !inside {
+            return Err(EACCES);
+        }
+        let level = u32::try_from(level).unwrap_or(u32::MAX);
+        Ok(cgroup_view::own(&view.rows, id, level, view.short_of_room))
+    }
+}
+
+/// The scope of `view` a reader sees.
+pub fn scope(view: &CgroupsView, reader: &ReaderScope) -> Scope {
+    cgroup_view::scope(&view.rows, |r| reader.sees(r))
 }

@@ -16,8 +16,10 @@
 //!   advance by the windows the sample closed, as the global ones do ([`advance`]). The root's
 //!   figures are then the global ones exactly.
 //! - When every slot is taken, a new cgroup's threads count in its nearest tracked ancestor
-//!   (folded); the table says how many cgroups are folded.
-//! - A cgroup the kernel has removed is dropped, and its slot reused.
+//!   (folded), and so do the threads of cgroups deeper than [`MAX_LEVEL`], in their ancestor at
+//!   that depth; each slot says how many threads it holds that way ([`Slot::folded`]).
+//! - A cgroup the kernel has removed is dropped, and its slot reused; a free slot is found in
+//!   constant time (a list of them), and a full table says so at once ([`CgroupTable::is_full`]).
 //!
 //! Each slot carries an opaque `handle` the kernel side gives it (its `struct cgroup *`, with a
 //! reference held), used to name the cgroup at read time and released when the slot is dropped.
@@ -31,8 +33,10 @@ use crate::engine::{advance, Loads};
 /// No slot: the parent of the root.
 pub const NO_SLOT: u32 = u32::MAX;
 
-/// The deepest cgroup tracked; deeper ones are folded into their ancestor at this depth.
-pub const MAX_LEVEL: usize = 32;
+/// The deepest level tracked (the root is at 0): the kernel side counts threads of deeper
+/// cgroups in their ancestor at this level, and [`CgroupTable::insert`] refuses deeper ones.
+/// It bounds the work of every lookup of a new cgroup and of [`CgroupTable::end_walk`].
+pub const MAX_LEVEL: u32 = 32;
 
 /// One tracked cgroup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +53,12 @@ pub struct Slot {
     pub since: u64,
     /// The threads of the current walk in it, not in its descendants.
     pub own: Counts,
+    /// Of those, threads of cgroups without a slot of their own (the table was full, or they
+    /// are deeper than [`MAX_LEVEL`]).
+    pub own_folded: u32,
+    /// At the last sample: threads counted here for want of a slot of their own cgroup (not
+    /// in its descendants' rows).
+    pub folded: u32,
     /// At the last sample: its threads and its descendants'.
     pub counts: Counts,
     /// Its averages.
@@ -64,6 +74,8 @@ impl Slot {
         level: 0,
         since: 0,
         own: Counts::ZERO,
+        own_folded: 0,
+        folded: 0,
         counts: Counts::ZERO,
         loads: [[0; 3]; Accounting::ALL.len()],
     };
@@ -78,8 +90,15 @@ impl Slot {
 ///
 /// `I` must have a power-of-two length of at least twice the number of slots, so that a probe
 /// always ends at a free entry.
+///
+/// # Invariants
+///
+/// The free slots form a list from `free` through their `parent` fields, ended by
+/// [`NO_SLOT`]; `used` is the number of slots not on it.
 pub struct CgroupTable<S, I> {
     slots: S,
+    /// The first free slot, [`NO_SLOT`] when the table is full.
+    free: u32,
     /// Open addressing by id, linear probing: a slot number, or [`NO_SLOT`] for none.
     index: I,
     /// Slots in use.
@@ -98,18 +117,53 @@ where
     I: DerefMut<Target = [u32]>,
 {
     /// An empty table over `slots` (every one free) and `index`.
-    pub fn new(mut slots: S, mut index: I) -> Result<Self, BadIndex> {
-        if !index.len().is_power_of_two() || index.len() < 2 * slots.len() || slots.is_empty() {
+    pub fn new(slots: S, mut index: I) -> Result<Self, BadIndex> {
+        if !index.len().is_power_of_two()
+            || index.len() < 2 * slots.len()
+            || slots.is_empty()
+            || u32::try_from(slots.len()).map_or(true, |n| n == NO_SLOT)
+        {
             return Err(BadIndex);
         }
-        slots.fill(Slot::FREE);
         index.fill(NO_SLOT);
-        Ok(CgroupTable {
+        let mut table = CgroupTable {
             slots,
+            free: NO_SLOT,
             index,
             used: 0,
             root: NO_SLOT,
-        })
+        };
+        table.free_all();
+        // INVARIANT: `free_all` put every slot on the free list; none is used.
+        Ok(table)
+    }
+
+    /// Frees every slot: all on the free list, in slot order.
+    fn free_all(&mut self) {
+        let n = self.slots.len();
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            *s = Slot::FREE;
+            s.parent = if i + 1 < n { (i + 1) as u32 } else { NO_SLOT };
+        }
+        self.free = 0;
+        self.used = 0;
+    }
+
+    /// Frees the used slot `slot`, putting it first on the free list.
+    fn free_slot(&mut self, slot: u32) {
+        if let Some(s) = self.slots.get_mut(slot as usize) {
+            *s = Slot {
+                parent: self.free,
+                ..Slot::FREE
+            };
+            self.free = slot;
+            self.used -= 1;
+        }
+    }
+
+    /// Whether every slot is taken: a new cgroup cannot be tracked.
+    pub fn is_full(&self) -> bool {
+        self.free == NO_SLOT
     }
 
     /// How many slots there are.
@@ -145,10 +199,11 @@ where
     }
 
     /// Tracks cgroup `id`, child of the cgroup in slot `parent` ([`NO_SLOT`] for the root), from
-    /// sample `since` on. `None` when every slot is taken, or `id` is 0, or `parent` is not a
-    /// tracked slot (or is [`NO_SLOT`] while the root is tracked).
+    /// sample `since` on, in constant time (but for the probe of the index). `None` when every
+    /// slot is taken, or `id` is 0 or tracked already, or `parent` is not a tracked slot (or is
+    /// [`NO_SLOT`] while the root is tracked), or the cgroup would be deeper than [`MAX_LEVEL`].
     pub fn insert(&mut self, id: u64, handle: usize, parent: u32, since: u64) -> Option<u32> {
-        if id == 0 || self.find(id).is_some() {
+        if self.is_full() || id == 0 || self.find(id).is_some() {
             return None;
         }
         let level = if parent == NO_SLOT {
@@ -158,10 +213,11 @@ where
             0
         } else {
             let p = self.slots.get(parent as usize).filter(|p| p.is_used())?;
-            p.level.checked_add(1)?
+            p.level.checked_add(1).filter(|&l| l <= MAX_LEVEL)?
         };
-        let free = self.slots.iter().position(|s| !s.is_used())?;
-        let slot = u32::try_from(free).ok()?;
+        let slot = self.free;
+        let free = slot as usize;
+        self.free = self.slots.get(free)?.parent;
         self.slots[free] = Slot {
             id,
             handle,
@@ -205,8 +261,9 @@ where
 
     /// Starts a walk: no thread counted anywhere yet.
     pub fn begin_walk(&mut self) {
-        for s in self.slots.iter_mut() {
+        for s in self.slots.iter_mut().filter(|s| s.is_used()) {
             s.own = Counts::ZERO;
+            s.own_folded = 0;
         }
     }
 
@@ -217,14 +274,23 @@ where
         }
     }
 
+    /// Counts, in `slot`, a thread whose own cgroup has no slot (see [`Slot::folded`]).
+    pub fn add_folded(&mut self, slot: u32, t: ThreadState) {
+        if let Some(s) = self.slots.get_mut(slot as usize).filter(|s| s.is_used()) {
+            s.own.add(t);
+            s.own_folded = s.own_folded.saturating_add(1);
+        }
+    }
+
     /// Ends a walk whose sample closed `closed` windows: each cgroup's counts become its own
     /// and its descendants', and its averages advance by those windows with them.
     pub fn end_walk(&mut self, decay: &[Load; 3], closed: u64) {
-        for s in self.slots.iter_mut() {
+        for s in self.slots.iter_mut().filter(|s| s.is_used()) {
             s.counts = s.own;
+            s.folded = s.own_folded;
         }
         // Deepest first, so that each cgroup has its descendants' counts before it passes its
-        // own up. Levels are below `MAX_LEVEL` (the kernel side folds deeper cgroups).
+        // own up: at most `MAX_LEVEL` passes over the slots (`insert` refuses deeper cgroups).
         let deepest = self.iter().map(|(_, s)| s.level).max().unwrap_or(0);
         for level in (1..=deepest).rev() {
             for i in 0..self.slots.len() {
@@ -265,8 +331,7 @@ where
                 let orphan = self.slot(s.parent).is_none();
                 if orphan || gone(s.handle) {
                     release(s.handle);
-                    self.slots[i] = Slot::FREE;
-                    self.used -= 1;
+                    self.free_slot(i as u32);
                     dropped += 1;
                     more = true;
                 }
@@ -283,12 +348,11 @@ where
 
     /// Drops every cgroup, the root included, handing each handle to `release`.
     pub fn clear(&mut self, mut release: impl FnMut(usize)) {
-        for s in self.slots.iter_mut().filter(|s| s.is_used()) {
+        for s in self.slots.iter().filter(|s| s.is_used()) {
             release(s.handle);
-            *s = Slot::FREE;
         }
+        self.free_all();
         self.index.fill(NO_SLOT);
-        self.used = 0;
         self.root = NO_SLOT;
     }
 
@@ -327,6 +391,21 @@ mod tests {
             Ok(t) => t,
             Err(_) => panic!("the index fits"),
         }
+    }
+
+    /// `n` copies of `v` on the heap.
+    #[cfg(MODULE)]
+    fn heap<T: Clone>(v: T, n: usize) -> kernel::alloc::KVVec<T> {
+        match kernel::alloc::KVVec::from_elem(v, n, kernel::alloc::flags::GFP_KERNEL) {
+            Ok(v) => v,
+            Err(_) => panic!("no memory for a test table"),
+        }
+    }
+
+    /// `n` copies of `v` on the heap.
+    #[cfg(not(MODULE))]
+    fn heap<T: Clone>(v: T, n: usize) -> std::vec::Vec<T> {
+        std::vec![v; n]
     }
 
     const R: ThreadState = ThreadState {
@@ -469,5 +548,63 @@ mod tests {
         t.clear(|_| {});
         assert_eq!(t.used(), 0);
         assert_eq!(t.root(), NO_SLOT);
+    }
+
+    #[test]
+    fn free_slots_are_reused_at_once_and_a_full_table_says_so() {
+        let (mut slots, mut index) = ([Slot::FREE; SLOTS], [0u32; 2 * SLOTS]);
+        let mut t = table(&mut slots, &mut index);
+        let root = t.insert(1, 1, NO_SLOT, 1).unwrap_or(NO_SLOT);
+        for id in 2..=SLOTS as u64 {
+            assert!(!t.is_full());
+            assert!(t.insert(id, id as usize, root, 1).is_some());
+        }
+        assert!(t.is_full());
+        assert_eq!(t.insert(100, 100, root, 1), None);
+        // The slot 5 held is the one the next cgroup gets.
+        let five = t.find(5).unwrap_or(NO_SLOT);
+        assert_eq!(t.drop_gone(|h| h == 5, |_| {}), 1);
+        assert!(!t.is_full());
+        assert_eq!(t.insert(100, 100, root, 2), Some(five));
+        assert!(t.is_full());
+        assert_eq!(t.used() as usize, SLOTS);
+        // After a clear, every slot is free again.
+        t.clear(|_| {});
+        assert!(t.insert(1, 1, NO_SLOT, 3).is_some());
+        for id in 2..=SLOTS as u64 {
+            assert!(t.insert(id, id as usize, 0, 3).is_some());
+        }
+        assert!(t.is_full());
+    }
+
+    #[test]
+    fn the_depth_is_bounded_and_folded_threads_are_counted_where_they_fold() {
+        // On the heap: as many slots as levels are too many for a kernel stack.
+        const DEEP: usize = MAX_LEVEL as usize + 2;
+        let mut t = match CgroupTable::new(heap(Slot::FREE, DEEP), heap(0u32, 128)) {
+            Ok(t) => t,
+            Err(_) => panic!("the index fits"),
+        };
+        let mut parent = t.insert(1, 1, NO_SLOT, 1).unwrap_or(NO_SLOT);
+        for level in 1..=MAX_LEVEL {
+            parent = t
+                .insert(u64::from(level) + 1, 0, parent, 1)
+                .unwrap_or(NO_SLOT);
+            assert_eq!(t.slot(parent).map(|s| s.level), Some(level));
+        }
+        // One level deeper is refused, though slots are free.
+        assert!(!t.is_full());
+        assert_eq!(t.insert(1000, 0, parent, 1), None);
+        // Threads of deeper cgroups are counted at the bound, and said to be folded there.
+        t.begin_walk();
+        t.add(parent, R);
+        t.add_folded(parent, R);
+        t.add_folded(parent, D_IO);
+        t.end_walk(&DECAY, 1);
+        let deepest = t.slot(parent).copied().unwrap_or(Slot::FREE);
+        assert_eq!((deepest.counts.threads, deepest.folded), (3, 2));
+        let root = t.slot(t.root()).copied().unwrap_or(Slot::FREE);
+        assert_eq!((root.counts.threads, root.folded), (3, 0));
+        assert_eq!(root.counts.active(Accounting::All), 3);
     }
 }

@@ -29,6 +29,7 @@ use kernel::time::msecs_to_jiffies;
 // its own tests.
 pub mod accounting;
 pub mod calc_load;
+pub mod cgroup_view;
 pub mod cgroup_walk;
 pub mod cgroups;
 pub mod config;

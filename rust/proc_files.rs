@@ -20,7 +20,8 @@ use kernel::seq_file::SeqFile;
 use kernel::sync::Arc;
 
 use crate::accounting::Accounting;
-use crate::cgroup_walk::Cgroups;
+use crate::cgroup_view::Own;
+use crate::cgroup_walk::{self, ReaderScope};
 use crate::history::Sampled;
 use crate::report::{CgroupRow, CgroupsHead, LoadavgText, SamplesText, Table, LINE_MAX};
 use crate::sampler::Sampler;
@@ -140,19 +141,26 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             unsafe { write_line(m, &LoadavgText::new(&engine, a, last_pid)) };
         }
         Content::CgroupLoadavg(a) => {
-            let line = {
-                let cgroups = file.sampler.cgroups();
-                let slot = cgroups.slot_of_current();
-                let Some(slot) = cgroups.table.slot(slot) else {
-                    return EIO.to_errno();
-                };
-                LoadavgText {
+            let view = file.sampler.cgroups();
+            let line = match ReaderScope::current().own(&view) {
+                Ok(Own::Tracked(slot)) => LoadavgText {
                     loads: slot.loads[a.index()],
                     running: slot.counts.active(a),
                     threads: i32::try_from(slot.counts.threads).unwrap_or(i32::MAX),
                     // SAFETY: Always safe to call from process context.
                     last_pid: unsafe { loadavg_rs_last_pid() },
-                }
+                },
+                // No thread of it at any sample it could have been counted at: zero.
+                Ok(Own::Idle) => LoadavgText {
+                    loads: [0; 3],
+                    running: 0,
+                    threads: 0,
+                    // SAFETY: As above.
+                    last_pid: unsafe { loadavg_rs_last_pid() },
+                },
+                // Its threads may be counted in an ancestor, whose line is not its own.
+                Ok(Own::NoSlot) => return ENOSPC.to_errno(),
+                Err(e) => return e.to_errno(),
             };
             // SAFETY: `m` is valid and used by this thread only (caller's guarantee).
             unsafe { write_line(m, &line) };
@@ -162,27 +170,28 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             let Ok(mut path) = KVec::<u8>::from_elem(0, 4096, GFP_KERNEL) else {
                 return ENOMEM.to_errno();
             };
-            let cgroups = file.sampler.cgroups();
+            let view = file.sampler.cgroups();
             let engine = file.sampler.snapshot();
+            let reader = ReaderScope::current();
+            let scope = cgroup_walk::scope(&view, &reader);
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             m.call_printf(format_args!(
                 "{}",
                 CgroupsHead {
                     engine: &engine,
-                    tracked: cgroups.table.used(),
-                    existing: Cgroups::existing(),
-                    slots: cgroups.table.capacity(),
-                    folded_threads: cgroups.folded_threads,
+                    sample: view.sample,
+                    tracked: scope.tracked,
+                    existing: reader.existing(),
+                    slots: view.slots,
+                    folded_threads: scope.folded_threads,
                 }
             ));
-            for (_, slot) in cgroups.table.iter() {
-                let name = Cgroups::path(slot, &mut path)
-                    .and_then(|p| core::str::from_utf8(p).ok())
-                    .unwrap_or("?");
+            for row in view.rows.iter().filter(|r| reader.sees(r)) {
+                let name = reader.path(row, &mut path).unwrap_or("?");
                 let row = CgroupRow {
-                    slot,
-                    psi: Cgroups::psi(slot),
+                    slot: &row.slot,
+                    psi: cgroup_walk::psi(row),
                     path: name,
                 };
                 m.call_printf(format_args!("{row}"));

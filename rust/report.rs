@@ -280,22 +280,25 @@ impl fmt::Display for SamplesText<'_> {
 /// threads cpu io all cpuio blocked throttled delayed since cpu_60s cpu_300s cpu_900s ... psi_cpu_10s ... path
 /// ```
 pub struct CgroupsHead<'a> {
-    /// The engine, for the sample number and the windows.
+    /// The engine, for the windows.
     pub engine: &'a Engine,
-    /// Cgroups with a slot.
+    /// The sample the rows are of.
+    pub sample: u64,
+    /// Cgroups with a slot, of those the reader sees (its cgroup namespace's).
     pub tracked: u32,
-    /// Cgroups on the default hierarchy: those without a slot never held a task since the
-    /// module loaded, or are folded.
+    /// Cgroups the reader's namespace has: those without a slot held no task at the last
+    /// sample, or are folded.
     pub existing: u32,
     /// Slots (`max_cgroups`).
     pub slots: usize,
-    /// Threads of the last walk counted in an ancestor of their cgroup, for want of a slot.
+    /// Threads of the last walk counted, in a row the reader sees, for want of a slot of their
+    /// own cgroup.
     pub folded_threads: u32,
 }
 
 impl fmt::Display for CgroupsHead<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "sample {}", self.engine.stats().samples)?;
+        writeln!(f, "sample {}", self.sample)?;
         writeln!(f, "cgroups_tracked {}", self.tracked)?;
         writeln!(f, "cgroups_existing {}", self.existing)?;
         writeln!(f, "cgroup_slots {}", self.slots)?;
@@ -618,6 +621,7 @@ sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled d
         e.sample(26, counts(1, 0, 0), Walk::default());
         let head = CgroupsHead {
             engine: &e,
+            sample: e.stats().samples,
             tracked: 2,
             existing: 3,
             slots: 1024,
@@ -642,6 +646,8 @@ psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path
             level: 1,
             since: 3,
             own: Counts::ZERO,
+            own_folded: 0,
+            folded: 0,
             counts: counts(2, 1, 0),
             loads: [[2048 + 1023, 0, 1]; 5],
         };

@@ -29,21 +29,21 @@
 //! then can the last reference free anything ([`Running`]).
 
 use core::mem::MaybeUninit;
+use core::pin::Pin;
 
 use kernel::bindings;
 use kernel::ffi::c_void;
 use kernel::impl_has_hr_timer;
-use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::lock::mutex::MutexGuard;
-use kernel::sync::{Arc, ArcBorrow, Mutex};
+use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock, UniqueArc};
 use kernel::time::hrtimer::{
     HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart,
     RelativeHardMode,
 };
 use kernel::time::{Delta, Instant, Monotonic};
+use kernel::{new_mutex, new_spinlock};
 
-use crate::cgroup_walk::Cgroups;
+use crate::cgroup_walk::{Cgroups, CgroupsView};
 use crate::config::Config;
 use crate::engine::{nanos_until_due, Engine, Jiffies};
 use crate::history::Sampled;
@@ -63,10 +63,14 @@ pub struct Sampler {
     /// The engine and its recent samples, advanced together.
     #[pin]
     state: RawSpinLockIrq<Sampled>,
-    /// The cgroups the walk attributes threads to, held by the walker for a whole walk and by
-    /// readers while they print them.
+    /// The cgroups the walk attributes threads to: the walker's alone (readers never take this
+    /// lock), held for a whole walk.
     #[pin]
-    cgroups: Mutex<Cgroups>,
+    walked: Mutex<Walked>,
+    /// The cgroups' rows as the last walk published them. Held for the time it takes to clone
+    /// or swap the `Arc`: readers never wait for a walk, and never sleep here.
+    #[pin]
+    view: SpinLock<Arc<CgroupsView>>,
     /// The kernel thread that walks.
     walker: Walker,
     /// Length of one tick in nanoseconds.
@@ -81,6 +85,14 @@ impl_has_hr_timer! {
         mode: RelativeHardMode<Monotonic>,
         field: self.timer
     }
+}
+
+/// What the walker keeps between walks.
+struct Walked {
+    /// The table the walks fill.
+    cgroups: Cgroups,
+    /// A view no reader holds any more, whose allocation the next publication reuses.
+    spare: Option<Pin<UniqueArc<CgroupsView>>>,
 }
 
 /// The handle of the timer: dropping it cancels the timer and waits for a callback in flight.
@@ -125,11 +137,13 @@ impl Sampler {
         let engine = Engine::new(config, threads::jiffies());
         let walker = Walker::new()?;
         let cgroups = Cgroups::new(max_cgroups)?;
+        let view = Arc::new(CgroupsView::empty(cgroups.table.capacity()), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
                 state <- new_raw_spinlock_irq!(Sampled::new(engine), "loadavg_rs_engine"),
-                cgroups <- new_mutex!(cgroups, "loadavg_rs_cgroups"),
+                walked <- new_mutex!(Walked { cgroups, spare: None }, "loadavg_rs_cgroups"),
+                view <- new_spinlock!(view, "loadavg_rs_cgroups_view"),
                 walker,
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
                 hold_ms,
@@ -186,15 +200,17 @@ impl Sampler {
         Delta::from_nanos(nanos_until_due(now_ns, self.tick_ns, jiffies, due))
     }
 
-    /// The cgroups, locked: for the time it takes to print them (a walk waits meanwhile).
-    pub fn cgroups(&self) -> MutexGuard<'_, Cgroups> {
-        self.cgroups.lock()
+    /// The cgroups' rows of the last walk: a reference to them, taken without waiting for a
+    /// walk in progress.
+    pub fn cgroups(&self) -> Arc<CgroupsView> {
+        self.view.lock().clone()
     }
 
     /// In the walker thread: walks the threads and applies the sample, globally and to every
     /// cgroup, if a window has ended.
     fn walk(&self) {
-        let mut cgroups = self.cgroups.lock();
+        let mut walked = self.walked.lock();
+        let cgroups = &mut walked.cgroups;
         let now = threads::jiffies();
         let seq = {
             let state = self.state.lock();
@@ -207,13 +223,49 @@ impl Sampler {
         let Some((counts, walk)) = threads::count_threads(&mut *cgroups) else {
             return;
         };
-        let (closed, decay) = {
+        let (closed, decay, sample) = {
             let mut state = self.state.lock();
             let kernel = state.kernel_at_due;
             let closed = state.sample(now, counts, walk, kernel);
-            (closed, state.engine.config().decay)
+            (
+                closed,
+                state.engine.config().decay,
+                state.engine.stats().samples,
+            )
         };
         cgroups.end_walk(&decay, closed);
+        Self::publish(&self.view, &mut walked, sample);
+    }
+
+    /// Publishes the rows of the walk that made sample `sample`, reusing the spare view's
+    /// memory when no reader holds it any more. If memory runs out, readers keep the previous
+    /// sample's rows (the head says which sample they are of).
+    fn publish(view: &SpinLock<Arc<CgroupsView>>, walked: &mut Walked, sample: u64) {
+        if !walked.cgroups.enabled() {
+            return;
+        }
+        let next = match walked.spare.take() {
+            Some(spare) => spare,
+            None => {
+                let empty = CgroupsView::empty(walked.cgroups.table.capacity());
+                match UniqueArc::new(empty, GFP_KERNEL) {
+                    Ok(v) => Pin::from(v),
+                    Err(_) => return,
+                }
+            }
+        };
+        let mut next = next;
+        if walked.cgroups.fill(&mut next, sample).is_err() {
+            walked.spare = Some(next);
+            return;
+        }
+        let old = core::mem::replace(&mut *view.lock(), next.into());
+        // Outside the lock: if a reader still holds the old rows, its last reference frees
+        // them (putting each cgroup's reference); else they are the next spare.
+        walked.spare = Arc::into_unique_or_drop(old).map(|mut spare| {
+            spare.rows.clear();
+            spare
+        });
     }
 
     /// In the timer: wakes the walker if a window has ended, and returns the jiffy the timer is

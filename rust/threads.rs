@@ -115,6 +115,9 @@ extern "C" {
 pub trait Visit {
     /// A pass over the lists starts (again, after a restart): forget the threads visited.
     fn start(&mut self);
+    /// The walk is about to leave the RCU read-side critical section: anything kept from it
+    /// but the threads the break holds may be freed before the next [`Visit::thread`].
+    fn lock_break(&mut self);
     /// Visits `thread`, whose state the walk just read.
     ///
     /// # Safety
@@ -215,6 +218,7 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
             if in_stretch >= STRETCH_THREADS && !walk.unbroken {
                 end_stretch(walk, stretch_start, in_stretch);
                 walk.breaks = walk.breaks.saturating_add(1);
+                visit.lock_break();
                 // SAFETY: `task` and `thread` are valid under the read lock we hold. The call
                 // pins both with references, leaves the read-side critical section and enters
                 // it again, so the guard `_rcu` is still balanced. Every other pointer taken

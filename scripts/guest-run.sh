@@ -60,6 +60,15 @@ install -m 0755 "$PROJECT_DIR/qemu/init" "$root/init"
 find "$kdir" \( -name null_blk.ko -o -name configfs.ko \) -exec cp {} "$root/lib/modules/" \;
 find "$modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 cp -r "$PROJECT_DIR/tests/guest/." "$root/tests/"
+# Debian's procps `uptime` and `top`, as a container's users read its load: each binary, the
+# libraries ldd lists and the loader, in /opt/debian (run with tests/guest/lib.sh's `debian`).
+mkdir -p "$root/opt/debian/bin" "$root/opt/debian/lib"
+for bin in uptime top; do
+	path=$(command -v "$bin") || die "guest-run.sh: no '$bin' on this machine (Debian's procps)"
+	cp "$path" "$root/opt/debian/bin/"
+	ldd "$path" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+		while read -r lib; do cp -L "$lib" "$root/opt/debian/lib/"; done
+done
 [ -z "$job" ] || install -m 0755 "$job" "$root/job/run.sh"
 [ -z "$extra" ] || { mkdir -p "$root/job/extra" && cp -r "$extra/." "$root/job/extra/"; }
 (cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc | gzip -1) >"$run/initramfs.cpio.gz"

@@ -20,7 +20,8 @@
 #             lifecycle, unload races, a thread storm, CPU hotplug
 #   harness   runs that must fail (a WARN, a failing KUnit case, missing KTAP, a hang) do fail,
 #             for the right reason; the guests' time limit; the guest library's recovery of the
-#             kernel's counts (tests/harness/kernel_windows.sh)
+#             kernel's counts (tests/harness/kernel_windows.sh); `make shell` typed at
+#             through a pseudo-terminal; `make help` lists every target
 #   run       `make run` with a script no test knows
 #
 # Stages that boot the guest for the suite (main, realtime, debug, quick) come after the others.
@@ -265,6 +266,31 @@ stage_harness() {
 	must_have_failed "a guest that hangs" "guest finished"
 	timelimit_checks
 	recovery_checks
+	shell_checks
+	help_checks
+}
+
+# `make shell` through a pseudo-terminal, typed at as a person would (tests/harness/shell_pty.py).
+shell_checks() {
+	if ! python3 "$PROJECT_DIR/tests/harness/shell_pty.py" "$PROJECT_DIR" | tally; then
+		not_ok "make shell: tests/harness/shell_pty.py passes" "see the checks above"
+	fi
+}
+
+# `make help` is the Makefile's header: every target the Makefile declares is in it.
+help_checks() {
+	local help targets missing=
+	help=$(make -s -C "$PROJECT_DIR" help)
+	targets=$(sed -n 's/^\.PHONY: *//p' "$PROJECT_DIR/Makefile")
+	for t in $targets; do
+		case $t in all | module) continue ;; esac # `make` alone
+		grep -qE "^  make $t( |$)" <<<"$help" || missing="$missing $t"
+	done
+	if [ -n "$targets" ] && [ -z "$missing" ]; then
+		ok "make help: lists every target of the Makefile ($(wc -w <<<"$targets") targets)"
+	else
+		not_ok "make help: lists every target of the Makefile" "missing:${missing:- the .PHONY line}"
+	fi
 }
 
 # The guest library's recovery of the kernel's own counts from avenrun, on histories made on the

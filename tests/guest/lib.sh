@@ -350,6 +350,14 @@ wait_state() {
 	done
 }
 
+# debian NAME ARG...: runs Debian's NAME (procps `uptime`, `top`), put in /opt/debian with its
+# libraries by scripts/guest-run.sh, through its loader.
+debian() {
+	local name=$1
+	shift
+	/opt/debian/lib/ld-linux-x86-64.so.2 --library-path /opt/debian/lib "/opt/debian/bin/$name" "$@"
+}
+
 # wait_started FILE: waits until loadgen wrote its "started" line to FILE; prints its PIDs.
 wait_started() {
 	while ! grep -q ' started: ' "$1" 2>/dev/null; do sleep 0.05; done

@@ -20,6 +20,9 @@ pub mod accounting;
 #[path = "../../rust/cgroups.rs"]
 pub mod cgroups;
 
+#[path = "../../rust/cgroup_view.rs"]
+pub mod cgroup_view;
+
 #[path = "../../rust/config.rs"]
 pub mod config;
 

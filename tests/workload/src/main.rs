@@ -30,9 +30,12 @@
 //! - `latency SECONDS`: wake-up latency of a SCHED_FIFO thread per CPU on a 1 ms grid, as
 //!   cyclictest measures it (see `latency.rs`);
 //! - `burn PERIOD_MS BURN_US SECONDS`: the latency benchmark's control, a periodic burst of work
-//!   as long as the module's walk, at its priority, without the module (see `burn.rs`).
+//!   as long as the module's walk, at its priority, without the module (see `burn.rs`);
+//! - `container CGROUP CMD [ARG...]`: CMD in a container, as runtimes make one, with
+//!   `/proc/loadavg_cgroup` bind-mounted over `/proc/loadavg` (see `container.rs`).
 
 mod burn;
+mod container;
 mod latency;
 mod pingpong;
 mod procwalk;
@@ -47,7 +50,7 @@ fn usage() -> ! {
        loadgen threads N SECONDS | churn SECONDS
        loadgen reader|holder FILE SECONDS | readbench FILE N
        loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
-       loadgen burn PERIOD_MS BURN_US SECONDS"
+       loadgen burn PERIOD_MS BURN_US SECONDS | container CGROUP CMD [ARG...]"
     );
     std::process::exit(2)
 }
@@ -220,6 +223,9 @@ fn main() {
         Some("pingpong") => pingpong::pingpong(arg(&args, 2)),
         Some("latency") => latency::latency(seconds(&args, 2)),
         Some("burn") => burn::burn(arg(&args, 2), arg(&args, 3), seconds(&args, 4)),
+        Some("container") => {
+            container::container(&arg::<String>(&args, 2), &args[3.min(args.len())..])
+        }
         Some(kind) => tasks(kind, &args),
         None => usage(),
     };

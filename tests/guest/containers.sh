@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: GPL-2.0
+# Per-cgroup load as a container sees it: private, honest and bounded (README: Containers).
+#
+# 1. A container made as runtimes make one (`loadgen container`: its own cgroup, cgroup + mount
+#    + PID namespaces, a fresh /proc, /proc/loadavg_cgroup bind-mounted over /proc/loadavg),
+#    read with Debian's procps `uptime`: the container's load, its own last PID, only
+#    its own cgroups in the table, no `/..` path; a second container's busy loops nowhere.
+# 2. A reader in a cgroup no walk has found a thread in reads zero, not an ancestor's line.
+# 3. max_cgroups=2: a zombie in a removed cgroup takes no slot; a live cgroup gets it, nothing is
+#    folded. A cgroup that finds the table full reads ENOSPC, never its ancestor's line.
+# 4. A chain 40 deep: cgroups below level 32 are counted at level 32, said to be folded there,
+#    and read ENOSPC.
+# 5. A reader looping on /proc/loadavg_cgroup while a walk of 10,000 threads runs is never in D
+#    because of the module: its cgroup's `blocked` count is 0 at every one of 30 samples.
+#
+# Columns of /proc/loadavg_rs_cgroups are found by their names in its header line.
+. /tests/lib.sh
+
+cg=/sys/fs/cgroup
+mkdir -p "$cg"
+if ! mount -t cgroup2 none "$cg" 2>/dev/null; then
+	skip "containers" "this kernel has no cgroup v2 (CONFIG_CGROUPS)"
+	finish
+fi
+# in_cgroup DIR CMD...: runs CMD in cgroup DIR (the shell moves itself there, then becomes it).
+in_cgroup() {
+	local dir=$1
+	shift
+	sh -c "echo \$\$ > $cg/$dir/cgroup.procs && exec $*"
+}
+# field TABLE COLUMN PATH: COLUMN (a name of the header line) of PATH's row in a copy of the
+# table; every row's path is the rest of the line after the header's last column.
+field() {
+	awk -v c="$2" -v p="$3" '
+		$1 == "threads" { for (i = 1; i <= NF; i++) col[$i] = i; n = NF; next }
+		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
+			if (path == p) print $(col[c]) }' "$1"
+}
+# paths TABLE: every row's path, one per line.
+paths() {
+	awk '$1 == "threads" { n = NF; next }
+		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path); print path }' "$1"
+}
+period=200
+load_with() { load period_ms=$period window1_ms=2000 window2_ms=10000 window3_ms=30000 "$@"; }
+# sample_now: the sample the cgroup table is of.
+sample_now() { awk '$1 == "sample" { print $2 }' /proc/loadavg_rs_cgroups; }
+# after_samples N: returns once N more samples were published.
+after_samples() {
+	local want=$(($(sample_now) + $1))
+	while [ "$(sample_now)" -lt "$want" ]; do sleep 0.05; done
+}
+# kill_cgroup DIR: kills every task of cgroup DIR and removes it.
+kill_cgroup() {
+	kill -KILL $(cat "$cg/$1/cgroup.procs") 2>/dev/null
+	while [ -n "$(cat "$cg/$1/cgroup.procs")" ]; do sleep 0.05; done
+	rmdir "$cg/$1"
+}
+LIFE=3600
+
+# --- 1. A container ---
+mkdir -p "$cg/ct1" "$cg/ct2/sub"
+in_cgroup ct1 loadgen cpu 2 $LIFE >/tmp/ct1.started &
+in_cgroup ct2 loadgen cpu 1 $LIFE >/tmp/ct2.started &
+in_cgroup ct2/sub loadgen sleep 1 $LIFE >/tmp/sub.started &
+wait_started /tmp/ct1.started >/dev/null
+wait_started /tmp/ct2.started >/dev/null
+wait_state S $(wait_started /tmp/sub.started)
+check "module loads with a $period ms period" load_with
+after_samples 2
+# Inside: everything read while no sample fell between the first and the last read.
+cat >/tmp/inside.sh <<'EOF'
+. /tests/lib.sh
+while :; do
+	s0=$(awk '$1 == "sample" { print $2 }' /proc/loadavg_rs_cgroups)
+	cat /proc/loadavg >/tmp/c.loadavg &
+	echo $! >/tmp/c.pid
+	wait
+	debian uptime >/tmp/c.uptime 2>&1
+	cat /proc/loadavg_rs_cgroups >/tmp/c.table
+	cat /proc/self/cgroup >/tmp/c.self
+	ls /sys/fs/cgroup >/tmp/c.ls
+	s1=$(awk '$1 == "sample" { print $2 }' /proc/loadavg_rs_cgroups)
+	[ "$s0" != "$s1" ] || break
+done
+EOF
+check "a container starts (cgroup, mount and PID namespaces, /proc/loadavg bind-mounted)" loadgen container "$cg/ct2" sh /tmp/inside.sh
+echo "# in the container: /proc/loadavg '$(cat /tmp/c.loadavg)', uptime '$(cat /tmp/c.uptime)', /proc/self/cgroup '$(cat /tmp/c.self)'"
+sed 's/^/# container table: /' /tmp/c.table
+set -- $(cat /tmp/c.loadavg)
+c_avgs="$1 $2 $3" c_run=${4%/*} c_threads=${4#*/} c_last=$5
+want="$(field /tmp/c.table all_2s /) $(field /tmp/c.table all_10s /) $(field /tmp/c.table all_30s /)"
+check "its /proc/loadavg is its cgroup's: averages '$c_avgs' and counts $c_run/$c_threads are the table's '/' row ('$want', $(field /tmp/c.table all /)/$(field /tmp/c.table threads /))" \
+	test -n "$c_avgs" -a "$c_avgs" = "$want" -a "$c_run" = "$(field /tmp/c.table all /)" -a "$c_threads" = "$(field /tmp/c.table threads /)"
+check "it counts its own busy loop, not the other container's two (all $c_run: 1, or 2 with the reader)" test "$c_run" -ge 1 -a "$c_run" -le 2
+check "its last PID is its own PID namespace's: the cat that read it, PID $(cat /tmp/c.pid)" test -n "$c_last" -a "$c_last" = "$(cat /tmp/c.pid)"
+u=$(sed -n 's/.*load average: //p' /tmp/c.uptime)
+check "procps uptime shows the container's load ('$u')" test -n "$c_avgs" -a "$u" = "$(echo "$c_avgs" | sed 's/ /, /g')"
+check "the table shows its own cgroups only, as it names them: $(paths /tmp/c.table | paste -sd' ')" \
+	test "$(paths /tmp/c.table | paste -sd' ')" = "/ /sub"
+check "its head counts only them: $(hval /tmp/c.table cgroups_tracked) tracked of $(hval /tmp/c.table cgroups_existing)" \
+	test "$(hval /tmp/c.table cgroups_tracked)" -eq 2 -a "$(hval /tmp/c.table cgroups_existing)" -eq 2
+check "its sleeping cgroup counts its 2 threads, none active ($(field /tmp/c.table threads /sub) threads, all $(field /tmp/c.table all /sub))" \
+	test "$(field /tmp/c.table threads /sub)" -eq 2 -a "$(field /tmp/c.table all /sub)" -eq 0
+cat /proc/loadavg_rs_cgroups >/tmp/h.table
+check "the host's table shows both containers ($(paths /tmp/h.table | paste -sd' '))" \
+	test -n "$(field /tmp/h.table all /ct1)" -a -n "$(field /tmp/h.table all /ct2/sub)"
+
+# --- 2. A cgroup no walk has found a thread in reads zero ---
+# fresh_read CMD...: CMD's output, run in a new cgroup, again in another new one until no sample
+# fell between the cgroup's making and the read's end (a sample in between would find the
+# reader, and track the cgroup with it).
+fresh=0
+fresh_read() {
+	local s0
+	while :; do
+		fresh=$((fresh + 1))
+		mkdir "$cg/fresh$fresh"
+		s0=$(sample_now)
+		line=$("$@" "fresh$fresh")
+		[ "$s0" != "$(sample_now)" ] || break
+	done
+}
+read_in() { in_cgroup "$1" cat /proc/loadavg_cgroup; }
+contain_in() { loadgen container "$cg/$1" cat /proc/loadavg; }
+fresh_read read_in
+check "a reader in a cgroup no walk has seen reads zero, not the machine's line: '$line'" \
+	matches "$line" '^0\.00 0\.00 0\.00 0/0 [0-9]+$'
+fresh_read contain_in
+check "so does /proc/loadavg in a new container there: '$line'" matches "$line" '^0\.00 0\.00 0\.00 0/0 [0-9]+$'
+check "module unloads" unload
+kill_cgroup ct1
+kill_cgroup ct2/sub
+kill_cgroup ct2
+for i in $(seq 1 "$fresh"); do rmdir "$cg/fresh$i"; done
+
+# --- 3. Two slots: a zombie's removed cgroup takes none; a full table reads ENOSPC ---
+mkdir "$cg/Z" "$cg/L" "$cg/M"
+# A zombie in Z: its parent (a sleep) never reaps it; Z is removed with it in it.
+sh -c 'sleep 1000 & echo $! >/tmp/zchild; exec sleep 1001' &
+zparent=$!
+while [ ! -s /tmp/zchild ]; do sleep 0.05; done
+zchild=$(cat /tmp/zchild)
+echo "$zchild" >"$cg/Z/cgroup.procs"
+kill -KILL "$zchild"
+wait_state Z "$zchild"
+check "Z is removed with a zombie in it" rmdir "$cg/Z"
+in_cgroup L loadgen sleep 1 $LIFE >/tmp/l.started &
+wait_state S $(wait_started /tmp/l.started)
+check "module loads with max_cgroups=2" load_with max_cgroups=2
+after_samples 2
+cat /proc/loadavg_rs_cgroups >/tmp/t
+check "the live cgroup L has the second slot ($(paths /tmp/t | paste -sd' ')), nothing is folded ($(hval /tmp/t folded_threads))" \
+	test "$(paths /tmp/t | paste -sd' ')" = "/ /L" -a "$(hval /tmp/t folded_threads)" -eq 0
+line=$(cat /proc/loadavg_cgroup)
+check "the zombie's cgroup reads nothing short: a reader in the root reads its line ('$line')" matches "$line" "$LOADAVG_RE"
+line=$(in_cgroup L cat /proc/loadavg_cgroup)
+check "a reader in L reads L's own line, of its 2 threads (3 if a sample caught the reader): '$line'" matches "$line" '^[0-9.]+ [0-9.]+ [0-9.]+ [0-3]/[23] [0-9]+$'
+in_cgroup M loadgen sleep 1 $LIFE >/tmp/m.started &
+wait_state S $(wait_started /tmp/m.started)
+after_samples 2
+cat /proc/loadavg_rs_cgroups >/tmp/t
+check "M, with the table full, is folded into the root ($(hval /tmp/t folded_threads) threads)" test "$(hval /tmp/t folded_threads)" -ge 2
+# refused DIR: a reader in cgroup DIR is refused with ENOSPC and reads no line; sets $out.
+refused() {
+	local st=0
+	out=$(in_cgroup "$1" cat /proc/loadavg_cgroup 2>&1) || st=$?
+	out="status $st: $out"
+	[ "$st" -ne 0 ] && contains "$out" "No space left" && ! matches "$out" '[0-9]+\.[0-9][0-9] '
+}
+refused M
+check "a reader in M gets ENOSPC, not the root's line ($out)" refused M
+check "module unloads" unload
+kill -KILL "$zparent" 2>/dev/null
+kill_cgroup L
+kill_cgroup M
+
+# --- 4. A chain 40 deep ---
+chain=
+for i in $(seq 1 40); do chain="$chain/d$i"; done
+mkdir -p "$cg$chain"
+in_cgroup "${chain#/}" loadgen sleep 1 $LIFE >/tmp/d.started &
+wait_state S $(wait_started /tmp/d.started)
+check "module loads" load_with
+after_samples 2
+cat /proc/loadavg_rs_cgroups >/tmp/t
+at32=$(echo "$chain" | cut -d/ -f1-33)
+check "the deepest row is level 32 ($(paths /tmp/t | awk -F/ '{ if (NF - 1 > m) m = NF - 1 } END { print m }')), the 2 threads below it folded there ($(hval /tmp/t folded_threads))" \
+	test "$(paths /tmp/t | awk -F/ '{ if (NF - 1 > m) m = NF - 1 } END { print m }')" -eq 32 -a "$(hval /tmp/t folded_threads)" -eq 2 -a "$(field /tmp/t threads "$at32")" -eq 2
+refused "${chain#/}"
+check "a reader at level 40 gets ENOSPC ($out)" refused "${chain#/}"
+line=$(in_cgroup "${at32#/}" cat /proc/loadavg_cgroup)
+check "a reader at level 32 reads its line: '$line'" matches "$line" "$LOADAVG_RE"
+check "module unloads" unload
+kill -KILL $(cat "$cg$chain/cgroup.procs") 2>/dev/null
+while [ -n "$(cat "$cg$chain/cgroup.procs")" ]; do sleep 0.05; done
+while [ "$chain" != "" ]; do rmdir "$cg$chain"; chain=${chain%/*}; done
+
+# --- 5. Readers never wait for the walk in D ---
+loadgen threads 10000 $LIFE >/tmp/storm.started &
+storm=$!
+while ! grep -q 'threads 10000 started' /tmp/storm.started; do sleep 0.1; done
+mkdir "$cg/R"
+check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
+in_cgroup R loadgen reader /proc/loadavg_cgroup $LIFE >/tmp/reader.out &
+while [ -z "$(cat "$cg/R/cgroup.procs")" ]; do sleep 0.05; done
+reader=$(cat "$cg/R/cgroup.procs")
+after_samples 2
+# The reader never sleeps: at each sample it is running or waiting for a CPU (R), or, if a
+# read could wait for the walk, in D. Its cgroup holds nothing else.
+seen=0 last=0 blocked=0 highest=0
+while [ "$seen" -lt 30 ]; do
+	cat /proc/loadavg_rs_cgroups >/tmp/t
+	k=$(hval /tmp/t sample)
+	[ "$k" -gt "$last" ] || continue
+	last=$k seen=$((seen + 1))
+	b=$(field /tmp/t blocked /R) a=$(field /tmp/t all /R)
+	[ "$b" -eq 0 ] || blocked=$((blocked + 1))
+	[ "$a" -le "$highest" ] || highest=$a
+done
+walk=$(table_value walk_ns)
+check "a reader looping on /proc/loadavg_cgroup through walks of 10,000 threads ($walk ns) is in D at none of 30 samples ($blocked); its cgroup's all is at most 1 ($highest)" \
+	test "$blocked" -eq 0 -a "$highest" -le 1
+kill "$reader" "$storm" 2>/dev/null
+while [ -d "/proc/$reader" ]; do sleep 0.05; done
+check "the reader's reads were all well formed ($(grep 'loadgen: reader' /tmp/reader.out))" grep -q 'bad 0$' /tmp/reader.out
+check "module unloads" unload
+kill_cgroup R
+wait
+umount "$cg"
+finish
