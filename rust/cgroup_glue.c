@@ -135,8 +135,7 @@ bool loadavg_rs_cgroup_is_descendant(struct cgroup *cg, struct cgroup *ancestor)
 
 /*
  * The path of @cg below @from (its ancestor: "/" for @from itself), NUL-terminated in @buf;
- * returns its length, which is @len or more if it did not fit (then @buf holds a truncated
- * path), or a negative errno. Takes no lock: the cgroup hierarchy's kernfs root has
+ * returns the length written, @len - 1 if it may have been cut short, or a negative errno. Takes no lock: the cgroup hierarchy's kernfs root has
  * KERNFS_ROOT_INVARIANT_PARENT, so kernfs_path_from_node() walks the names under RCU alone.
  */
 int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *buf, size_t len)

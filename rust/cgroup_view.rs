@@ -11,11 +11,12 @@
 //!   nothing else: the kernel side says which rows those are; [`scope`] counts them for the
 //!   head.
 //! - A reader's own cgroup ([`own`]) reads as its row when it is tracked. A cgroup without a
-//!   slot, when the last walk had room for every cgroup it found a thread in (and it is not
-//!   deeper than [`MAX_LEVEL`]), had no thread at the last sample, and no walk counted one as
-//!   its own: its counts and averages are exactly zero, as those of a slot given at the next
-//!   sample start. Otherwise its threads may have been counted in an ancestor ("folded"), and
-//!   the ancestor's figures are not its own: there is no honest answer ([`Own::NoSlot`]).
+//!   slot, when the last walk had room for every live cgroup it found a thread in or below
+//!   (and it is not deeper than [`MAX_LEVEL`]), had no thread, in it or below it, at the last
+//!   sample: its counts are zero, and so are its averages, as a cgroup's averages start when it
+//!   gets a slot (a cgroup folded at an earlier, full walk and empty since reads zero too).
+//!   Otherwise threads of it may have been counted in an ancestor ("folded"), and the
+//!   ancestor's figures are not its own: there is no honest answer ([`Own::NoSlot`]).
 
 use crate::cgroups::{Slot, MAX_LEVEL};
 

@@ -62,8 +62,9 @@ extern "C" {
 
 // SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
 // and a `struct cgroup` is freed only after its last reference is put (the root is never
-// freed). Every `&Cgroup` this module makes is of a cgroup it holds a reference on or reads
-// under RCU, where it gets a reference before letting the RCU read lock go.
+// freed). Every `&Cgroup` this module makes is of a cgroup it already holds a reference on
+// (a table slot's), so `inc_ref`'s unconditional increment never revives a released cgroup;
+// a cgroup seen under RCU alone is referenced with `loadavg_rs_cgroup_tryget_online()` instead.
 unsafe impl AlwaysRefCounted for Cgroup {
     fn inc_ref(&self) {
         // SAFETY: `self` is a live cgroup (see above); a held reference may be duplicated.
@@ -147,7 +148,7 @@ pub struct Cgroups {
     /// Threads of the last walk counted in an ancestor of their cgroup, because their cgroup
     /// had no slot (the table was full, or it was deeper than [`MAX_LEVEL`]).
     pub folded_threads: u32,
-    /// Whether the current (then the last) walk folded a thread for want of a slot.
+    /// Whether the current (then the last) walk found a live cgroup it had no room for.
     short_of_room: bool,
     /// The sample the current walk will be, for new cgroups' [`Slot::since`].
     seq: u64,
@@ -261,6 +262,9 @@ impl Cgroups {
             if unsafe { loadavg_rs_cgroup_removed(chain[n - 1].0) } {
                 return (anchor, fold);
             }
+            // Live cgroups go without a slot: whatever else folds this thread, readers in them
+            // cannot be told zero.
+            self.short_of_room = true;
             return (anchor, if fold == Fold::No { Fold::Room } else { fold });
         }
         let mut slot = anchor;
@@ -276,6 +280,7 @@ impl Cgroups {
                 None => {
                     // SAFETY: The reference taken above, not kept.
                     unsafe { loadavg_rs_cgroup_put(c) };
+                    self.short_of_room = true;
                     if fold == Fold::No {
                         fold = Fold::Room;
                     }
@@ -369,7 +374,6 @@ impl Visit for Cgroups {
         } else {
             self.table.add_folded(slot, state);
             self.folded_threads = self.folded_threads.saturating_add(1);
-            self.short_of_room |= fold == Fold::Room;
         }
     }
 }
@@ -443,8 +447,9 @@ impl ReaderScope {
                 buf.len(),
             )
         };
-        // A length of `buf.len()` or more: truncated.
-        let n = usize::try_from(n).ok().filter(|&n| n < buf.len())?;
+        // kernfs_path_from_node() returns the length it wrote, at most `buf.len() - 1`: a path
+        // that long may have been cut short, and is not shown.
+        let n = usize::try_from(n).ok().filter(|&n| n + 1 < buf.len())?;
         core::str::from_utf8(buf.get(..n)?).ok()
     }
 

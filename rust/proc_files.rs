@@ -121,6 +121,31 @@ unsafe fn write_line(m: *mut bindings::seq_file, line: &LoadavgText) {
     unsafe { bindings::seq_write(m, buf.as_ptr().cast(), len) };
 }
 
+/// Bytes a row of `/proc/loadavg_rs_cgroups` takes at most but for its path, and a path's
+/// usual length: for [`loadavg_rs_size_hint`], which only sizes a first buffer.
+const CGROUP_ROW_BYTES: usize = 9 * 11 + 21 * 8 + 64;
+
+/// About how many bytes the file whose data is `data` prints now, at least a page; called by
+/// `rust/proc_glue.c` when the file is opened, to size its buffer.
+///
+/// # Safety
+///
+/// `data` must be the data pointer of a live entry made by [`ProcFile::new`].
+#[no_mangle]
+pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
+    // SAFETY: As in `loadavg_rs_show`.
+    let file = unsafe { &*data.cast::<FileData>() };
+    let page = 4096;
+    match file.content {
+        Content::Cgroups => {
+            let rows = file.sampler.cgroups().rows.len();
+            // The head (6 lines, the header's 30 names) and the rows.
+            (page + rows.saturating_mul(CGROUP_ROW_BYTES)).max(page)
+        }
+        _ => page,
+    }
+}
+
 /// Prints the file whose data is `data` into `m`; called by `rust/proc_glue.c` on each read.
 ///
 /// # Safety
@@ -166,8 +191,9 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             unsafe { write_line(m, &line) };
         }
         Content::Cgroups => {
-            // A path is at most a page (`PATH_MAX`); longer ones show as `?`.
-            let Ok(mut path) = KVec::<u8>::from_elem(0, 4096, GFP_KERNEL) else {
+            // A path of up to `PATH_MAX - 1` bytes, and one more to tell a longer one, which
+            // shows as `?`.
+            let Ok(mut path) = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL) else {
                 return ENOMEM.to_errno();
             };
             let view = file.sampler.cgroups();

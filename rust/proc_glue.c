@@ -20,6 +20,8 @@
 
 /* Defined in Rust (rust/proc_files.rs): prints the file whose data is @data. */
 int loadavg_rs_show(struct seq_file *m, void *data);
+/* Defined in Rust (rust/proc_files.rs): about how many bytes that file prints now. */
+size_t loadavg_rs_size_hint(void *data);
 
 /* Called from Rust (rust/proc_files.rs), which declares them the same way. */
 struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data);
@@ -37,7 +39,12 @@ static int loadavg_rs_open(struct inode *inode, struct file *file)
 	/* Read-only for root too: mode 0444 alone does not stop CAP_DAC_OVERRIDE. */
 	if (file->f_mode & FMODE_WRITE)
 		return -EPERM;
-	return single_open(file, loadavg_rs_seq_show, pde_data(inode));
+	/*
+	 * A buffer of the size the file will about take: seq_read() would otherwise print a large
+	 * table again into a buffer twice as large each time it does not fit.
+	 */
+	return single_open_size(file, loadavg_rs_seq_show, pde_data(inode),
+				loadavg_rs_size_hint(pde_data(inode)));
 }
 
 static const struct proc_ops loadavg_rs_proc_ops = {

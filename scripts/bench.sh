@@ -11,7 +11,10 @@
 #   - wake-up latency (cyclictest's way, `loadgen latency`) with the module loaded against not,
 #     alternated, at 1k, 10k and 50k threads, and the walk's longest stretch between lock breaks;
 #   - the walk with per-cgroup attribution against without, 10k threads in 100 cgroups, and the
-#     user-space way per container (LXCFS).
+#     user-space way per container (LXCFS);
+#   - the walk's longest stretch with a full cgroup table and cgroups beyond it, and with a chain
+#     of cgroups deeper than the bound, against attribution off; the read of the cgroup table at
+#     1,000 cgroups.
 #
 #   scripts/bench.sh [--old KO]   (make bench [OLD=KO])
 #
@@ -97,5 +100,24 @@ if [ -n "$(get cg_walk_on_ns)" ]; then
 		"$(get cg_threads)" "$(get cg_walk_on_ns)" "$(get cg_walk_off_ns)" "$(ratio "$(get cg_walk_on_ns)" "$(get cg_walk_off_ns)")"
 	printf '| user-space walk per container (LXCFS way), the same 100 cgroups | %s ns: module is %sx cheaper | |\n' \
 		"$(get cg_user_ns)" "$(awk -v u="$(get cg_user_ns)" -v w="$(get cg_walk_on_ns)" 'BEGIN { printf "%.0f", u / w }')"
+fi
+for name in full deep; do
+	[ -n "$(get "limits_${name}_on_stretch_ns")" ] || continue
+	case $name in
+	full) what="a full table ($(get limits_full_tracked) slots) and $(get limits_full_folded) threads of cgroups beyond it" ;;
+	deep) what="a chain of cgroups 40 deep ($(get limits_deep_tracked) tracked, $(get limits_deep_folded) threads folded at level 32)" ;;
+	esac
+	printf '| longest stretch between lock breaks, %s threads, %s, vs attribution off | %s ns vs %s ns: ratio %s | <= 2 |\n' \
+		"$(get "limits_${name}_threads")" "$what" "$(get "limits_${name}_on_stretch_ns")" "$(get "limits_${name}_off_stretch_ns")" \
+		"$(ratio "$(get "limits_${name}_on_stretch_ns")" "$(get "limits_${name}_off_stretch_ns")")"
+	printf '| walk, the same | %s ns vs %s ns: ratio %s | |\n' \
+		"$(get "limits_${name}_on_walk_ns")" "$(get "limits_${name}_off_walk_ns")" \
+		"$(ratio "$(get "limits_${name}_on_walk_ns")" "$(get "limits_${name}_off_walk_ns")")"
+done
+if [ -n "$(get read_cgroups_ns)" ]; then
+	printf '| read /proc/loadavg_rs_cgroups, %s cgroups, vs /proc/loadavg_rs | %s ns vs %s ns (%s ns a row); vs one walk of the same system: ratio %s | no lock per row |\n' \
+		"$(get read_cgroups_rows)" "$(get read_cgroups_ns)" "$(get read_table_ns)" \
+		"$(awk -v a="$(get read_cgroups_ns)" -v b="$(get read_table_ns)" -v n="$(get read_cgroups_rows)" 'BEGIN { printf "%.0f", (a - b) / n }')" \
+		"$(ratio "$(get read_cgroups_ns)" "$(get read_walk_ns)")"
 fi
 printf '\nreproduce: make bench (figures in %s)\n' "$figures"

@@ -181,3 +181,85 @@ if mount -t cgroup2 none "$cg" 2>/dev/null; then
 	rmdir "$cg/bench"
 	umount "$cg"
 fi
+
+# 7. Cgroups at the table's limits: what attribution adds to the walk's longest stretch between
+# lock breaks, each arm against the same tasks with attribution off (max_cgroups=0), in 3
+# alternated rounds of 20 samples (medians). With 10k sleeping threads: (full) 4,595 cgroups
+# under one parent with a sleeping process each, max_cgroups=4096: the root, the parent and the
+# first 4,094 fill the slots, the other 501 find the table full at every walk; (deep) a chain of
+# cgroups 40 deep with 200 sleeping processes at the bottom, max_cgroups=1024. And the read of
+# /proc/loadavg_rs_cgroups at 1,000 tracked cgroups, against the read of the global table.
+cg=/sys/fs/cgroup
+mkdir -p "$cg"
+if mount -t cgroup2 none "$cg" 2>/dev/null; then
+	rm -f /tmp/threads.log
+	loadgen threads 10000 3600 >/tmp/threads.log 2>&1 &
+	holder=$!
+	until grep -q "threads 10000 started" /tmp/threads.log 2>/dev/null; do sleep 1; done
+	# limits_median COLUMN: the median of COLUMN over the 20 samples of /tmp/c0../tmp/c1.
+	limits_median() { records /tmp/c0 /tmp/c1 | tail -n 20 | awk -v c="$1" '{ print $c }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+	# limits_arm MAX: 20 samples with max_cgroups=MAX; appends the medians of the walk's time
+	# and of its longest stretch to $walks and $stretches.
+	limits_arm() {
+		insmod "$MODULE" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000 max_cgroups="$1"
+		take_history /tmp/c0
+		wait_samples /tmp/c0 21
+		take_history /tmp/c1
+		[ "$1" -eq 0 ] || tracked=$(awk '$1 == "cgroups_tracked" { print $2 }' /proc/loadavg_rs_cgroups) \
+			folded=$(awk '$1 == "folded_threads" { print $2 }' /proc/loadavg_rs_cgroups)
+		unload
+		walks="$walks $(limits_median 14)" stretches="$stretches $(limits_median 15)"
+	}
+	# limits NAME MAX: 3 rounds of MAX against 0; says NAME's figures.
+	limits() {
+		local name=$1 max=$2 arm walks stretches
+		for arm in 0 "$max" 0 "$max" 0 "$max"; do
+			walks= stretches=
+			limits_arm "$arm"
+			eval "walk_$arm=\"\${walk_$arm:-} $walks\" stretch_$arm=\"\${stretch_$arm:-} $stretches\""
+		done
+		say "limits_${name}_threads" "$(awk 'END { print $5 }' /tmp/c1)"
+		say "limits_${name}_tracked" "$tracked"
+		say "limits_${name}_folded" "$folded"
+		eval "say limits_${name}_off_walk_ns \$(median \$walk_0); say limits_${name}_off_stretch_ns \$(median \$stretch_0)"
+		eval "say limits_${name}_on_walk_ns \$(median \$walk_$max); say limits_${name}_on_stretch_ns \$(median \$stretch_$max)"
+		unset walk_0 stretch_0 "walk_$max" "stretch_$max"
+	}
+	# killall_in DIR: kills every process of the cgroups under DIR, and waits until they are gone.
+	killall_in() {
+		kill -KILL $(cat $(find "$1" -name cgroup.procs)) 2>/dev/null
+		while [ -n "$(cat $(find "$1" -name cgroup.procs))" ]; do sleep 0.2; done
+	}
+	mkdir "$cg/fill"
+	loadgen cgfill "$cg/fill" 4595 3600 >/tmp/fill.log 2>&1 &
+	until grep -q "cgfill 4595 started" /tmp/fill.log 2>/dev/null; do sleep 1; done
+	limits full 4096
+	# The read of the table at 1,000 tracked cgroups (the root, the parent and 998 filled ones):
+	# the others emptied and removed first.
+	for i in $(seq 999 4595); do kill -KILL $(cat "$cg/fill/c$i/cgroup.procs") 2>/dev/null; done
+	for i in $(seq 999 4595); do
+		while [ -n "$(cat "$cg/fill/c$i/cgroup.procs")" ]; do sleep 0.1; done
+		rmdir "$cg/fill/c$i"
+	done
+	load
+	take_history /tmp/r0 && wait_samples /tmp/r0 2
+	say read_cgroups_rows "$(awk '$1 == "cgroups_tracked" { print $2 }' /proc/loadavg_rs_cgroups)"
+	say read_cgroups_ns "$(loadgen readbench /proc/loadavg_rs_cgroups 200 | ns_of read)"
+	say read_table_ns "$(loadgen readbench /proc/loadavg_rs 200 | ns_of read)"
+	say read_walk_ns "$(table_value walk_ns)"
+	unload
+	killall_in "$cg/fill"
+	for d in $(find "$cg/fill" -mindepth 1 -type d); do rmdir "$d"; done
+	rmdir "$cg/fill"
+	chain=$cg
+	for i in $(seq 1 40); do chain="$chain/d$i"; done
+	mkdir -p "$chain"
+	sh -c "echo \$\$ > $chain/cgroup.procs && exec loadgen sleep 200 3600" >/tmp/deep.log 2>&1 &
+	until grep -q "started" /tmp/deep.log 2>/dev/null; do sleep 1; done
+	limits deep 1024
+	killall_in "$cg/d1"
+	while [ "$chain" != "$cg" ]; do rmdir "$chain"; chain=${chain%/*}; done
+	kill "$holder"
+	wait 2>/dev/null
+	umount "$cg"
+fi

@@ -7,7 +7,8 @@
 #    its own cgroups in the table, no `/..` path; a second container's busy loops nowhere.
 # 2. A reader in a cgroup no walk has found a thread in reads zero, not an ancestor's line.
 # 3. max_cgroups=2: a zombie in a removed cgroup takes no slot; a live cgroup gets it, nothing is
-#    folded. A cgroup that finds the table full reads ENOSPC, never its ancestor's line.
+#    folded. A cgroup that finds the table full reads ENOSPC, never its ancestor's line, and so
+#    does one whose too-deep descendant found it full.
 # 4. A chain 40 deep: cgroups below level 32 are counted at level 32, said to be folded there,
 #    and read ENOSPC.
 # 5. A reader looping on /proc/loadavg_cgroup while a walk of 10,000 threads runs is never in D
@@ -170,10 +171,23 @@ refused() {
 }
 refused M
 check "a reader in M gets ENOSPC, not the root's line ($out)" refused M
+# Below a cgroup without a slot, a chain deeper than the bound: its threads fold for want of
+# depth and of room at once; a reader at the top of the chain must not read zero.
+kill_cgroup M
+deep=/E
+for i in $(seq 2 40); do deep="$deep/e$i"; done
+mkdir -p "$cg$deep"
+in_cgroup "${deep#/}" loadgen sleep 1 $LIFE >/tmp/e.started &
+wait_state S $(wait_started /tmp/e.started)
+after_samples 2
+refused E
+check "a reader in E, whose deep descendant found the table full, gets ENOSPC, not zero ($out)" refused E
 check "module unloads" unload
 kill -KILL "$zparent" 2>/dev/null
 kill_cgroup L
-kill_cgroup M
+kill -KILL $(cat "$cg$deep/cgroup.procs") 2>/dev/null
+while [ -n "$(cat "$cg$deep/cgroup.procs")" ]; do sleep 0.05; done
+while [ -n "$deep" ]; do rmdir "$cg$deep"; deep=${deep%/*}; done
 
 # --- 4. A chain 40 deep ---
 chain=

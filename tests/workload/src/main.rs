@@ -31,10 +31,12 @@
 //!   cyclictest measures it (see `latency.rs`);
 //! - `burn PERIOD_MS BURN_US SECONDS`: the latency benchmark's control, a periodic burst of work
 //!   as long as the module's walk, at its priority, without the module (see `burn.rs`);
+//! - `cgfill DIR N SECONDS`: N cgroups under DIR, a sleeping process in each (see `cgfill.rs`);
 //! - `container CGROUP CMD [ARG...]`: CMD in a container, as runtimes make one, with
 //!   `/proc/loadavg_cgroup` bind-mounted over `/proc/loadavg` (see `container.rs`).
 
 mod burn;
+mod cgfill;
 mod container;
 mod latency;
 mod pingpong;
@@ -50,7 +52,8 @@ fn usage() -> ! {
        loadgen threads N SECONDS | churn SECONDS
        loadgen reader|holder FILE SECONDS | readbench FILE N
        loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
-       loadgen burn PERIOD_MS BURN_US SECONDS | container CGROUP CMD [ARG...]"
+       loadgen burn PERIOD_MS BURN_US SECONDS | cgfill DIR N SECONDS
+       loadgen container CGROUP CMD [ARG...]"
     );
     std::process::exit(2)
 }
@@ -223,6 +226,9 @@ fn main() {
         Some("pingpong") => pingpong::pingpong(arg(&args, 2)),
         Some("latency") => latency::latency(seconds(&args, 2)),
         Some("burn") => burn::burn(arg(&args, 2), arg(&args, 3), seconds(&args, 4)),
+        Some("cgfill") => {
+            cgfill::cgfill(&arg::<String>(&args, 2), arg(&args, 3), seconds(&args, 4))
+        }
         Some("container") => {
             container::container(&arg::<String>(&args, 2), &args[3.min(args.len())..])
         }
