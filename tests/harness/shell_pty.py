@@ -130,7 +130,7 @@ def run(term, proc):
 
     # Kernel messages (the module's KUnit suites print at insmod) stay off the console.
     term.type("dmesg -n 1; insmod /lib/modules/loadavg_rs.ko && cat /proc/loadavg_cpu; echo MARK$((40+2))\r")
-    m = term.expect(rb"\n(\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ -?\d+)\r?\n(?s:.*?)MARK42", STEP_LIMIT)
+    m = term.expect(rb"\n(\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ -?\d+)\r*\n(?s:.*?)MARK42", STEP_LIMIT)
     tap(m is not None, "a typed command runs in the guest: the module loads and /proc/loadavg_cpu reads "
         + (f"'{m.group(1).decode()}'" if m else ""), term.tail())
     if m is None:
@@ -138,7 +138,7 @@ def run(term, proc):
 
     # `echo ABX`, backspace, `C`, left arrow, `Z`: the guest's line editor makes `echo ABZC`.
     term.type(["echo AB", "X", b"\x7f", "C", b"\x1b[D", "Z", "\r"])
-    m = term.expect(rb"\n(AB\w*)\r?\n", STEP_LIMIT)
+    m = term.expect(rb"\n(AB\w*)\r*\n", STEP_LIMIT)
     got = m.group(1).decode() if m else None
     tap(got == "ABZC", f"the guest's line editing works (backspace, left arrow: '{got}')", term.tail())
 
