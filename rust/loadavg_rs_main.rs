@@ -80,6 +80,10 @@ module! {
             default: 0,
             description: "Tests only: hold the first sample back this long, 0..=600000",
         },
+        test_state_delay_us: u32 {
+            default: 0,
+            description: "Tests only: pause this long between the reads of each task, 0..=1000",
+        },
     },
 }
 
@@ -160,6 +164,15 @@ impl kernel::Module for LoadavgRs {
             pr_err!("test_hold_ms={hold_ms} is out of range: it must be in 0..={MAX_PERIOD_MS}\n");
             return Err(EINVAL);
         }
+        let delay_us = param!(test_state_delay_us);
+        if delay_us > threads::MAX_TEST_STATE_DELAY_US {
+            pr_err!(
+                "test_state_delay_us={delay_us} is out of range: it must be in 0..={}\n",
+                threads::MAX_TEST_STATE_DELAY_US
+            );
+            return Err(EINVAL);
+        }
+        threads::set_test_state_delay_us(delay_us);
         let max_cgroups = param!(max_cgroups);
         if max_cgroups > MAX_CGROUPS {
             pr_err!("max_cgroups={max_cgroups} is out of range: it must be in 0..={MAX_CGROUPS}\n");

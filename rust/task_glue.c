@@ -4,8 +4,11 @@
  * lockless readers read it.
  *
  * - on_rq is published by __block_task() with smp_store_release() after it has set
- *   sched_contributes_to_load and read in_iowait (kernel/sched/sched.h); it is read here with
- *   smp_load_acquire(), so a task seen off its runqueue is seen with the bits its block set.
+ *   sched_contributes_to_load and read in_iowait (kernel/sched/sched.h); it is read here first,
+ *   with smp_load_acquire(), so a task seen off its runqueue is seen with the bits its block
+ *   set. Everything else is read after it: a task that blocks or wakes between the reads is
+ *   counted as it stood when on_rq was read (queued; or off its runqueue, by the bits its last
+ *   block left), as the kernel counted it at that instant, never nowhere.
  * - The bits are bitfields sharing a word with others that other CPUs write (the task itself in
  *   io_schedule_prepare(), the scheduler in block_task(), proxy and wake-up paths too): C reads
  *   them with data_race(), a plain racy read the compiler may not tear or invent, and does not
@@ -13,16 +16,34 @@
  * - A task from fork() sits on the task lists with TASK_NEW, and then TASK_RUNNING, before
  *   wake_up_new_task() puts it on a runqueue, carrying its parent's
  *   sched_contributes_to_load; the kernel has counted it nowhere yet, so neither does the walk.
+ *   Off its runqueue and TASK_RUNNING is that window only if the task never ran
+ *   (se.sum_exec_runtime is 0 until it first does); otherwise it was woken after on_rq was
+ *   read.
  * - CFS bandwidth throttling (cpu.max) takes a task off its cfs_rq, and out of nr_running,
  *   leaving p->on_rq set and p->throttled true (throttle_cfs_rq_work() in kernel/sched/fair.c);
  *   the walk reports it, so that it is counted where the kernel counts it.
+ * - A SCHED_DEADLINE task that used up its runtime is throttled: dequeue_dl_entity() takes it
+ *   out of nr_running (dec_dl_tasks()) with p->on_rq left set and dl.dl_throttled set, until
+ *   its replenishment timer queues it again (update_curr_dl_se() in kernel/sched/deadline.c):
+ *   reported as throttled, like the CFS case.
  * - A task asleep whose dequeue EEVDF delays stays on its runqueue with se.sched_delayed set
  *   (kernel/sched/fair.c, DELAY_DEQUEUE) and in nr_running; the walk reports it apart.
+ * - With CONFIG_SCHED_PROXY_EXEC, a task blocked on a mutex stays on its runqueue as a donor
+ *   (p->blocked_on set; find_proxy_task() in kernel/sched/core.c) and in nr_running: asleep,
+ *   on the runqueue, as a delayed dequeue is, and reported the same way (in `all` as the
+ *   kernel counts it, not in `cpu`). A task in mutex_lock()'s slow path just before it
+ *   schedules away is reported so too, a moment early.
+ * - RT group throttling (CONFIG_RT_GROUP_SCHED) takes a throttled group's tasks out of
+ *   nr_running with on_rq set, but whether a group is throttled lives in struct rt_rq, private
+ *   to the scheduler (kernel/sched/sched.h): a module cannot read it, and such tasks count as
+ *   runnable here (README: what it counts where the kernel differs).
  * - The walker (the current task, which runs the walk) is told apart: it counts itself as a
  *   thread and nothing else.
  */
 #include <linux/compiler.h>
+#include <linux/delay.h>
 #include <linux/sched.h>
+#include <linux/sched/deadline.h>
 
 /* The facts, as bits of the value loadavg_rs_task_state() returns; rust/threads.rs agrees. */
 #define LOADAVG_RS_ON_RQ	(1U << 0)
@@ -35,13 +56,30 @@
 #define LOADAVG_RS_WALKER	(1U << 7)
 
 unsigned int loadavg_rs_task_state(const struct task_struct *p);
+void loadavg_rs_set_test_state_delay(unsigned int us);
+
+/*
+ * Tests only (module parameter test_state_delay_us, set at load before the walker starts): a
+ * pause between the read of on_rq and the reads after it, to widen the window in which a task
+ * may block or wake.
+ */
+static unsigned int loadavg_rs_test_state_delay_us;
+
+void loadavg_rs_set_test_state_delay(unsigned int us)
+{
+	WRITE_ONCE(loadavg_rs_test_state_delay_us, us);
+}
 
 /* The caller holds the RCU read lock, which keeps @p valid. */
 unsigned int loadavg_rs_task_state(const struct task_struct *p)
 {
-	unsigned int state = READ_ONCE(p->__state);
 	int on_rq = smp_load_acquire(&p->on_rq);
-	unsigned int facts = 0;
+	unsigned int state, facts = 0;
+	unsigned int delay = READ_ONCE(loadavg_rs_test_state_delay_us);
+
+	if (unlikely(delay))
+		udelay(delay);
+	state = READ_ONCE(p->__state);
 
 	if (on_rq)
 		facts |= LOADAVG_RS_ON_RQ;
@@ -51,15 +89,22 @@ unsigned int loadavg_rs_task_state(const struct task_struct *p)
 		facts |= LOADAVG_RS_IOWAIT;
 	if (READ_ONCE(p->flags) & PF_KTHREAD)
 		facts |= LOADAVG_RS_KTHREAD;
-	if ((state & TASK_NEW) || (state == TASK_RUNNING && !on_rq))
+	if ((state & TASK_NEW) ||
+	    (state == TASK_RUNNING && !on_rq && !READ_ONCE(p->se.sum_exec_runtime)))
 		facts |= LOADAVG_RS_NEW;
 	if (READ_ONCE(p->se.sched_delayed))
 		facts |= LOADAVG_RS_DELAYED;
+#ifdef CONFIG_SCHED_PROXY_EXEC
+	if (on_rq && READ_ONCE(p->blocked_on))
+		facts |= LOADAVG_RS_DELAYED;
+#endif
 	if (p == current)
 		facts |= LOADAVG_RS_WALKER;
 #ifdef CONFIG_CFS_BANDWIDTH
 	if (READ_ONCE(p->throttled))
 		facts |= LOADAVG_RS_THROTTLED;
 #endif
+	if (dl_prio(READ_ONCE(p->prio)) && data_race((bool)p->dl.dl_throttled))
+		facts |= LOADAVG_RS_THROTTLED;
 	return facts;
 }

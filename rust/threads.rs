@@ -52,6 +52,22 @@ unsafe fn next(head: *const bindings::list_head) -> *mut bindings::list_head {
 }
 
 extern "C" {
+    /// Sets the tests' pause between the reads of a task (`rust/task_glue.c`).
+    fn loadavg_rs_set_test_state_delay(us: u32);
+}
+
+/// The most a test may pause between the reads of one task: 1 ms.
+pub const MAX_TEST_STATE_DELAY_US: u32 = 1000;
+
+/// Tests only: pauses `us` microseconds (at most [`MAX_TEST_STATE_DELAY_US`]) between the read
+/// of a task's `on_rq` and its other facts, to widen the window in which a task may block or
+/// wake between them. Set before the walker starts.
+pub fn set_test_state_delay_us(us: u32) {
+    // SAFETY: A plain store of an integer the C side reads with `READ_ONCE`.
+    unsafe { loadavg_rs_set_test_state_delay(us.min(MAX_TEST_STATE_DELAY_US)) }
+}
+
+extern "C" {
     /// The facts of one task as `LOADAVG_RS_*` bits (`rust/task_glue.c`). `task` is a
     /// `const struct task_struct *`, passed as `void *`: some of its members are structs that
     /// are empty in some configurations, which Rust does not accept in a C signature.

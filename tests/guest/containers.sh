@@ -23,25 +23,6 @@ if ! mount -t cgroup2 none "$cg" 2>/dev/null; then
 	skip "containers" "this kernel has no cgroup v2 (CONFIG_CGROUPS)"
 	finish
 fi
-# in_cgroup DIR CMD...: runs CMD in cgroup DIR (the shell moves itself there, then becomes it).
-in_cgroup() {
-	local dir=$1
-	shift
-	sh -c "echo \$\$ > $cg/$dir/cgroup.procs && exec $*"
-}
-# field TABLE COLUMN PATH: COLUMN (a name of the header line) of PATH's row in a copy of the
-# table; every row's path is the rest of the line after the header's last column.
-field() {
-	awk -v c="$2" -v p="$3" '
-		$1 == "threads" { for (i = 1; i <= NF; i++) col[$i] = i; n = NF; next }
-		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
-			if (path == p) print $(col[c]) }' "$1"
-}
-# paths TABLE: every row's path, one per line.
-paths() {
-	awk '$1 == "threads" { n = NF; next }
-		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path); print path }' "$1"
-}
 period=200
 load_with() { load period_ms=$period window1_ms=2000 window2_ms=10000 window3_ms=30000 "$@"; }
 # sample_now: the sample the cgroup table is of.

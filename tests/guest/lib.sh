@@ -350,6 +350,41 @@ wait_state() {
 	done
 }
 
+# The cgroup table (/proc/loadavg_rs_cgroups), read by its header's column names.
+# field TABLE COLUMN PATH: COLUMN of PATH's row in a copy of the table; every row's path is the
+# rest of the line after the header's last column.
+field() {
+	awk -v c="$2" -v p="$3" '
+		$1 == "threads" { for (i = 1; i <= NF; i++) col[$i] = i; n = NF; next }
+		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
+			if (path == p) print $(col[c]) }' "$1"
+}
+# paths TABLE: every row's path, one per line.
+paths() {
+	awk '$1 == "threads" { n = NF; next }
+		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path); print path }' "$1"
+}
+# in_cgroup DIR CMD...: runs CMD in cgroup DIR of /sys/fs/cgroup (the shell moves itself there,
+# then becomes it).
+in_cgroup() {
+	local dir=$1
+	shift
+	sh -c "echo \$\$ > /sys/fs/cgroup/$dir/cgroup.procs && exec $*"
+}
+# each_sample N CMD...: runs CMD on each of the next N samples of the cgroup table, with a copy
+# of the table in /tmp/each.table (a sample may be skipped on a slow guest; none is read twice).
+each_sample() {
+	local want=$1 seen=0 last=0 k
+	shift
+	while [ "$seen" -lt "$want" ]; do
+		cat /proc/loadavg_rs_cgroups >/tmp/each.table
+		k=$(hval /tmp/each.table sample)
+		[ "$k" -gt "$last" ] || continue
+		last=$k seen=$((seen + 1))
+		"$@"
+	done
+}
+
 # debian NAME ARG...: runs Debian's NAME (procps `uptime`, `top`), put in /opt/debian with its
 # libraries by scripts/guest-run.sh, through its loader.
 debian() {

@@ -12,6 +12,8 @@
 //! - `uninterruptible`: N `vfork()` parents, each waiting (`TASK_KILLABLE`, which is D, and
 //!   not IO) for its child, which sleeps: `blocked`, `all`. The stand-in for lock waits.
 //! - `sleep`: N tasks sleeping interruptibly: counted nowhere.
+//! - `deadline`: N busy loops under `SCHED_DEADLINE`, 1 ms of runtime every 100 ms: throttled
+//!   (off `nr_running`, `on_rq` still set) 99% of the time.
 //!
 //! The first process waits for its N children and exits 0 if all of them did; every child
 //! ends by itself at the deadline. It prints one line, `loadgen: KIND N started: PIDS`.
@@ -48,7 +50,7 @@ use std::time::{Duration, Instant};
 
 fn usage() -> ! {
     eprintln!(
-        "usage: loadgen cpu|io|uninterruptible|sleep N SECONDS [DEVICE]  (DEVICE for io)
+        "usage: loadgen cpu|io|uninterruptible|sleep|deadline N SECONDS [DEVICE]  (DEVICE for io)
        loadgen threads N SECONDS | churn SECONDS
        loadgen reader|holder FILE SECONDS | readbench FILE N
        loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
@@ -130,6 +132,44 @@ fn spin(deadline: Instant) -> i32 {
         }
     }
     0
+}
+
+/// `struct sched_attr` of `sched_setattr(2)`.
+#[repr(C)]
+struct SchedAttr {
+    size: u32,
+    policy: u32,
+    flags: u64,
+    nice: i32,
+    priority: u32,
+    runtime: u64,
+    deadline: u64,
+    period: u64,
+}
+
+/// A busy loop under `SCHED_DEADLINE` with 1 ms of runtime every 100 ms: the scheduler
+/// throttles it once it has used its millisecond, 99% of the time.
+fn deadline_spin(deadline: Instant) -> i32 {
+    const SCHED_DEADLINE: u32 = 6;
+    let attr = SchedAttr {
+        size: std::mem::size_of::<SchedAttr>() as u32,
+        policy: SCHED_DEADLINE,
+        flags: 0,
+        nice: 0,
+        priority: 0,
+        runtime: 1_000_000,
+        deadline: 100_000_000,
+        period: 100_000_000,
+    };
+    // SAFETY: `attr` is a valid `struct sched_attr` of the size it says; 0 is this thread.
+    if unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr, 0) } != 0 {
+        eprintln!(
+            "loadgen: sched_setattr(SCHED_DEADLINE): {}",
+            std::io::Error::last_os_error()
+        );
+        return 1;
+    }
+    spin(deadline)
 }
 
 /// Sleeps interruptibly until the deadline.
@@ -245,6 +285,7 @@ fn tasks(kind: &str, args: &[String]) -> i32 {
     let device = args.get(4).cloned().unwrap_or_default();
     let work: fn(&str, Instant) -> i32 = match kind {
         "cpu" => |_, d| spin(d),
+        "deadline" => |_, d| deadline_spin(d),
         "io" if !device.is_empty() => read_direct,
         "uninterruptible" => |_, d| vfork_wait(d),
         "sleep" => |_, d| sleep_until(d),
