@@ -9,16 +9,16 @@
 //!   engine's schedule, wakes the walker if a window has ended, and re-arms itself at an absolute
 //!   instant. It never walks.
 //! - The walker ([`crate::walker`]) is a SCHED_FIFO kernel thread at the lowest real-time
-//!   priority: it runs as soon as the timer wakes it, ahead of every normal task, and yields to
-//!   every other real-time one. It walks with interrupts on, breaking the RCU read lock every
-//!   [`threads::STRETCH_THREADS`] threads as the hung-task detector does, so no CPU spends
-//!   longer than a constant with interrupts off or without preemption because of the module,
-//!   however many threads there are. It counts itself as a thread, not as load; the task it
-//!   displaced from its CPU is on its runqueue and counts as runnable, as the task a tick
-//!   interrupts does.
+//!   priority: it runs as soon as the timer wakes it, ahead of every normal task (which wait
+//!   for the whole walk on its CPU), and every other real-time task preempts it. It walks with
+//!   interrupts on, breaking the RCU read lock every [`threads::STRETCH_THREADS`] threads as the
+//!   hung-task detector does (unless a walk restarted [`threads::MAX_RESTARTS`] times), so no
+//!   CPU spends longer than a constant with interrupts off because of the walk, however many
+//!   threads there are. It counts itself as a thread, not as load; the task it displaced from
+//!   its CPU is on its runqueue and counts as runnable, as the task a tick interrupts does.
 //! - The engine sits behind a raw spinlock with interrupts disabled ([`crate::raw_spinlock`]),
 //!   taken by the timer, the walker and the proc readers for the time it takes to read or copy
-//!   it.
+//!   it (the engine, or, for `/proc/loadavg_rs_samples`, the engine and its history: about 7 KB).
 //! - The engine decides from jiffies which windows ended; a sample late by several periods
 //!   (a walker held off by real-time work, a stalled CPU) closes them all at once with
 //!   `calc_load_n()`, as the kernel catches up its own.

@@ -113,8 +113,10 @@ void loadavg_rs_walker_stop(struct loadavg_rs_walker *w)
 }
 
 /*
- * rcu_lock_break() of kernel/hung_task.c: leave the RCU read-side critical section, let the
- * scheduler run whatever waits, and enter it again. @g (a process) and @t (its thread, the next
+ * rcu_lock_break() of kernel/hung_task.c: leave the RCU read-side critical section, call
+ * cond_resched(), and enter it again. The break bounds the read section; cond_resched() gives
+ * the CPU up only without full preemption (with it, a task of higher priority has preempted the
+ * walker wherever it was), and never to a normal task, which cannot preempt a SCHED_FIFO one. @g (a process) and @t (its thread, the next
  * one to count) are pinned by references across the break; they may have exited meanwhile, and
  * then their places in the task lists are gone.
  *
