@@ -19,6 +19,7 @@
 //! | `/proc/loadavg_rs_samples` | the last samples, and the averages in fixed point |
 //! | `/proc/loadavg_cgroup`, `_cpu`, `_io`, `_cpuio`, `_blocked` | the reader's own cgroup |
 //! | `/proc/loadavg_rs_cgroups` | every tracked cgroup (v2): counts, averages, pressure |
+//! | `/proc/loadavg_rs_metrics` | all of it in the Prometheus text format (node_exporter) |
 //!
 //! The `loadavg_*` files read exactly like `/proc/loadavg`.
 
@@ -35,6 +36,7 @@ pub mod cgroups;
 pub mod config;
 pub mod engine;
 pub mod history;
+pub mod metrics;
 pub mod proc_files;
 pub mod raw_spinlock;
 pub mod report;
@@ -91,7 +93,7 @@ module! {
 const MAX_CGROUPS: u32 = 65536;
 
 /// The proc files: a name and what it shows.
-const FILES: [(&CStr, Content); 13] = [
+const FILES: [(&CStr, Content); 14] = [
     (c"loadavg_cpu", Content::Loadavg(Accounting::Cpu)),
     (c"loadavg_io", Content::Loadavg(Accounting::Io)),
     (c"loadavg_all", Content::Loadavg(Accounting::All)),
@@ -114,6 +116,7 @@ const FILES: [(&CStr, Content); 13] = [
         Content::CgroupLoadavg(Accounting::Blocked),
     ),
     (c"loadavg_rs_cgroups", Content::Cgroups),
+    (c"loadavg_rs_metrics", Content::Metrics(true)),
 ];
 
 /// The loaded module.
@@ -183,9 +186,11 @@ impl kernel::Module for LoadavgRs {
         let running = sampler.clone().start()?;
         let mut files = KVec::with_capacity(FILES.len(), GFP_KERNEL)?;
         for (name, content) in FILES {
-            if max_cgroups == 0 && matches!(content, Content::CgroupLoadavg(_) | Content::Cgroups) {
-                continue;
-            }
+            let content = match content {
+                Content::CgroupLoadavg(_) | Content::Cgroups if max_cgroups == 0 => continue,
+                Content::Metrics(_) => Content::Metrics(max_cgroups > 0),
+                c => c,
+            };
             // On an error, the files made so far and the sampler are dropped in that order.
             files.push(ProcFile::new(name, sampler.clone(), content)?, GFP_KERNEL)?;
         }

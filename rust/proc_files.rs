@@ -23,6 +23,7 @@ use crate::accounting::Accounting;
 use crate::cgroup_view::Own;
 use crate::cgroup_walk::{self, ReaderScope};
 use crate::history::Sampled;
+use crate::metrics::{CgroupFamily, CgroupHead, CgroupSeries, Metrics};
 use crate::report::{CgroupRow, CgroupsHead, LoadavgText, SamplesText, Table, LINE_MAX};
 use crate::sampler::Sampler;
 use crate::threads;
@@ -52,6 +53,8 @@ pub enum Content {
     CgroupLoadavg(Accounting),
     /// Every tracked cgroup.
     Cgroups,
+    /// Everything, in the Prometheus text format; the cgroups' series too if `true`.
+    Metrics(bool),
 }
 
 /// The data behind one entry.
@@ -142,6 +145,11 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
             // The head (6 lines, the header's 30 names) and the rows.
             (page + rows.saturating_mul(CGROUP_ROW_BYTES)).max(page)
         }
+        Content::Metrics(true) => {
+            let rows = file.sampler.cgroups().rows.len();
+            // The machine's series, then 21 lines a cgroup of about 100 bytes.
+            2 * page + rows.saturating_mul(21 * 100)
+        }
         _ => page,
     }
 }
@@ -221,6 +229,37 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                     path: name,
                 };
                 m.call_printf(format_args!("{row}"));
+            }
+        }
+        Content::Metrics(cgroups) => {
+            let engine = file.sampler.snapshot();
+            // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
+            let m = unsafe { SeqFile::from_raw(m) };
+            m.call_printf(format_args!("{}", Metrics { engine: &engine }));
+            if cgroups {
+                let Ok(mut path) = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL) else {
+                    return ENOMEM.to_errno();
+                };
+                let view = file.sampler.cgroups();
+                let reader = ReaderScope::current();
+                let windows_ms = engine.config().windows_ms;
+                for (i, family) in CgroupFamily::ALL.into_iter().enumerate() {
+                    let sample = (i == 0).then_some(view.sample);
+                    m.call_printf(format_args!("{}", CgroupHead { family, sample }));
+                    for row in view.rows.iter().filter(|r| reader.sees(r)) {
+                        // A path too long for a label is left out rather than cut short.
+                        let Some(path) = reader.path(row, &mut path) else {
+                            continue;
+                        };
+                        let series = CgroupSeries {
+                            family,
+                            slot: &row.slot,
+                            path,
+                            windows_ms,
+                        };
+                        m.call_printf(format_args!("{series}"));
+                    }
+                }
             }
         }
         Content::Table => {

@@ -119,7 +119,7 @@ impl fmt::Display for LoadavgText {
 }
 
 /// A duration in milliseconds, written in seconds when it is whole seconds: `60s`, `500ms`.
-struct Duration(u32);
+pub struct Duration(pub u32);
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -65,7 +65,7 @@ printf '| read /proc/loadavg_cpu vs /proc/loadavg | %s ns vs %s ns: ratio %s | <
 	"$(get read_loadavg_cpu_ns)" "$(get read_loadavg_ns)" "$(ratio "$(get read_loadavg_cpu_ns)" "$(get read_loadavg_ns)")"
 printf '| pipe ping-pong, module loaded vs not | %s ns vs %s ns per round trip: ratio %s | <= 1.01 |\n' \
 	"$(get pingpong_on_ns)" "$(get pingpong_off_ns)" "$(ratio "$(get pingpong_on_ns)" "$(get pingpong_off_ns)")"
-printf '| memory | module %s bytes (/proc/modules); state %s bytes allocated at load, nothing after | |\n' \
+printf '| memory | module %s bytes (/proc/modules); state %s bytes allocated at load; after each walk, the tracked cgroups'"'"' rows for readers (reused) | |\n' \
 	"$(get module_bytes)" "$(get state_bytes)"
 for n in 1000 10000 50000; do
 	t=$(get "lat_threads_$n")

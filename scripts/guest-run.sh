@@ -40,6 +40,7 @@ done
 [ -z "$extra" ] || [ -d "$extra" ] || die "guest-run.sh: EXTRA '$extra' is not a folder"
 name=${name:-$(basename "${job:-shell}" .sh)}
 
+"$PROJECT_DIR/scripts/provision.sh"
 modules=$("$PROJECT_DIR/scripts/build-module.sh" "$variant" $harness)
 kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" "$variant")
 run=$PROJECT_DIR/build/runs/$name
@@ -60,13 +61,14 @@ install -m 0755 "$PROJECT_DIR/qemu/init" "$root/init"
 find "$kdir" \( -name null_blk.ko -o -name configfs.ko \) -exec cp {} "$root/lib/modules/" \;
 find "$modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 cp -r "$PROJECT_DIR/tests/guest/." "$root/tests/"
-# Debian's procps `uptime` and `top`, as a container's users read its load: each binary, the
-# libraries ldd lists and the loader, in /opt/debian (run with tests/guest/lib.sh's `debian`).
+# Debian programs the tests run as their users do: procps `uptime` (a container's load) and
+# node_exporter (the fleet test, scripts/provision.sh unpacks it): each binary, the libraries
+# ldd lists and the loader, in /opt/debian (run with tests/guest/lib.sh's `debian`).
 mkdir -p "$root/opt/debian/bin" "$root/opt/debian/lib"
-for bin in uptime top; do
-	path=$(command -v "$bin") || die "guest-run.sh: no '$bin' on this machine (Debian's procps)"
-	cp "$path" "$root/opt/debian/bin/"
-	ldd "$path" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+for bin in "$(command -v uptime)" "$NODE_EXPORTER"; do
+	[ -x "$bin" ] || die "guest-run.sh: no '$bin' on this machine (scripts/provision.sh installs it)"
+	cp "$bin" "$root/opt/debian/bin/"
+	ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
 		while read -r lib; do cp -L "$lib" "$root/opt/debian/lib/"; done
 done
 [ -z "$job" ] || install -m 0755 "$job" "$root/job/run.sh"

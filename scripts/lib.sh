@@ -117,3 +117,7 @@ kernel_build_dir() {
 	printf '%s/kernel/%s-%s\n' "$LOADAVG_RS_CACHE" "$KERNEL_VERSION" \
 		"$(key_of "$KERNEL_DEB_VERSION" "$@" "$(toolchain_id)")"
 }
+
+# Debian's node_exporter and promtool, unpacked by scripts/provision.sh.
+NODE_EXPORTER=$LOADAVG_RS_CACHE/fleet/prometheus-node-exporter/usr/bin/prometheus-node-exporter
+PROMTOOL=$LOADAVG_RS_CACHE/fleet/prometheus/usr/bin/promtool

@@ -106,9 +106,31 @@ fetch_kernel_source() {
 	[ -f "$src/Makefile" ] || die "$KERNEL_PKG did not unpack into $src"
 }
 
+# Debian's node_exporter and promtool, for the fleet test (tests/guest/prometheus.sh) and the
+# check of the module's metrics and alert rules: downloaded with the machine's own apt sources
+# and only unpacked (installing them would start services), into $LOADAVG_RS_CACHE/fleet.
+fetch_fleet_tools() {
+	local dir=$LOADAVG_RS_CACHE/fleet pkg tmp
+	for pkg in prometheus-node-exporter prometheus; do
+		[ -d "$dir/$pkg" ] && continue
+		log "fetching Debian's $pkg (the fleet test's node_exporter and promtool)"
+		tmp=$(mktemp -d)
+		if ! (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" 2>/dev/null); then
+			as_root apt-get update -qq || die "apt-get update failed"
+			(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") ||
+				die "could not download $pkg"
+		fi
+		mkdir -p "$dir/$pkg.partial"
+		dpkg-deb -x "$tmp"/*.deb "$dir/$pkg.partial"
+		rm -rf "$tmp" "$dir/$pkg"
+		mv "$dir/$pkg.partial" "$dir/$pkg"
+	done
+}
+
 main() {
 	mkdir -p "$LOADAVG_RS_CACHE"
 	install_deb_packages
+	fetch_fleet_tools
 	# A kernel of the user's own brings its source and its built Rust core: nothing to fetch.
 	[ -z "$KDIR" ] || return 0
 	install_bindgen

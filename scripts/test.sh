@@ -14,7 +14,8 @@
 #   host      `cargo test` of the module's pure Rust (tests/host), with the differential test
 #             against the kernel's own C from the fetched source
 #   build     the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`)
-#   main      guest, default test kernel: KUnit suites, lifecycle, load, scenarios, missed windows
+#   main      guest, default test kernel: KUnit suites, lifecycle, load, scenarios, missed windows,
+#             containers, node_exporter (then promtool on the exposition and the rules)
 #   realtime  guest, the kernel's defaults against /proc/loadavg, then a throttled cgroup (5 min)
 #   debug     guest, debug test kernel (KASAN, kmemleak, lockdep, ...; panic_on_warn): KUnit, the
 #             lifecycle, unload races, a thread storm, CPU hotplug
@@ -205,6 +206,25 @@ stage_main() {
 	step "guest: default test kernel (KUnit, module lifecycle, compressed-time load)"
 	"$PROJECT_DIR/scripts/guest-run.sh" --name main --timeout 900 --memory 2048 "${suites[@]}" \
 		"$PROJECT_DIR/tests/guest/jobs/main.sh" 2>&1 | tally || true
+	fleet_checks "$PROJECT_DIR/build/runs/main/output.log"
+}
+
+# The module's Prometheus exposition, as tests/guest/prometheus.sh printed it (`prom| ` lines),
+# and the project's rules, checked by Debian's promtool.
+fleet_checks() {
+	local out
+	if ! grep -q '^prom| ' "$1" 2>/dev/null; then
+		skip "promtool check metrics: the module's exposition" "the guest printed none (a kernel without networking skips the fleet test)"
+	elif out=$(sed -n 's/^prom| //p' "$1" | "$PROMTOOL" check metrics 2>&1); then
+		ok "promtool check metrics: the module's exposition ($(grep -c '^prom| [a-z]' "$1") series) passes"
+	else
+		not_ok "promtool check metrics: the module's exposition passes" "$(printf '%s\n' "$out" | head -n5 | paste -sd' ')"
+	fi
+	if out=$("$PROMTOOL" check rules "$PROJECT_DIR/scripts/fleet/loadavg-rs.rules.yml" 2>&1); then
+		ok "promtool check rules: scripts/fleet/loadavg-rs.rules.yml ($(printf '%s\n' "$out" | grep -o '[0-9]* rules found'))"
+	else
+		not_ok "promtool check rules: scripts/fleet/loadavg-rs.rules.yml" "$(printf '%s\n' "$out" | paste -sd' ')"
+	fi
 }
 
 stage_realtime() {

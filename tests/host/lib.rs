@@ -34,3 +34,6 @@ pub mod history;
 
 #[path = "../../rust/report.rs"]
 pub mod report;
+
+#[path = "../../rust/metrics.rs"]
+pub mod metrics;
