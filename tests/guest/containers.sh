@@ -17,12 +17,8 @@
 # Columns of /proc/loadavg_rs_cgroups are found by their names in its header line.
 . /tests/lib.sh
 
+cgroup2_or_skip "containers"
 cg=/sys/fs/cgroup
-mkdir -p "$cg"
-if ! mount -t cgroup2 none "$cg" 2>/dev/null; then
-	skip "containers" "this kernel has no cgroup v2 (CONFIG_CGROUPS)"
-	finish
-fi
 period=200
 load_with() { load period_ms=$period window1_ms=2000 window2_ms=10000 window3_ms=30000 "$@"; }
 # sample_now: the sample the cgroup table is of.
@@ -31,12 +27,6 @@ sample_now() { awk '$1 == "sample" { print $2 }' /proc/loadavg_rs_cgroups; }
 after_samples() {
 	local want=$(($(sample_now) + $1))
 	while [ "$(sample_now)" -lt "$want" ]; do sleep 0.05; done
-}
-# kill_cgroup DIR: kills every task of cgroup DIR and removes it.
-kill_cgroup() {
-	kill -KILL $(cat "$cg/$1/cgroup.procs") 2>/dev/null
-	while [ -n "$(cat "$cg/$1/cgroup.procs")" ]; do sleep 0.05; done
-	rmdir "$cg/$1"
 }
 LIFE=3600
 
@@ -111,9 +101,9 @@ check "a reader in a cgroup no walk has seen reads zero, not the machine's line:
 fresh_read contain_in
 check "so does /proc/loadavg in a new container there: '$line'" matches "$line" '^0\.00 0\.00 0\.00 0/0 [0-9]+$'
 check "module unloads" unload
-kill_cgroup ct1
-kill_cgroup ct2/sub
-kill_cgroup ct2
+remove_cgroup ct1
+remove_cgroup ct2/sub
+remove_cgroup ct2
 for i in $(seq 1 "$fresh"); do rmdir "$cg/fresh$i"; done
 
 # --- 3. Two slots: a zombie's removed cgroup takes none; a full table reads ENOSPC ---
@@ -154,7 +144,7 @@ refused M
 check "a reader in M gets ENOSPC, not the root's line ($out)" refused M
 # Below a cgroup without a slot, a chain deeper than the bound: its threads fold for want of
 # depth and of room at once; a reader at the top of the chain must not read zero.
-kill_cgroup M
+remove_cgroup M
 deep=/E
 for i in $(seq 2 40); do deep="$deep/e$i"; done
 mkdir -p "$cg$deep"
@@ -165,7 +155,7 @@ refused E
 check "a reader in E, whose deep descendant found the table full, gets ENOSPC, not zero ($out)" refused E
 check "module unloads" unload
 kill -KILL "$zparent" 2>/dev/null
-kill_cgroup L
+remove_cgroup L
 kill -KILL $(cat "$cg$deep/cgroup.procs") 2>/dev/null
 while [ -n "$(cat "$cg$deep/cgroup.procs")" ]; do sleep 0.05; done
 while [ -n "$deep" ]; do rmdir "$cg$deep"; deep=${deep%/*}; done
@@ -220,7 +210,7 @@ kill "$reader" "$storm" 2>/dev/null
 while [ -d "/proc/$reader" ]; do sleep 0.05; done
 check "the reader's reads were all well formed ($(grep 'loadgen: reader' /tmp/reader.out))" grep -q 'bad 0$' /tmp/reader.out
 check "module unloads" unload
-kill_cgroup R
+remove_cgroup R
 wait
 umount "$cg"
 finish

@@ -11,13 +11,8 @@
 # at an instant independent of the loop's 100 ms period).
 . /tests/lib.sh
 
-cg=/sys/fs/cgroup
-mkdir -p "$cg"
-if ! mount -t cgroup2 none "$cg" 2>/dev/null; then
-	skip "deadline throttling" "this kernel has no cgroup v2 (CONFIG_CGROUPS)"
-	finish
-fi
-mkdir "$cg/dl"
+cgroup2_or_skip "deadline throttling"
+mkdir /sys/fs/cgroup/dl
 in_cgroup dl loadgen deadline 1 3600 >/tmp/dl.started 2>&1 &
 wait_started /tmp/dl.started >/dev/null
 check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
@@ -38,9 +33,7 @@ check "30 samples: the deadline loop is queued or throttled at each, and all cou
 check "it is throttled at some samples ($throttled of 30)" test "$throttled" -gt 0
 echo "# $(grep -E '^(cpu|all|throttled) ' /proc/loadavg_rs | paste -sd' ')"
 check "module unloads" unload
-kill -KILL $(cat "$cg/dl/cgroup.procs") 2>/dev/null
-while [ -n "$(cat "$cg/dl/cgroup.procs")" ]; do sleep 0.05; done
+remove_cgroup dl
 wait
-rmdir "$cg/dl"
-umount "$cg"
+umount /sys/fs/cgroup
 finish

@@ -364,6 +364,21 @@ paths() {
 	awk '$1 == "threads" { n = NF; next }
 		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path); print path }' "$1"
 }
+# cgroup2_or_skip NAME: mounts cgroup v2 on /sys/fs/cgroup; on a kernel without it, reports NAME
+# skipped and ends the test.
+cgroup2_or_skip() {
+	mkdir -p /sys/fs/cgroup
+	mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null && return 0
+	skip "$1" "this kernel has no cgroup v2 (CONFIG_CGROUPS)"
+	finish
+}
+# remove_cgroup DIR: kills every task of cgroup DIR of /sys/fs/cgroup, waits until it is empty,
+# and removes it.
+remove_cgroup() {
+	kill -KILL $(cat "/sys/fs/cgroup/$1/cgroup.procs") 2>/dev/null
+	while [ -n "$(cat "/sys/fs/cgroup/$1/cgroup.procs")" ]; do sleep 0.05; done
+	rmdir "/sys/fs/cgroup/$1"
+}
 # in_cgroup DIR CMD...: runs CMD in cgroup DIR of /sys/fs/cgroup (the shell moves itself there,
 # then becomes it).
 in_cgroup() {

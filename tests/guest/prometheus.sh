@@ -92,10 +92,8 @@ kill "$exporter"
 wait "$exporter" 2>/dev/null
 check "module unloads" unload
 if [ -n "$cgroups" ]; then
-	kill -KILL $(cat "$cg/fleet/cgroup.procs") 2>/dev/null
-	while [ -n "$(cat "$cg/fleet/cgroup.procs")" ]; do sleep 0.05; done
+	remove_cgroup fleet
 	wait
-	rmdir "$cg/fleet"
 	umount "$cg"
 fi
 finish

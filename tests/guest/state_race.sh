@@ -13,17 +13,11 @@
 # yet woken, and was counted nowhere.)
 . /tests/lib.sh
 
-cg=/sys/fs/cgroup
-mkdir -p "$cg"
-if ! mount -t cgroup2 none "$cg" 2>/dev/null; then
-	skip "a task read while it blocks" "this kernel has no cgroup v2 (CONFIG_CGROUPS)"
-	finish
-fi
 if ! has_slow_disk; then
 	skip "a task read while it blocks" "$NO_SLOW_DISK"
-	umount "$cg"
 	finish
 fi
+cgroup2_or_skip "a task read while it blocks"
 insmod /lib/modules/configfs.ko 2>/dev/null
 mkdir -p /sys/kernel/config
 mount -t configfs none /sys/kernel/config 2>/dev/null
@@ -39,7 +33,7 @@ dev=/dev/race
 [ -b "$dev" ] || [ ! -b "/dev/nullb$(cat "$nb/index")" ] || dev=/dev/nullb$(cat "$nb/index")
 while [ ! -b "$dev" ] && [ ! -b "/dev/nullb$(cat "$nb/index")" ]; do sleep 0.1; done
 [ -b "$dev" ] || dev=/dev/nullb$(cat "$nb/index")
-mkdir "$cg/race"
+mkdir /sys/fs/cgroup/race
 in_cgroup race loadgen io 4 3600 "$dev" >/tmp/race.started 2>&1 &
 wait_started /tmp/race.started >/dev/null
 check "module loads with a 200 us pause between the reads of each task" \
@@ -60,11 +54,9 @@ each_sample 30 race_sample
 check "30 samples: each of the 4 readers is counted somewhere at each (cpu, io, blocked, delayed add up to 4; $bad samples not)" test "$bad" -eq 0
 echo "# over the 30 samples: $cpu reader-samples running, $io in IO wait"
 check "module unloads" unload
-kill -KILL $(cat "$cg/race/cgroup.procs") 2>/dev/null
-while [ -n "$(cat "$cg/race/cgroup.procs")" ]; do sleep 0.05; done
+remove_cgroup race
 wait
-rmdir "$cg/race"
 echo 0 >"$nb/power"
 rmdir "$nb"
-umount "$cg"
+umount /sys/fs/cgroup
 finish
