@@ -223,6 +223,10 @@ impl Cgroups {
     ///
     /// `cg` is valid under the RCU read lock the caller holds.
     unsafe fn slot_for(&mut self, cg: *mut Cgroup) -> (u32, Fold) {
+        // A tracked cgroup is found by its address alone, without reading it.
+        if let Some(slot) = self.table.find(cg as usize) {
+            return (slot, Fold::No);
+        }
         // SAFETY: `cg` is valid under RCU (caller's guarantee).
         let level = unsafe { loadavg_rs_cgroup_level(cg) };
         let (mut c, mut fold) = match u32::try_from(level) {
@@ -238,14 +242,12 @@ impl Cgroups {
         let mut chain = [(core::ptr::null_mut::<Cgroup>(), 0u64); MAX_LEVEL as usize];
         let mut n = 0usize;
         let anchor = loop {
-            // SAFETY: `c` is `cg`, or an ancestor of it (a cgroup pins its parent), valid under
-            // RCU.
-            let id = unsafe { loadavg_rs_cgroup_id(c) };
-            if let Some(slot) = self.table.find(id) {
+            if let Some(slot) = self.table.find(c as usize) {
                 break slot;
             }
-            // SAFETY: As above.
-            let parent = unsafe { loadavg_rs_cgroup_parent(c) };
+            // SAFETY: `c` is `cg`, or an ancestor of it (a cgroup pins its parent), valid under
+            // RCU.
+            let (id, parent) = unsafe { (loadavg_rs_cgroup_id(c), loadavg_rs_cgroup_parent(c)) };
             if parent.is_null() || n == chain.len() {
                 // Another hierarchy's root cannot be a task's default cgroup, and ours is
                 // tracked from the start, so neither can happen; count the thread in our root.

@@ -176,34 +176,44 @@ where
         self.used
     }
 
-    /// Where the probe for `id` starts: a multiplicative hash (ids are small, consecutive).
-    fn home(&self, id: u64) -> usize {
+    /// Where the probe for `handle` starts: a multiplicative hash (the kernel side's handles
+    /// are addresses, aligned and close together).
+    fn home(&self, handle: usize) -> usize {
         let mask = self.index.len() - 1;
-        (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
+        ((handle as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
     }
 
-    /// The slot of cgroup `id`, if tracked.
-    pub fn find(&self, id: u64) -> Option<u32> {
+    /// The slot of the cgroup whose handle is `handle`, if tracked.
+    ///
+    /// The index is keyed by handle, not id: the kernel side finds a thread's cgroup by its
+    /// address alone, without reading the cgroup (a tracked cgroup is held by a reference, so no
+    /// other cgroup can have its address while it is tracked).
+    pub fn find(&self, handle: usize) -> Option<u32> {
         let mask = self.index.len() - 1;
-        let mut i = self.home(id);
+        let mut i = self.home(handle);
         loop {
             let s = self.index[i];
             if s == NO_SLOT {
                 return None;
             }
-            if self.slots.get(s as usize).is_some_and(|slot| slot.id == id) {
+            if self
+                .slots
+                .get(s as usize)
+                .is_some_and(|slot| slot.is_used() && slot.handle == handle)
+            {
                 return Some(s);
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// Tracks cgroup `id`, child of the cgroup in slot `parent` ([`NO_SLOT`] for the root), from
-    /// sample `since` on, in constant time (but for the probe of the index). `None` when every
-    /// slot is taken, or `id` is 0 or tracked already, or `parent` is not a tracked slot (or is
-    /// [`NO_SLOT`] while the root is tracked), or the cgroup would be deeper than [`MAX_LEVEL`].
+    /// Tracks cgroup `id` under `handle`, child of the cgroup in slot `parent` ([`NO_SLOT`] for
+    /// the root), from sample `since` on, in constant time (but for the probe of the index).
+    /// `None` when every slot is taken, or `id` is 0, or `handle` is tracked already, or `parent`
+    /// is not a tracked slot (or is [`NO_SLOT`] while the root is tracked), or the cgroup would
+    /// be deeper than [`MAX_LEVEL`].
     pub fn insert(&mut self, id: u64, handle: usize, parent: u32, since: u64) -> Option<u32> {
-        if self.is_full() || id == 0 || self.find(id).is_some() {
+        if self.is_full() || id == 0 || self.find(handle).is_some() {
             return None;
         }
         let level = if parent == NO_SLOT {
@@ -227,7 +237,7 @@ where
             ..Slot::FREE
         };
         let mask = self.index.len() - 1;
-        let mut i = self.home(id);
+        let mut i = self.home(handle);
         while self.index[i] != NO_SLOT {
             i = (i + 1) & mask;
         }
@@ -362,11 +372,10 @@ where
         self.index.fill(NO_SLOT);
         let mask = self.index.len() - 1;
         for slot in 0..self.slots.len() {
-            let id = self.slots[slot].id;
-            if id == 0 {
+            if !self.slots[slot].is_used() {
                 continue;
             }
-            let mut i = self.home(id);
+            let mut i = self.home(self.slots[slot].handle);
             while self.index[i] != NO_SLOT {
                 i = (i + 1) & mask;
             }
@@ -445,7 +454,7 @@ mod tests {
         let ax = t.insert(9, 109, a, 1).unwrap_or(NO_SLOT);
         let b = t.insert(8, 108, root, 1).unwrap_or(NO_SLOT);
         assert_eq!(t.used(), 4);
-        assert_eq!(t.find(9), Some(ax));
+        assert_eq!(t.find(109), Some(ax));
         assert_eq!(t.slot(ax).map(|s| s.level), Some(2));
         let mut global = Counts::ZERO;
         t.begin_walk();
@@ -539,7 +548,7 @@ mod tests {
         assert_eq!(t.find(20), None);
         // Every other cgroup is still found after the index was rebuilt.
         for id in 12..ids {
-            assert!(t.find(id).is_some());
+            assert!(t.find(id as usize).is_some());
         }
         assert_eq!(t.find(1), Some(root));
         // The root stays, whatever `gone` says; `clear` drops it too.
@@ -587,14 +596,13 @@ mod tests {
         };
         let mut parent = t.insert(1, 1, NO_SLOT, 1).unwrap_or(NO_SLOT);
         for level in 1..=MAX_LEVEL {
-            parent = t
-                .insert(u64::from(level) + 1, 0, parent, 1)
-                .unwrap_or(NO_SLOT);
+            let id = u64::from(level) + 1;
+            parent = t.insert(id, id as usize, parent, 1).unwrap_or(NO_SLOT);
             assert_eq!(t.slot(parent).map(|s| s.level), Some(level));
         }
         // One level deeper is refused, though slots are free.
         assert!(!t.is_full());
-        assert_eq!(t.insert(1000, 0, parent, 1), None);
+        assert_eq!(t.insert(1000, 1000, parent, 1), None);
         // Threads of deeper cgroups are counted at the bound, and said to be folded there.
         t.begin_walk();
         t.add(parent, R);
