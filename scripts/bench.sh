@@ -4,7 +4,8 @@
 # ratios (absolute times drift on shared machines; ratios measured side by side do not):
 #
 #   - one sample (the walk over every thread) at 1k, 10k and 50k threads: ns per sample and per
-#     thread, against the user-space walk LXCFS does (reading /proc/<pid>/task/<tid>/stat);
+#     thread, against its floor (a bare for_each_process_thread() in a C module, tests/bench)
+#     and against the user-space walk LXCFS does (reading /proc/<pid>/task/<tid>/stat);
 #   - reading /proc/loadavg_cpu against reading /proc/loadavg;
 #   - a context-switch-heavy ping-pong with the module loaded against without it;
 #   - the module's memory: its size in /proc/modules and what it allocates;
@@ -38,7 +39,7 @@ elif [ $# -gt 0 ]; then
 	die "usage: scripts/bench.sh [--old KO]"
 fi
 
-"$PROJECT_DIR/scripts/guest-run.sh" --name bench --memory 4096 --timeout 3600 --quiet "${extra[@]}" \
+"$PROJECT_DIR/scripts/guest-run.sh" --name bench --bench --memory 4096 --timeout 3600 --quiet "${extra[@]}" \
 	"$PROJECT_DIR/scripts/bench/guest.sh" >/dev/null || {
 	cat "$PROJECT_DIR/build/runs/bench/output.log" >&2
 	die "the benchmark run failed (see build/runs/bench/)"
@@ -60,6 +61,11 @@ for n in 1000 10000 50000; do
 		"$t" "$w" "$(awk -v w="$w" -v t="$t" 'BEGIN { printf "%.1f", w / t }')"
 	printf '| user-space walk (LXCFS way), %s threads | %s ns: module is %sx cheaper | >= 50x at 10k |\n' \
 		"$t" "$u" "$(awk -v u="$u" -v w="$w" 'BEGIN { printf "%.0f", u / w }')"
+	ft=$(get "floor_threads_$n") fw=$(get "floor_ns_$n")
+	[ -z "$fw" ] || printf '| one sample vs the floor (a bare for_each_process_thread), %s vs %s threads | %s vs %s ns per thread: ratio %s | <= 1.5 |\n' \
+		"$t" "$ft" "$(awk -v w="$w" -v t="$t" 'BEGIN { printf "%.1f", w / t }')" \
+		"$(awk -v w="$fw" -v t="$ft" 'BEGIN { printf "%.1f", w / t }')" \
+		"$(awk -v w="$w" -v t="$t" -v fw="$fw" -v ft="$ft" 'BEGIN { printf "%.2f", (w / t) / (fw / ft) }')"
 done
 printf '| read /proc/loadavg_cpu vs /proc/loadavg | %s ns vs %s ns: ratio %s | <= 1.2 |\n' \
 	"$(get read_loadavg_cpu_ns)" "$(get read_loadavg_ns)" "$(ratio "$(get read_loadavg_cpu_ns)" "$(get read_loadavg_ns)")"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Builds the module (and, with --harness, the deliberately broken modules of the harness
-# self-tests) against a cached test kernel, building that kernel first if it is missing.
-# Prints the folder holding the .ko files.
+# self-tests; with --bench, the benchmark's floor module, tests/bench) against a cached test
+# kernel, building that kernel first if it is missing. Prints the folder holding the .ko files.
 #
-#   scripts/build-module.sh [default|debug] [--harness]
+#   scripts/build-module.sh [default|debug] [--harness] [--bench]
 #
 # Objects go to build/<variant>/ in the clone (Kbuild's MO=), so the default and the debug
 # kernels' builds never mix, and the source folders stay clean. To build against a kernel of
@@ -13,12 +13,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=default harness=
+variant=default harness= bench=
 for arg in "$@"; do
 	case $arg in
 	default | debug) variant=$arg ;;
 	--harness) harness=1 ;;
-	*) die "unknown argument '$arg' (default|debug, --harness)" ;;
+	--bench) bench=1 ;;
+	*) die "unknown argument '$arg' (default|debug, --harness, --bench)" ;;
 	esac
 done
 
@@ -48,5 +49,9 @@ kbuild "$PROJECT_DIR" "$out/module"
 if [ -n "$harness" ]; then
 	mkdir -p "$out/harness"
 	kbuild "$PROJECT_DIR/tests/harness" "$out/harness"
+fi
+if [ -n "$bench" ]; then
+	mkdir -p "$out/bench"
+	kbuild "$PROJECT_DIR/tests/bench" "$out/bench"
 fi
 printf '%s\n' "$out"

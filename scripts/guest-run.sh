@@ -3,25 +3,27 @@
 # Runs a job script in the test guest: builds what is missing (kernel, module), packs an
 # initramfs, boots it under QEMU, and judges the run (qemu/check-run.sh).
 #
-#   scripts/guest-run.sh [--variant default|debug] [--harness] [--timeout SECONDS]
+#   scripts/guest-run.sh [--variant default|debug] [--harness] [--bench] [--timeout SECONDS]
 #                        [--name NAME] [--extra DIR] [--follow] [--shell]
 #                        [--kunit SUITE]... [--memory MIB] [--append ARGS] [--quiet] JOB
 #
 # In the guest: /job/run.sh is JOB, /job/extra holds the files of DIR, /tests holds the guest
 # test library and tests, /lib/modules every module (the kernel's own, loadavg_rs.ko and, with
-# --harness, the harness's broken modules), /bin busybox and loadgen, the workload generator.
+# --harness, the harness's broken modules; with --bench, the benchmark's floor module), /bin
+# busybox and loadgen, the workload generator.
 # The job's output is printed (live with --follow); the run's files stay in build/runs/NAME.
 # Prints the checks' TAP lines after the job's. Exits with the job's status if it failed, else
 # 1 if a check failed, else 0.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=default harness= timeout=600 name= extra= follow= shell= quiet= suites=() job=
+variant=default harness= bench= timeout=600 name= extra= follow= shell= quiet= suites=() job=
 memory=1024 append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift ;;
 	--harness) harness=--harness ;;
+	--bench) bench=--bench ;;
 	--timeout) timeout=$2; shift ;;
 	--name) name=$2; shift ;;
 	--extra) extra=$2; shift ;;
@@ -41,7 +43,7 @@ done
 name=${name:-$(basename "${job:-shell}" .sh)}
 
 "$PROJECT_DIR/scripts/provision.sh"
-modules=$("$PROJECT_DIR/scripts/build-module.sh" "$variant" $harness)
+modules=$("$PROJECT_DIR/scripts/build-module.sh" "$variant" $harness $bench)
 kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" "$variant")
 run=$PROJECT_DIR/build/runs/$name
 root=$run/root

@@ -194,6 +194,15 @@ stage_build() {
 		cp "$tmp/clippy.log" "$PROJECT_DIR/build/clippy.log"
 		not_ok "module builds with CLIPPY=1 and C -Werror, without a warning" "see build/clippy.log"
 	fi
+	# The benchmark's floor module (tests/bench), which only `make bench` loads.
+	rm -rf "$PROJECT_DIR/build/bench-check"
+	mkdir -p "$PROJECT_DIR/build/bench-check"
+	if make -s -C "$kdir" M="$PROJECT_DIR/tests/bench" MO="$PROJECT_DIR/build/bench-check" LLVM="$llvm" \
+		KCFLAGS=-Werror modules >"$tmp/bench.log" 2>&1 && ! grep -q 'warning' "$tmp/bench.log"; then
+		ok "the benchmark's floor module (tests/bench) builds with C -Werror, without a warning"
+	else
+		not_ok "the benchmark's floor module (tests/bench) builds" "$(tail -n5 "$tmp/bench.log" | paste -sd' ')"
+	fi
 }
 
 stage_quick() {

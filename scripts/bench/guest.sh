@@ -60,8 +60,15 @@ for n in 1000 10000 50000; do
 	threads=$(snap_value threads)
 	walk=$(printf '%s\n' "$w1" "$w2" "$w3" "$w4" "$w5" | sort -n | sed -n 3p)
 	user=$(loadgen procwalk 3 | sed -n 's/.*, \([0-9]*\) ns per walk.*/\1/p')
+	# The floor: a bare for_each_process_thread() reading what the kernel's counters rest on
+	# (tests/bench/walk_floor.c), the median of 7 walks.
+	insmod /lib/modules/walk_floor.ko
+	floor=$(dmesg | sed -n 's/.*walk_floor: \([0-9]*\) threads, [0-9]* active, \([0-9]*\) ns per walk.*/\1 \2/p' | tail -n1)
+	rmmod walk_floor
 	say "walk_threads_$n" "$threads"
 	say "walk_ns_$n" "$walk"
+	say "floor_threads_$n" "${floor% *}"
+	say "floor_ns_$n" "${floor#* }"
 	say "procwalk_ns_$n" "$user"
 	kill "$holder"
 	wait "$holder" 2>/dev/null
