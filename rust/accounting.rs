@@ -20,7 +20,8 @@
 //!   (`TASK_NEW`) carries its parent's `sched_contributes_to_load`; the kernel counts it
 //!   nowhere, so it counts only as a thread ([`ThreadState::new`]);
 //! - a task of a cgroup that CFS bandwidth control (`cpu.max`) throttles keeps `on_rq` set while
-//!   the kernel takes it out of `nr_running` (`throttle_cfs_rq_work()`); it is counted as
+//!   the kernel takes it out of `nr_running` (`throttle_cfs_rq_work()`), and so does a
+//!   `SCHED_DEADLINE` task that has used its runtime (`dequeue_dl_entity()`); it is counted as
 //!   neither runnable nor blocked, as the kernel counts it, and shown on its own
 //!   ([`Counts::throttled`]): demand the limit holds back;
 //! - a task that went to sleep while EEVDF owed the others CPU time stays on its runqueue, its
@@ -48,7 +49,8 @@ pub struct ThreadState {
     pub kthread: bool,
     /// Made by `fork()`, not yet woken for the first time (`TASK_NEW`).
     pub new: bool,
-    /// Held off its runqueue by CFS bandwidth control while `on_rq` stays set.
+    /// Held off its runqueue by CFS bandwidth control, or by its own deadline bandwidth, while
+    /// `on_rq` stays set.
     pub throttled: bool,
     /// Asleep, but still on its runqueue until its delayed dequeue (`se.sched_delayed`).
     pub delayed: bool,
@@ -74,8 +76,8 @@ pub struct Counts {
     pub blocked: u32,
     /// Kernel threads among those counted in `all` (runnable or uninterruptible).
     pub kthreads: u32,
-    /// Throttled by CFS bandwidth control: queued in the task's view, not in the kernel's
-    /// `nr_running`, counted in no accounting.
+    /// Throttled by CFS or deadline bandwidth control: queued in the task's view, not in the
+    /// kernel's `nr_running`, counted in no accounting.
     pub throttled: u32,
 }
 

@@ -6,7 +6,7 @@
 //! The walk already looks at every thread once per period; attributing each thread to its
 //! cgroup makes a container's split load almost free. [`CgroupTable`] is the bookkeeping, plain
 //! safe Rust: a fixed number of slots allocated at load (no allocation while sampling), found
-//! by the cgroup's id through an open-addressing index.
+//! by the kernel side's handle (the cgroup's address) through an open-addressing index.
 //!
 //! - A cgroup gets a slot the first time the walk finds a thread in it (or in a descendant),
 //!   its ancestors first; its averages start from zero, like a fresh `avenrun`. Cgroups that
@@ -99,7 +99,7 @@ pub struct CgroupTable<S, I> {
     slots: S,
     /// The first free slot, [`NO_SLOT`] when the table is full.
     free: u32,
-    /// Open addressing by id, linear probing: a slot number, or [`NO_SLOT`] for none.
+    /// Open addressing by handle, linear probing: a slot number, or [`NO_SLOT`] for none.
     index: I,
     /// Slots in use.
     used: u32,

@@ -84,7 +84,7 @@ module! {
         },
         test_state_delay_us: u32 {
             default: 0,
-            description: "Tests only: pause this long between the reads of each task, 0..=1000",
+            description: "Tests only: pause this long between the reads of each task, 0..=200",
         },
     },
 }

@@ -85,6 +85,16 @@ impl fmt::Display for Seconds {
     }
 }
 
+/// The windows to print, with their lengths: a window as long as an earlier one has the same
+/// decay factor and so the same averages, and would repeat that one's series (an exposition
+/// may not hold one series twice).
+fn distinct(windows_ms: [u32; 3]) -> impl Iterator<Item = (usize, u32)> {
+    (0..3).filter_map(move |i| {
+        let w = windows_ms[i];
+        (!windows_ms[..i].contains(&w)).then_some((i, w))
+    })
+}
+
 /// The machine-wide series, from one engine snapshot.
 pub struct Metrics<'a> {
     /// The engine.
@@ -104,8 +114,9 @@ impl fmt::Display for Metrics<'_> {
             "Load average recomputed by loadavg-rs, per definition and window (tasks).",
         )?;
         for a in Accounting::ALL {
-            for (w, load) in windows.iter().zip(e.loads(a)) {
-                let (a, w, l) = (a.name(), Duration(*w), Exact(load));
+            let loads = e.loads(a);
+            for (i, w) in distinct(windows) {
+                let (a, w, l) = (a.name(), Duration(w), Exact(loads[i]));
                 writeln!(f, "{PREFIX}load{{definition=\"{a}\",window=\"{w}\"}} {l}")?;
             }
         }
@@ -186,7 +197,7 @@ impl fmt::Display for Metrics<'_> {
             "gauge",
             "Length of each averaging window.",
         )?;
-        for w in windows {
+        for (_, w) in distinct(windows) {
             let (label, len) = (Duration(w), Seconds(u64::from(w) * 1_000_000));
             writeln!(f, "{PREFIX}window_seconds{{window=\"{label}\"}} {len}")?;
         }
@@ -276,8 +287,9 @@ impl fmt::Display for CgroupSeries<'_> {
         match self.family {
             CgroupFamily::Load => {
                 for a in Accounting::ALL {
-                    for (w, load) in self.windows_ms.iter().zip(s.loads[a.index()]) {
-                        let (n, w, l) = (a.name(), Duration(*w), Exact(load));
+                    let loads = s.loads[a.index()];
+                    for (i, w) in distinct(self.windows_ms) {
+                        let (n, w, l) = (a.name(), Duration(w), Exact(loads[i]));
                         writeln!(
                             f,
                             "{PREFIX}cgroup_load{{cgroup=\"{cg}\",definition=\"{n}\",window=\"{w}\"}} {l}"
@@ -341,6 +353,15 @@ mod tests {
         assert!(shows(Exact(1024), "0.5"));
         assert!(shows(Exact(1), "0.00048828125"));
         assert!(shows(Exact(3 * 2048 + 1266), "3.6181640625"));
+    }
+
+    #[test]
+    fn a_window_as_long_as_an_earlier_one_is_not_repeated() {
+        let mut d = distinct([60_000, 60_000, 900_000]);
+        assert_eq!(d.next(), Some((0, 60_000)));
+        assert_eq!(d.next(), Some((2, 900_000)));
+        assert_eq!(d.next(), None);
+        assert_eq!(distinct([1, 2, 3]).count(), 3);
     }
 
     #[test]

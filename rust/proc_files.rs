@@ -128,8 +128,13 @@ unsafe fn write_line(m: *mut bindings::seq_file, line: &LoadavgText) {
 /// usual length: for [`loadavg_rs_size_hint`], which only sizes a first buffer.
 const CGROUP_ROW_BYTES: usize = 9 * 11 + 21 * 8 + 64;
 
-/// About how many bytes the file whose data is `data` prints now, at least a page; called by
-/// `rust/proc_glue.c` when the file is opened, to size its buffer.
+/// The largest first buffer a read asks for: seq_file grows it if the file needs more. (The
+/// files are readable by everyone, and an estimate from every tracked row would otherwise let
+/// any reader make the kernel allocate megabytes at each open.)
+const MAX_SIZE_HINT: usize = 1 << 20;
+
+/// About how many bytes the file whose data is `data` prints now, at least a page and at most
+/// [`MAX_SIZE_HINT`]; called by `rust/proc_glue.c` when the file is opened, to size its buffer.
 ///
 /// # Safety
 ///
@@ -139,7 +144,7 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
     // SAFETY: As in `loadavg_rs_show`.
     let file = unsafe { &*data.cast::<FileData>() };
     let page = 4096;
-    match file.content {
+    let hint = match file.content {
         Content::Cgroups => {
             let rows = file.sampler.cgroups().rows.len();
             // The head (6 lines, the header's 30 names) and the rows.
@@ -151,7 +156,8 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
             2 * page + rows.saturating_mul(21 * 100)
         }
         _ => page,
-    }
+    };
+    hint.min(MAX_SIZE_HINT)
 }
 
 /// Prints the file whose data is `data` into `m`; called by `rust/proc_glue.c` on each read.

@@ -4,11 +4,12 @@
  * lockless readers read it.
  *
  * - on_rq is published by __block_task() with smp_store_release() after it has set
- *   sched_contributes_to_load and read in_iowait (kernel/sched/sched.h); it is read here first,
- *   with smp_load_acquire(), so a task seen off its runqueue is seen with the bits its block
- *   set. Everything else is read after it: a task that blocks or wakes between the reads is
- *   counted as it stood when on_rq was read (queued; or off its runqueue, by the bits its last
- *   block left), as the kernel counted it at that instant, never nowhere.
+ *   sched_contributes_to_load and read in_iowait (kernel/sched/sched.h); it is read here with
+ *   smp_load_acquire(), so a task seen off its runqueue is seen with the bits its block set,
+ *   or newer ones. The state and the bits are read after it: a task that blocks or wakes
+ *   between the reads is counted once, never nowhere: as runnable if on_rq was read set; else
+ *   by the bits of its last block, which may be newer than the on_rq read (a task woken since,
+ *   that has left io_schedule() already, counts in blocked rather than io).
  * - The bits are bitfields sharing a word with others that other CPUs write (the task itself in
  *   io_schedule_prepare(), the scheduler in block_task(), proxy and wake-up paths too): C reads
  *   them with data_race(), a plain racy read the compiler may not tear or invent, and does not
@@ -16,9 +17,9 @@
  * - A task from fork() sits on the task lists with TASK_NEW, and then TASK_RUNNING, before
  *   wake_up_new_task() puts it on a runqueue, carrying its parent's
  *   sched_contributes_to_load; the kernel has counted it nowhere yet, so neither does the walk.
- *   Off its runqueue and TASK_RUNNING is that window only if the task never ran
- *   (se.sum_exec_runtime is 0 until it first does); otherwise it was woken after on_rq was
- *   read.
+ *   Off its runqueue, a task is that new if it had never run when on_rq was read:
+ *   se.sum_exec_runtime, read before on_rq, is 0 until it first runs (on a clock that ticks
+ *   finer than its first slice, as the TSC does).
  * - CFS bandwidth throttling (cpu.max) takes a task off its cfs_rq, and out of nr_running,
  *   leaving p->on_rq set and p->throttled true (throttle_cfs_rq_work() in kernel/sched/fair.c);
  *   the walk reports it, so that it is counted where the kernel counts it.
@@ -29,10 +30,9 @@
  * - A task asleep whose dequeue EEVDF delays stays on its runqueue with se.sched_delayed set
  *   (kernel/sched/fair.c, DELAY_DEQUEUE) and in nr_running; the walk reports it apart.
  * - With CONFIG_SCHED_PROXY_EXEC, a task blocked on a mutex stays on its runqueue as a donor
- *   (p->blocked_on set; find_proxy_task() in kernel/sched/core.c) and in nr_running: asleep,
- *   on the runqueue, as a delayed dequeue is, and reported the same way (in `all` as the
- *   kernel counts it, not in `cpu`). A task in mutex_lock()'s slow path just before it
- *   schedules away is reported so too, a moment early.
+ *   (p->is_blocked set by try_to_block_task(), cleared by ttwu_do_wakeup(); find_proxy_task()
+ *   in kernel/sched/core.c) and in nr_running: asleep, on the runqueue, as a delayed dequeue
+ *   is, and reported the same way (in `all` as the kernel counts it, not in `cpu`).
  * - RT group throttling (CONFIG_RT_GROUP_SCHED) takes a throttled group's tasks out of
  *   nr_running with on_rq set, but whether a group is throttled lives in struct rt_rq, private
  *   to the scheduler (kernel/sched/sched.h): a module cannot read it, and such tasks count as
@@ -73,9 +73,15 @@ void loadavg_rs_set_test_state_delay(unsigned int us)
 /* The caller holds the RCU read lock, which keeps @p valid. */
 unsigned int loadavg_rs_task_state(const struct task_struct *p)
 {
-	int on_rq = smp_load_acquire(&p->on_rq);
+	u64 ran = READ_ONCE(p->se.sum_exec_runtime);
 	unsigned int state, facts = 0;
-	unsigned int delay = READ_ONCE(loadavg_rs_test_state_delay_us);
+	unsigned int delay;
+	int on_rq;
+
+	/* The run time as it was before on_rq (a task runs before it first blocks). */
+	smp_rmb();
+	on_rq = smp_load_acquire(&p->on_rq);
+	delay = READ_ONCE(loadavg_rs_test_state_delay_us);
 
 	if (unlikely(delay))
 		udelay(delay);
@@ -89,13 +95,12 @@ unsigned int loadavg_rs_task_state(const struct task_struct *p)
 		facts |= LOADAVG_RS_IOWAIT;
 	if (READ_ONCE(p->flags) & PF_KTHREAD)
 		facts |= LOADAVG_RS_KTHREAD;
-	if ((state & TASK_NEW) ||
-	    (state == TASK_RUNNING && !on_rq && !READ_ONCE(p->se.sum_exec_runtime)))
+	if ((state & TASK_NEW) || (!on_rq && !ran))
 		facts |= LOADAVG_RS_NEW;
 	if (READ_ONCE(p->se.sched_delayed))
 		facts |= LOADAVG_RS_DELAYED;
 #ifdef CONFIG_SCHED_PROXY_EXEC
-	if (on_rq && READ_ONCE(p->blocked_on))
+	if (on_rq && READ_ONCE(p->is_blocked))
 		facts |= LOADAVG_RS_DELAYED;
 #endif
 	if (p == current)

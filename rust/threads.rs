@@ -56,8 +56,9 @@ extern "C" {
     fn loadavg_rs_set_test_state_delay(us: u32);
 }
 
-/// The most a test may pause between the reads of one task: 1 ms.
-pub const MAX_TEST_STATE_DELAY_US: u32 = 1000;
+/// The most a test may pause between the reads of one task: 200 µs, so that a stretch of
+/// [`STRETCH_THREADS`] threads stays within 26 ms of RCU read section.
+pub const MAX_TEST_STATE_DELAY_US: u32 = 200;
 
 /// Tests only: pauses `us` microseconds (at most [`MAX_TEST_STATE_DELAY_US`]) between the read
 /// of a task's `on_rq` and its other facts, to widen the window in which a task may block or

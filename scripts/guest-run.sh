@@ -63,11 +63,14 @@ install -m 0755 "$PROJECT_DIR/qemu/init" "$root/init"
 find "$kdir" \( -name null_blk.ko -o -name configfs.ko \) -exec cp {} "$root/lib/modules/" \;
 find "$modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 cp -r "$PROJECT_DIR/tests/guest/." "$root/tests/"
-# Debian programs the tests run as their users do: procps `uptime` (a container's load) and
-# node_exporter (the fleet test, scripts/provision.sh unpacks it): each binary, the libraries
-# ldd lists and the loader, in /opt/debian (run with tests/guest/lib.sh's `debian`).
-mkdir -p "$root/opt/debian/bin" "$root/opt/debian/lib"
-for bin in "$(command -v uptime)" "$NODE_EXPORTER"; do
+# Debian programs the tests run as their users do: procps `uptime` and `top` (a container's
+# load) and node_exporter (the fleet test, scripts/provision.sh unpacks it): each binary, the
+# libraries ldd lists and the loader, in /opt/debian (run with tests/guest/lib.sh's `debian`),
+# and the terminal description `top -b` still asks ncurses for (TERM=dumb, ncurses-base).
+mkdir -p "$root/opt/debian/bin" "$root/opt/debian/lib" "$root/opt/debian/terminfo/d"
+cp /lib/terminfo/d/dumb "$root/opt/debian/terminfo/d/" ||
+	die "guest-run.sh: no terminfo entry for 'dumb' (Debian's ncurses-base)"
+for bin in "$(command -v uptime)" "$(command -v top)" "$NODE_EXPORTER"; do
 	[ -x "$bin" ] || die "guest-run.sh: no '$bin' on this machine (scripts/provision.sh installs it)"
 	cp "$bin" "$root/opt/debian/bin/"
 	ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |

@@ -3,7 +3,7 @@
 #
 # 1. A container made as runtimes make one (`loadgen container`: its own cgroup, cgroup + mount
 #    + PID namespaces, a fresh /proc, /proc/loadavg_cgroup bind-mounted over /proc/loadavg),
-#    read with Debian's procps `uptime`: the container's load, its own last PID, only
+#    read with Debian's procps `uptime` and `top -bn1`: the container's load, its own last PID, only
 #    its own cgroups in the table, no `/..` path; a second container's busy loops nowhere.
 # 2. A reader in a cgroup no walk has found a thread in reads zero, not an ancestor's line.
 # 3. max_cgroups=2: a zombie in a removed cgroup takes no slot; a live cgroup gets it, nothing is
@@ -77,6 +77,26 @@ check "its sleeping cgroup counts its 2 threads, none active ($(field /tmp/c.tab
 cat /proc/loadavg_rs_cgroups >/tmp/h.table
 check "the host's table shows both containers ($(paths /tmp/h.table | paste -sd' '))" \
 	test -n "$(field /tmp/h.table all /ct1)" -a -n "$(field /tmp/h.table all /ct2/sub)"
+# procps top reads every process of the container: slower than a 200 ms period under
+# emulation. With samples 2 s apart, its line and /proc/loadavg are read at one sample.
+check "module unloads" unload
+check "module loads with a 2 s period" load period_ms=2000 window1_ms=20000 window2_ms=100000 window3_ms=300000
+after_samples 2
+cat >/tmp/inside_top.sh <<'EOF'
+. /tests/lib.sh
+while :; do
+	s0=$(awk '$1 == "sample" { print $2 }' /proc/loadavg_rs_cgroups)
+	cat /proc/loadavg >/tmp/c.loadavg2
+	debian top -bn1 2>&1 | head -n1 >/tmp/c.top
+	s1=$(awk '$1 == "sample" { print $2 }' /proc/loadavg_rs_cgroups)
+	[ "$s0" != "$s1" ] || break
+done
+EOF
+check "the container starts again" loadgen container "$cg/ct2" sh /tmp/inside_top.sh
+echo "# in the container: top '$(cat /tmp/c.top)'"
+t=$(sed -n 's/.*load average: //p' /tmp/c.top)
+want=$(cut -d' ' -f1-3 /tmp/c.loadavg2 | sed 's/ /, /g')
+check "procps top -bn1 shows the container's load too ('$t', its /proc/loadavg '$want')" test -n "$want" -a "$t" = "$want"
 
 # --- 2. A cgroup no walk has found a thread in reads zero ---
 # fresh_read CMD...: CMD's output, run in a new cgroup, again in another new one until no sample

@@ -400,12 +400,13 @@ each_sample() {
 	done
 }
 
-# debian NAME ARG...: runs Debian's NAME (procps `uptime`, `top`), put in /opt/debian with its
-# libraries by scripts/guest-run.sh, through its loader.
+# debian NAME ARG...: runs Debian's NAME (procps `uptime`, `top`; node_exporter), put in
+# /opt/debian with its libraries by scripts/guest-run.sh, through its loader, on a dumb terminal.
 debian() {
 	local name=$1
 	shift
-	/opt/debian/lib/ld-linux-x86-64.so.2 --library-path /opt/debian/lib "/opt/debian/bin/$name" "$@"
+	TERM=dumb TERMINFO=/opt/debian/terminfo \
+		/opt/debian/lib/ld-linux-x86-64.so.2 --library-path /opt/debian/lib "/opt/debian/bin/$name" "$@"
 }
 
 # wait_started FILE: waits until loadgen wrote its "started" line to FILE; prints its PIDs.
