@@ -141,7 +141,8 @@ const MAX_SIZE_HINT: usize = 1 << 20;
 /// `data` must be the data pointer of a live entry made by [`ProcFile::new`].
 #[no_mangle]
 pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
-    // SAFETY: As in `loadavg_rs_show`.
+    // SAFETY: By the caller's guarantee `data` points to the `FileData` of a live entry (the
+    // entry's open calls this), which `ProcFile` frees only after removing the entry.
     let file = unsafe { &*data.cast::<FileData>() };
     let page = 4096;
     let hint = match file.content {

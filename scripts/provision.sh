@@ -13,7 +13,7 @@ set -euo pipefail
 DEB_PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils python3
 	"clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev"
-	qemu-system-x86 busybox-static gnuplot-nox procps python3
+	qemu-system-x86 busybox-static gnuplot-nox procps ncurses-base
 )
 
 install_deb_packages() {
