@@ -13,6 +13,8 @@
 #    and read ENOSPC.
 # 5. A reader looping on /proc/loadavg_cgroup while a walk of 10,000 threads runs is never in D
 #    because of the module: its cgroup's `blocked` count is 0 at every one of 30 samples.
+# 6. A path longer than PATH_MAX shows as `?` in the table and has no series in the metrics,
+#    never a path cut short (which could name another cgroup).
 #
 # Columns of /proc/loadavg_rs_cgroups are found by their names in its header line.
 . /tests/lib.sh
@@ -200,6 +202,36 @@ check "module unloads" unload
 kill -KILL $(cat "$cg$chain/cgroup.procs") 2>/dev/null
 while [ -n "$(cat "$cg$chain/cgroup.procs")" ]; do sleep 0.05; done
 while [ "$chain" != "" ]; do rmdir "$cg$chain"; chain=${chain%/*}; done
+
+# --- 6. A path longer than PATH_MAX shows as ?, never cut short ---
+# 17 levels of 252- and 253-byte names: 16 of them make 4,055 bytes, the 17th 4,309, past PATH_MAX
+# (4,096 with its NUL). Made one level at a time, relative to the last (a path that long cannot
+# be passed to a system call whole).
+name=$(printf '%0250d' 0)
+cat >/tmp/long.sh <<EOF
+cd $cg
+for i in \$(seq 1 17); do mkdir ${name}x\$i && cd ${name}x\$i || exit 1; done
+echo \$\$ >cgroup.procs
+exec loadgen sleep 1 $LIFE
+EOF
+sh /tmp/long.sh >/tmp/long.started &
+wait_state S $(wait_started /tmp/long.started)
+check "module loads" load_with
+after_samples 2
+cat /proc/loadavg_rs_cgroups >/tmp/t
+check "the cgroup whose path is 4,309 bytes shows as '?' ($(paths /tmp/t | grep -c '^?$') such row), its 16 ancestors by name ($(paths /tmp/t | grep -c "${name}x"))" \
+	test "$(paths /tmp/t | grep -c '^?$')" -eq 1 -a "$(paths /tmp/t | grep -c "${name}x")" -eq 16
+check "and it has no series in the metrics, rather than a label cut short ($(grep -c "x17" /proc/loadavg_rs_metrics))" \
+	test "$(grep -c "x17" /proc/loadavg_rs_metrics)" -eq 0
+check "module unloads" unload
+cat >/tmp/long_rm.sh <<EOF
+cd $cg
+for i in \$(seq 1 16); do cd ${name}x\$i; done
+kill -KILL \$(cat ${name}x17/cgroup.procs) 2>/dev/null
+while [ -n "\$(cat ${name}x17/cgroup.procs)" ]; do sleep 0.05; done
+for i in \$(seq 17 -1 1); do rmdir ${name}x\$i; cd ..; done
+EOF
+sh /tmp/long_rm.sh
 
 # --- 5. Readers never wait for the walk in D ---
 loadgen threads 10000 $LIFE >/tmp/storm.started &
