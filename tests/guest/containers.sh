@@ -4,7 +4,7 @@
 # 1. A container made as runtimes make one (`loadgen container`: its own cgroup, cgroup + mount
 #    + PID namespaces, a fresh /proc, /proc/loadavg_cgroup bind-mounted over /proc/loadavg),
 #    read with Debian's procps `uptime` and `top -bn1`: the container's load, its own last PID, only
-#    its own cgroups in the table, no `/..` path; a second container's busy loops nowhere.
+#    its own cgroups in the table, no `/..` path; a second container's 6 tasks in D nowhere.
 # 2. A reader in a cgroup no walk has found a thread in reads zero, not an ancestor's line.
 # 3. max_cgroups=2: a zombie in a removed cgroup takes no slot; a live cgroup gets it, nothing is
 #    folded. A cgroup that finds the table full reads ENOSPC, never its ancestor's line, and so
@@ -34,10 +34,10 @@ LIFE=3600
 
 # --- 1. A container ---
 mkdir -p "$cg/ct1" "$cg/ct2/sub"
-in_cgroup ct1 loadgen cpu 2 $LIFE >/tmp/ct1.started &
+in_cgroup ct1 loadgen uninterruptible 6 $LIFE >/tmp/ct1.started &
 in_cgroup ct2 loadgen cpu 1 $LIFE >/tmp/ct2.started &
 in_cgroup ct2/sub loadgen sleep 1 $LIFE >/tmp/sub.started &
-wait_started /tmp/ct1.started >/dev/null
+wait_state D $(wait_started /tmp/ct1.started)
 wait_started /tmp/ct2.started >/dev/null
 wait_state S $(wait_started /tmp/sub.started)
 check "module loads with a $period ms period" load_with
@@ -50,6 +50,7 @@ while :; do
 	cat /proc/loadavg >/tmp/c.loadavg &
 	echo $! >/tmp/c.pid
 	wait
+	cat /proc/loadavg_cgroup_blocked >/tmp/c.blocked
 	debian uptime >/tmp/c.uptime 2>&1
 	cat /proc/loadavg_rs_cgroups >/tmp/c.table
 	cat /proc/self/cgroup >/tmp/c.self
@@ -66,7 +67,11 @@ c_avgs="$1 $2 $3" c_run=${4%/*} c_threads=${4#*/} c_last=$5
 want="$(field /tmp/c.table all_2s /) $(field /tmp/c.table all_10s /) $(field /tmp/c.table all_30s /)"
 check "its /proc/loadavg is its cgroup's: averages '$c_avgs' and counts $c_run/$c_threads are the table's '/' row ('$want', $(field /tmp/c.table all /)/$(field /tmp/c.table threads /))" \
 	test -n "$c_avgs" -a "$c_avgs" = "$want" -a "$c_run" = "$(field /tmp/c.table all /)" -a "$c_threads" = "$(field /tmp/c.table threads /)"
-check "it counts its own busy loop, not the other container's two (all $c_run: 1, or 2 with the reader)" test "$c_run" -ge 1 -a "$c_run" -le 2
+# Its own: the busy loop, and whatever of its reader runs at the sample (the shell, a command
+# it started, one it forks: 3 at most). The other container's 6 tasks in D would make 7 or more.
+check "it counts its own busy loop and reader, not the other container's 6 tasks in D (all $c_run: 1 to 4)" test "$c_run" -ge 1 -a "$c_run" -le 4
+set -- $(cat /tmp/c.blocked)
+check "none of them in its blocked load either (/proc/loadavg_cgroup_blocked: $*)" test "${4%/*}" = 0
 check "its last PID is its own PID namespace's: the cat that read it, PID $(cat /tmp/c.pid)" test -n "$c_last" -a "$c_last" = "$(cat /tmp/c.pid)"
 u=$(sed -n 's/.*load average: //p' /tmp/c.uptime)
 check "procps uptime shows the container's load ('$u')" test -n "$c_avgs" -a "$u" = "$(echo "$c_avgs" | sed 's/ /, /g')"
@@ -205,17 +210,20 @@ while [ "$chain" != "" ]; do rmdir "$cg$chain"; chain=${chain%/*}; done
 
 # --- 6. A path longer than PATH_MAX shows as ?, never cut short ---
 # 17 levels of 252- and 253-byte names: 16 of them make 4,055 bytes, the 17th 4,309, past PATH_MAX
-# (4,096 with its NUL). Made one level at a time, relative to the last (a path that long cannot
-# be passed to a system call whole).
+# (4,096 with its NUL). Made one level at a time, relative to the last, and the process put in
+# the 17th from the 16th (a path that long cannot be passed to a system call, nor to `cd`).
 name=$(printf '%0250d' 0)
 cat >/tmp/long.sh <<EOF
 cd $cg
-for i in \$(seq 1 17); do mkdir ${name}x\$i && cd ${name}x\$i || exit 1; done
-echo \$\$ >cgroup.procs
+for i in \$(seq 1 16); do mkdir ${name}x\$i && cd ${name}x\$i || exit 1; done
+mkdir ${name}x17 && echo \$\$ >${name}x17/cgroup.procs || exit 1
 exec loadgen sleep 1 $LIFE
 EOF
-sh /tmp/long.sh >/tmp/long.started &
-wait_state S $(wait_started /tmp/long.started)
+sh /tmp/long.sh >/tmp/long.started 2>&1 &
+long=$!
+while ! grep -q ' started: ' /tmp/long.started && kill -0 "$long" 2>/dev/null; do sleep 0.1; done
+check "a process is in a cgroup 17 levels of 252 bytes deep ($(head -c 120 /tmp/long.started))" grep -q ' started: ' /tmp/long.started
+wait_state S $(sed -n 's/.* started: //p' /tmp/long.started)
 check "module loads" load_with
 after_samples 2
 cat /proc/loadavg_rs_cgroups >/tmp/t
