@@ -36,14 +36,18 @@ until scrape /tmp/scrape 2>/dev/null; do
 done
 check "node_exporter serves its metrics on 127.0.0.1:9100 ($(head -n1 /tmp/node_exporter.log | cut -c1-100))" test -s /tmp/scrape
 take_history /tmp/h0 && wait_samples /tmp/h0 3
-# The scrape and the cgroup table, between two readings of the samples file at the same sample.
+# The scrape and the cgroup table, between two readings of the samples file at the same sample,
+# and, with cgroups, the scrape's cgroup series of the table's sample (the walker publishes the
+# cgroups' rows a moment after the sample itself).
 while :; do
 	take_history /tmp/h0
 	scrape /tmp/scrape
 	cat /proc/loadavg_rs_cgroups >/tmp/t 2>/dev/null
 	cat /proc/loadavg_rs_metrics >/tmp/own
 	take_history /tmp/h1
-	[ "$(hval /tmp/h0 samples)" != "$(hval /tmp/h1 samples)" ] || break
+	[ "$(hval /tmp/h0 samples)" = "$(hval /tmp/h1 samples)" ] || continue
+	[ -z "$cgroups" ] || [ "$(awk '$1 == "node_loadavg_rs_cgroup_sample" { print $2 }' /tmp/scrape)" = "$(hval /tmp/t sample)" ] || continue
+	break
 done
 k=$(hval /tmp/h0 samples)
 # metric NAME [LABELS]: the value of series NAME{LABELS} (NAME without labels) in the scrape.
