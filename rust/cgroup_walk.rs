@@ -2,8 +2,8 @@
 
 //! The kernel's side of per-cgroup load: which cgroup each thread of the walk is in, the
 //! references that keep tracked cgroups alive, the rows each walk publishes for readers, and
-//! what a reader is allowed to see (`rust/cgroup_glue.c`). The bookkeeping itself is
-//! [`crate::cgroups`]; what a reader sees of the rows is [`crate::cgroup_view`].
+//! what a reader is allowed to see (`rust/glue/cgroup_walk.c`). The bookkeeping itself is
+//! [`crate::model::cgroups`]; what a reader sees of the rows is [`crate::model::cgroup_view`].
 //!
 //! The table belongs to the walker: it is behind a mutex that only the walker (and the module's
 //! teardown) takes. After each walk the walker publishes the tracked cgroups' rows
@@ -17,63 +17,32 @@
 use core::ptr::NonNull;
 
 use kernel::alloc::KVVec;
-use kernel::bindings;
-use kernel::ffi::{c_char, c_int, c_uint, c_void};
+use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::sync::aref::{ARef, AlwaysRefCounted};
 
-use crate::accounting::ThreadState;
-use crate::calc_load::Load;
-use crate::cgroup_view::{self, Own, Row, Scope};
-use crate::cgroups::{CgroupTable, Slot, MAX_LEVEL, NO_SLOT};
-use crate::threads::Visit;
-
-/// A `struct cgroup`, opaque to Rust.
-#[repr(C)]
-pub struct Cgroup {
-    _opaque: [u8; 0],
-}
-
-extern "C" {
-    // `p` is a `struct task_struct *`, passed as `void *`: some of its members are structs
-    // that are empty in some configurations, which Rust does not accept in a C signature.
-    fn loadavg_rs_task_cgroup(p: *mut c_void) -> *mut Cgroup;
-    fn loadavg_rs_cgroup_parent(cg: *mut Cgroup) -> *mut Cgroup;
-    fn loadavg_rs_cgroup_ancestor(cg: *mut Cgroup, level: c_int) -> *mut Cgroup;
-    fn loadavg_rs_cgroup_level(cg: *mut Cgroup) -> c_int;
-    fn loadavg_rs_cgroup_id(cg: *mut Cgroup) -> u64;
-    fn loadavg_rs_root_cgroup() -> *mut Cgroup;
-    fn loadavg_rs_cgroup_tryget_online(cg: *mut Cgroup) -> bool;
-    fn loadavg_rs_cgroup_get(cg: *mut Cgroup);
-    fn loadavg_rs_cgroup_put(cg: *mut Cgroup);
-    fn loadavg_rs_cgroup_removed(cg: *mut Cgroup) -> bool;
-    fn loadavg_rs_cgroup_subtree_count(cg: *mut Cgroup) -> c_uint;
-    fn loadavg_rs_reader_ns_root() -> *mut Cgroup;
-    fn loadavg_rs_current_cgroup(ns_root: *mut Cgroup, id: *mut u64, level: *mut c_int) -> bool;
-    fn loadavg_rs_cgroup_is_descendant(cg: *mut Cgroup, ancestor: *mut Cgroup) -> bool;
-    fn loadavg_rs_cgroup_path_from(
-        cg: *mut Cgroup,
-        from: *mut Cgroup,
-        buf: *mut c_char,
-        len: usize,
-    ) -> c_int;
-    fn loadavg_rs_cgroup_psi(cg: *mut Cgroup, avgs: *mut Load) -> bool;
-}
+use crate::glue::{self, cgroup as Cgroup};
+use crate::model::accounting::ThreadState;
+use crate::model::calc_load::Load;
+use crate::model::cgroup_view::{self, Own, Row, Scope};
+use crate::model::cgroups::{CgroupTable, Slot, MAX_LEVEL, NO_SLOT};
+use crate::model::report::PSI_COLUMNS;
+use crate::threads::{Thread, Visit};
 
 // SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
 // and a `struct cgroup` is freed only after its last reference is put (the root is never
 // freed). Every `&Cgroup` this module makes is of a cgroup it already holds a reference on
 // (a table slot's), so `inc_ref`'s unconditional increment never revives a released cgroup;
-// a cgroup seen under RCU alone is referenced with `loadavg_rs_cgroup_tryget_online()` instead.
+// a cgroup seen under RCU alone is referenced with `glue::cgroup_tryget_online()` instead.
 unsafe impl AlwaysRefCounted for Cgroup {
     fn inc_ref(&self) {
         // SAFETY: `self` is a live cgroup (see above); a held reference may be duplicated.
-        unsafe { loadavg_rs_cgroup_get(core::ptr::from_ref(self).cast_mut()) }
+        unsafe { glue::cgroup_get(core::ptr::from_ref(self).cast_mut()) }
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: The caller gives up a reference it holds.
-        unsafe { loadavg_rs_cgroup_put(obj.as_ptr()) }
+        unsafe { glue::cgroup_put(obj.as_ptr()) }
     }
 }
 
@@ -174,14 +143,9 @@ impl Cgroups {
         let mut table = CgroupTable::new(slots, index).map_err(|_| EINVAL)?;
         // SAFETY: The root cgroup lives as long as the kernel; a reference on it is a no-op
         // that `put` undoes.
-        let root = unsafe { loadavg_rs_root_cgroup() };
+        let root = unsafe { glue::root_cgroup() };
         // SAFETY: As above.
-        let (id, got) = unsafe {
-            (
-                loadavg_rs_cgroup_id(root),
-                loadavg_rs_cgroup_tryget_online(root),
-            )
-        };
+        let (id, got) = unsafe { (glue::cgroup_id(root), glue::cgroup_tryget_online(root)) };
         if !got || table.insert(id, root as usize, NO_SLOT, 0).is_none() {
             return Err(EINVAL);
         }
@@ -228,11 +192,11 @@ impl Cgroups {
             return (slot, Fold::No);
         }
         // SAFETY: `cg` is valid under RCU (caller's guarantee).
-        let level = unsafe { loadavg_rs_cgroup_level(cg) };
+        let level = unsafe { glue::cgroup_level(cg) };
         let (mut c, mut fold) = match u32::try_from(level) {
             Ok(l) if l > MAX_LEVEL => {
                 // SAFETY: As above; its ancestors are pinned by it.
-                let at_bound = unsafe { loadavg_rs_cgroup_ancestor(cg, MAX_LEVEL as c_int) };
+                let at_bound = unsafe { glue::cgroup_ancestor(cg, MAX_LEVEL as c_int) };
                 (at_bound, Fold::Depth)
             }
             _ => (cg, Fold::No),
@@ -247,7 +211,7 @@ impl Cgroups {
             }
             // SAFETY: `c` is `cg`, or an ancestor of it (a cgroup pins its parent), valid under
             // RCU.
-            let (id, parent) = unsafe { (loadavg_rs_cgroup_id(c), loadavg_rs_cgroup_parent(c)) };
+            let (id, parent) = unsafe { (glue::cgroup_id(c), glue::cgroup_parent(c)) };
             if parent.is_null() || n == chain.len() {
                 // Another hierarchy's root cannot be a task's default cgroup, and ours is
                 // tracked from the start, so neither can happen; count the thread in our root.
@@ -261,7 +225,7 @@ impl Cgroups {
             // The topmost cgroup without a slot: if it is removed, so are those below it (a
             // cgroup with children cannot be removed), and no reader can be in them.
             // SAFETY: `chain[n - 1].0` is valid under RCU (above).
-            if unsafe { loadavg_rs_cgroup_removed(chain[n - 1].0) } {
+            if unsafe { glue::cgroup_removed(chain[n - 1].0) } {
                 return (anchor, fold);
             }
             // Live cgroups go without a slot: whatever else folds this thread, readers in them
@@ -272,7 +236,7 @@ impl Cgroups {
         let mut slot = anchor;
         for &(c, id) in chain[..n].iter().rev() {
             // SAFETY: `c` is valid under RCU (above); a reference keeps it past that.
-            if !unsafe { loadavg_rs_cgroup_tryget_online(c) } {
+            if !unsafe { glue::cgroup_tryget_online(c) } {
                 // Removed: it, and so its descendants, will hold no task of a reader again.
                 return (slot, fold);
             }
@@ -281,7 +245,7 @@ impl Cgroups {
                 Some(s) => slot = s,
                 None => {
                     // SAFETY: The reference taken above, not kept.
-                    unsafe { loadavg_rs_cgroup_put(c) };
+                    unsafe { glue::cgroup_put(c) };
                     self.short_of_room = true;
                     if fold == Fold::No {
                         fold = Fold::Room;
@@ -302,9 +266,9 @@ impl Cgroups {
         self.table.end_walk(decay, closed);
         self.table.drop_gone(
             // SAFETY: Every handle is a cgroup the table holds a reference on (invariant).
-            |h| unsafe { loadavg_rs_cgroup_removed(h as *mut Cgroup) },
+            |h| unsafe { glue::cgroup_removed(h as *mut Cgroup) },
             // SAFETY: As above; the slot is freed with it, so the reference is put once.
-            |h| unsafe { loadavg_rs_cgroup_put(h as *mut Cgroup) },
+            |h| unsafe { glue::cgroup_put(h as *mut Cgroup) },
         );
         self.last = Last::NONE;
     }
@@ -354,14 +318,15 @@ impl Visit for Cgroups {
     }
 
     /// Counts `thread` in its cgroup.
-    unsafe fn thread(&mut self, thread: *mut bindings::task_struct, state: ThreadState) {
+    fn thread(&mut self, thread: Thread<'_>, state: ThreadState) {
         if !self.enabled {
             return;
         }
-        // SAFETY: The caller holds the RCU read lock, and `thread` is valid under it.
-        let cg = unsafe { loadavg_rs_task_cgroup(thread.cast()) };
+        // SAFETY: `thread` is valid while the RCU read lock it was reached under is held, which
+        // is for this call at least (`Thread`'s invariant).
+        let cg = unsafe { glue::task_cgroup(thread.as_ptr().cast()) };
         if cg != self.last.cgroup {
-            // SAFETY: `cg` is valid under the RCU read lock the caller holds.
+            // SAFETY: `cg` is valid under the RCU read lock `thread` was reached under.
             let (slot, fold) = unsafe { self.slot_for(cg) };
             // INVARIANT: `last` is reset at every lock break (`lock_break`) and walk.
             self.last = Last {
@@ -385,16 +350,17 @@ impl Drop for Cgroups {
         // SAFETY: Every handle is a cgroup the table holds a reference on (invariant), put
         // once as its slot is freed.
         self.table
-            .clear(|h| unsafe { loadavg_rs_cgroup_put(h as *mut Cgroup) });
+            .clear(|h| unsafe { glue::cgroup_put(h as *mut Cgroup) });
     }
 }
 
 /// The pressure of a published row's cgroup, "some": cpu over 10, 60 and 300 s, then io;
 /// `None` if it has none to show (the root, or no PSI).
-pub fn psi(row: &Row<ARef<Cgroup>>) -> Option<[Load; 6]> {
-    let mut avgs = [0; 6];
-    // SAFETY: The row holds a reference on its cgroup; `avgs` holds 6 values.
-    unsafe { loadavg_rs_cgroup_psi(as_ptr(&row.cgroup), avgs.as_mut_ptr()) }.then_some(avgs)
+pub fn psi(row: &Row<ARef<Cgroup>>) -> Option<[Load; PSI_COLUMNS]> {
+    let mut avgs = [0; PSI_COLUMNS];
+    // SAFETY: The row holds a reference on its cgroup; `avgs` holds the 6 values the C side
+    // writes (`PSI_COLUMNS`: two resources, three windows).
+    unsafe { glue::cgroup_psi(as_ptr(&row.cgroup), avgs.as_mut_ptr()) }.then_some(avgs)
 }
 
 /// The `struct cgroup *` behind a reference, for the C side.
@@ -419,20 +385,20 @@ impl ReaderScope {
         // INVARIANT: The C side returns the current task's namespace root; see the type.
         ReaderScope {
             // SAFETY: Called from a task's read, in process context: it has an nsproxy.
-            root: unsafe { loadavg_rs_reader_ns_root() },
+            root: unsafe { glue::reader_ns_root() },
         }
     }
 
     /// Whether `row`'s cgroup is the namespace's root or below it.
     pub fn sees(&self, row: &Row<ARef<Cgroup>>) -> bool {
         // SAFETY: `root` is valid (type invariant), and the row holds a reference on its cgroup.
-        unsafe { loadavg_rs_cgroup_is_descendant(as_ptr(&row.cgroup), self.root) }
+        unsafe { glue::cgroup_is_descendant(as_ptr(&row.cgroup), self.root) }
     }
 
     /// How many cgroups exist in the namespace: its root and the root's live descendants.
     pub fn existing(&self) -> u32 {
         // SAFETY: `root` is valid (type invariant); the count is read racily, as a statistic.
-        unsafe { loadavg_rs_cgroup_subtree_count(self.root) }
+        unsafe { glue::cgroup_subtree_count(self.root) }
     }
 
     /// Writes the path of `row`'s cgroup as the namespace sees it (its root is `/`) into `buf`;
@@ -442,7 +408,7 @@ impl ReaderScope {
         // SAFETY: `root` is valid (type invariant), the row holds a reference on its cgroup,
         // and `buf` is writable for its length.
         let n = unsafe {
-            loadavg_rs_cgroup_path_from(
+            glue::cgroup_path_from(
                 as_ptr(&row.cgroup),
                 self.root,
                 buf.as_mut_ptr().cast(),
@@ -460,7 +426,7 @@ impl ReaderScope {
     pub fn own<'v>(&self, view: &'v CgroupsView) -> Result<Own<'v>> {
         let (mut id, mut level) = (0u64, 0 as c_int);
         // SAFETY: `root` is valid (type invariant); `id` and `level` are writable.
-        let inside = unsafe { loadavg_rs_current_cgroup(self.root, &mut id, &mut level) };
+        let inside = unsafe { glue::current_cgroup(self.root, &mut id, &mut level) };
         if !inside {
             return Err(EACCES);
         }

@@ -6,7 +6,7 @@
 //! (D), so a high number cannot say whether the machine lacks CPU, waits for disks or is stuck
 //! on locks. This module samples every thread once per period and keeps the kernel's own
 //! 1, 5 and 15 minute averages, computed bit for bit as `kernel/sched/loadavg.c` computes
-//! `avenrun`, for several definitions of "active" ([`accounting::Accounting`]):
+//! `avenrun`, for several definitions of "active" ([`model::accounting::Accounting`]):
 //!
 //! | file                   | counts                                   |
 //! |------------------------|------------------------------------------|
@@ -28,26 +28,19 @@ use kernel::time::msecs_to_jiffies;
 
 // Public, as the host crate (tests/host) has them: their items are the module's interface to
 // its own tests.
-pub mod accounting;
-pub mod calc_load;
-pub mod cgroup_view;
 pub mod cgroup_walk;
-pub mod cgroups;
-pub mod config;
-pub mod engine;
-pub mod history;
-pub mod metrics;
+mod glue;
+pub mod model;
 pub mod proc_files;
 pub mod raw_spinlock;
-pub mod report;
 pub mod sampler;
 pub mod threads;
 pub mod walker;
 
-use accounting::Accounting;
 use cgroup_walk::Cgroups;
-use config::{Config, ParamError, MAX_PERIOD_MS};
-use proc_files::{Content, ProcFile};
+use model::config::{ParamError, Params, Settings};
+use model::files::Content;
+use proc_files::ProcFile;
 use sampler::{Running, Sampler};
 use walker::Walker;
 
@@ -89,36 +82,6 @@ module! {
     },
 }
 
-/// The largest `max_cgroups`.
-const MAX_CGROUPS: u32 = 65536;
-
-/// The proc files: a name and what it shows.
-const FILES: [(&CStr, Content); 14] = [
-    (c"loadavg_cpu", Content::Loadavg(Accounting::Cpu)),
-    (c"loadavg_io", Content::Loadavg(Accounting::Io)),
-    (c"loadavg_all", Content::Loadavg(Accounting::All)),
-    (c"loadavg_cpuio", Content::Loadavg(Accounting::CpuIo)),
-    (c"loadavg_blocked", Content::Loadavg(Accounting::Blocked)),
-    (c"loadavg_rs", Content::Table),
-    (c"loadavg_rs_samples", Content::Samples),
-    (c"loadavg_cgroup", Content::CgroupLoadavg(Accounting::All)),
-    (
-        c"loadavg_cgroup_cpu",
-        Content::CgroupLoadavg(Accounting::Cpu),
-    ),
-    (c"loadavg_cgroup_io", Content::CgroupLoadavg(Accounting::Io)),
-    (
-        c"loadavg_cgroup_cpuio",
-        Content::CgroupLoadavg(Accounting::CpuIo),
-    ),
-    (
-        c"loadavg_cgroup_blocked",
-        Content::CgroupLoadavg(Accounting::Blocked),
-    ),
-    (c"loadavg_rs_cgroups", Content::Cgroups),
-    (c"loadavg_rs_metrics", Content::Metrics(true)),
-];
-
 /// The loaded module.
 ///
 /// Fields drop in order: the proc files go first (no reader can reach the sampler any more),
@@ -141,11 +104,17 @@ macro_rules! param {
     }};
 }
 
-/// The configuration the module parameters ask for, or `EINVAL` with a message naming the bad
-/// parameter, its value and the range it must be in.
-fn config_from_params(hz: u32) -> Result<Config> {
-    let windows = [param!(window1_ms), param!(window2_ms), param!(window3_ms)];
-    Config::new(hz, param!(period_ms), windows).map_err(
+/// Every parameter, validated, or `EINVAL` with a message naming the bad parameter, its value
+/// and the range it must be in.
+fn settings(hz: u32) -> Result<Settings> {
+    let params = Params {
+        period_ms: param!(period_ms),
+        windows_ms: [param!(window1_ms), param!(window2_ms), param!(window3_ms)],
+        max_cgroups: param!(max_cgroups),
+        test_hold_ms: param!(test_hold_ms),
+        test_state_delay_us: param!(test_state_delay_us),
+    };
+    params.check(hz).map_err(
         |ParamError {
              name,
              value,
@@ -161,38 +130,23 @@ fn config_from_params(hz: u32) -> Result<Config> {
 impl kernel::Module for LoadavgRs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let hz = u32::try_from(msecs_to_jiffies(1000)).map_err(|_| EINVAL)?;
-        let config = config_from_params(hz)?;
-        let hold_ms = param!(test_hold_ms);
-        if hold_ms > MAX_PERIOD_MS {
-            pr_err!("test_hold_ms={hold_ms} is out of range: it must be in 0..={MAX_PERIOD_MS}\n");
-            return Err(EINVAL);
-        }
-        let delay_us = param!(test_state_delay_us);
-        if delay_us > threads::MAX_TEST_STATE_DELAY_US {
-            pr_err!(
-                "test_state_delay_us={delay_us} is out of range: it must be in 0..={}\n",
-                threads::MAX_TEST_STATE_DELAY_US
-            );
-            return Err(EINVAL);
-        }
-        threads::set_test_state_delay_us(delay_us);
-        let max_cgroups = param!(max_cgroups);
-        if max_cgroups > MAX_CGROUPS {
-            pr_err!("max_cgroups={max_cgroups} is out of range: it must be in 0..={MAX_CGROUPS}\n");
-            return Err(EINVAL);
-        }
-        let max_cgroups = max_cgroups as usize;
+        let Settings {
+            config,
+            max_cgroups,
+            hold_ms,
+            state_delay_us,
+        } = settings(hz)?;
+        threads::set_test_state_delay_us(state_delay_us);
         let sampler = Sampler::new(config, hz, hold_ms, max_cgroups)?;
         let running = sampler.clone().start()?;
-        let mut files = KVec::with_capacity(FILES.len(), GFP_KERNEL)?;
-        for (name, content) in FILES {
-            let content = match content {
-                Content::CgroupLoadavg(_) | Content::Cgroups if max_cgroups == 0 => continue,
-                Content::Metrics(_) => Content::Metrics(max_cgroups > 0),
-                c => c,
-            };
+        let cgroups = max_cgroups > 0;
+        let mut files = KVec::new();
+        for content in Content::all().filter(|c| cgroups || !c.per_cgroup()) {
             // On an error, the files made so far and the sampler are dropped in that order.
-            files.push(ProcFile::new(name, sampler.clone(), content)?, GFP_KERNEL)?;
+            files.push(
+                ProcFile::new(sampler.clone(), content, cgroups)?,
+                GFP_KERNEL,
+            )?;
         }
         pr_info!(
             "sampling every {} ms ({} ticks), windows {} {} {} ms\n",

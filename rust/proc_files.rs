@@ -3,64 +3,42 @@
 //! The module's files in `/proc`.
 //!
 //! The kernel's Rust crate has no procfs abstraction, so the entries are made by a few lines of
-//! C (`rust/proc_glue.c`, see its header for why C rather than generated bindings); each read
-//! comes back here, to [`loadavg_rs_show`], with the data pointer the entry was created with.
+//! C (`rust/glue/proc_files.c`); each read comes back here, to [`loadavg_rs_show`], with the
+//! data pointer the entry was created with.
 //!
 //! Every entry owns a [`KBox<FileData>`] that outlives it: [`ProcFile`]'s drop removes the entry
 //! first (`proc_remove()` returns only once no read of it is in flight, and later reads of an
 //! open file get `-EIO`), and frees the data after.
 
 use core::ffi::CStr;
+use core::fmt::Write;
 use core::ptr::NonNull;
-use kernel::ffi::{c_char, c_int, c_void};
+
+use kernel::ffi::{c_int, c_void};
 
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
 use kernel::sync::Arc;
 
-use crate::accounting::Accounting;
-use crate::cgroup_view::Own;
 use crate::cgroup_walk::{self, ReaderScope};
-use crate::history::Sampled;
-use crate::metrics::{CgroupFamily, CgroupHead, CgroupSeries, Metrics};
-use crate::report::{CgroupRow, CgroupsHead, LoadavgText, SamplesText, Table, LINE_MAX};
+use crate::glue::{self, proc_dir_entry};
+use crate::model::cgroup_view::Own;
+use crate::model::files::Content;
+use crate::model::history::Sampled;
+use crate::model::metrics::{CgroupFamily, CgroupHead, CgroupSeries, Metrics};
+use crate::model::report::{
+    CgroupRow, CgroupsHead, FixedText, LoadavgText, SamplesText, Table, LINE_MAX,
+};
 use crate::sampler::Sampler;
 use crate::threads;
-
-/// An opaque `struct proc_dir_entry`.
-#[repr(C)]
-pub struct ProcDirEntry {
-    _private: [u8; 0],
-}
-
-extern "C" {
-    fn loadavg_rs_proc_create(name: *const c_char, data: *mut c_void) -> *mut ProcDirEntry;
-    fn loadavg_rs_proc_remove(entry: *mut ProcDirEntry);
-    fn loadavg_rs_last_pid() -> c_int;
-}
-
-/// What a file shows.
-#[derive(Clone, Copy)]
-pub enum Content {
-    /// One accounting, in the format of `/proc/loadavg`.
-    Loadavg(Accounting),
-    /// The table of every accounting and of the sampler's figures.
-    Table,
-    /// The recent samples and the engine's exact state.
-    Samples,
-    /// One accounting of the reader's own cgroup, in the format of `/proc/loadavg`.
-    CgroupLoadavg(Accounting),
-    /// Every tracked cgroup.
-    Cgroups,
-    /// Everything, in the Prometheus text format; the cgroups' series too if `true`.
-    Metrics(bool),
-}
 
 /// The data behind one entry.
 struct FileData {
     sampler: Arc<Sampler>,
     content: Content,
+    /// Cgroups are tracked: the metrics show their series.
+    cgroups: bool,
 }
 
 /// A file in `/proc`, removed when dropped.
@@ -70,7 +48,7 @@ struct FileData {
 /// `entry` is a live proc entry created with a pointer to `*_data` as its data, and is removed
 /// before `_data` is freed.
 pub struct ProcFile {
-    entry: NonNull<ProcDirEntry>,
+    entry: NonNull<proc_dir_entry>,
     /// Read only through the entry's data pointer; owned here so that it is freed after the
     /// entry is removed.
     _data: KBox<FileData>,
@@ -85,13 +63,25 @@ impl ProcFile {
     /// Bytes each file allocates for its data (procfs allocates its own entry besides).
     pub const DATA_BYTES: usize = core::mem::size_of::<FileData>();
 
-    /// Creates `/proc/<name>`, read-only, showing `content` from `sampler`.
-    pub fn new(name: &'static CStr, sampler: Arc<Sampler>, content: Content) -> Result<ProcFile> {
-        let data = KBox::new(FileData { sampler, content }, GFP_KERNEL)?;
+    /// Creates the file of `content` (`/proc/<name>`), read-only, showing it from `sampler`;
+    /// `cgroups`: whether cgroups are tracked.
+    pub fn new(sampler: Arc<Sampler>, content: Content, cgroups: bool) -> Result<ProcFile> {
+        // The longest name is `loadavg_cgroup_<definition>`.
+        let mut name = FixedText::<64>::new();
+        write!(name, "{}\0", content.name()).map_err(|_| EINVAL)?;
+        let name = CStr::from_bytes_with_nul(name.as_str().as_bytes()).map_err(|_| EINVAL)?;
+        let data = KBox::new(
+            FileData {
+                sampler,
+                content,
+                cgroups,
+            },
+            GFP_KERNEL,
+        )?;
         let ptr: *const FileData = &*data;
-        // SAFETY: `name` is a NUL-terminated string that lives forever; `ptr` stays valid until
-        // the entry is removed (type invariant, upheld by `Drop`).
-        let entry = unsafe { loadavg_rs_proc_create(name.as_char_ptr(), ptr.cast_mut().cast()) };
+        // SAFETY: `name` is a NUL-terminated string, which procfs copies; `ptr` stays valid
+        // until the entry is removed (type invariant, upheld by `Drop`).
+        let entry = unsafe { glue::proc_create(name.as_char_ptr(), ptr.cast_mut().cast()) };
         let Some(entry) = NonNull::new(entry) else {
             pr_err!(
                 "cannot create /proc/{}: does it exist already?\n",
@@ -107,7 +97,7 @@ impl ProcFile {
 impl Drop for ProcFile {
     fn drop(&mut self) {
         // SAFETY: `entry` is live (type invariant); after this, no read can reach `data`.
-        unsafe { loadavg_rs_proc_remove(self.entry.as_ptr()) };
+        unsafe { glue::proc_remove(self.entry.as_ptr()) };
         // `self._data` is freed after this function returns.
     }
 }
@@ -134,7 +124,7 @@ const CGROUP_ROW_BYTES: usize = 9 * 11 + 21 * 8 + 64;
 const MAX_SIZE_HINT: usize = 1 << 20;
 
 /// About how many bytes the file whose data is `data` prints now, at least a page and at most
-/// [`MAX_SIZE_HINT`]; called by `rust/proc_glue.c` when the file is opened, to size its buffer.
+/// [`MAX_SIZE_HINT`]; called by `rust/glue/proc_files.c` when the file is opened, to size its buffer.
 ///
 /// # Safety
 ///
@@ -151,7 +141,7 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
             // The head (6 lines, the header's 30 names) and the rows.
             (page + rows.saturating_mul(CGROUP_ROW_BYTES)).max(page)
         }
-        Content::Metrics(true) => {
+        Content::Metrics if file.cgroups => {
             let rows = file.sampler.cgroups().rows.len();
             // The machine's series, then 21 lines a cgroup of about 100 bytes.
             2 * page + rows.saturating_mul(21 * 100)
@@ -161,7 +151,7 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
     hint.min(MAX_SIZE_HINT)
 }
 
-/// Prints the file whose data is `data` into `m`; called by `rust/proc_glue.c` on each read.
+/// Prints the file whose data is `data` into `m`; called by `rust/glue/proc_files.c` on each read.
 ///
 /// # Safety
 ///
@@ -176,7 +166,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
         Content::Loadavg(a) => {
             let engine = file.sampler.snapshot();
             // SAFETY: Always safe to call from process context.
-            let last_pid = unsafe { loadavg_rs_last_pid() };
+            let last_pid = unsafe { glue::last_pid() };
             // SAFETY: `m` is valid and used by this thread only (caller's guarantee).
             unsafe { write_line(m, &LoadavgText::new(&engine, a, last_pid)) };
         }
@@ -188,7 +178,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                     running: slot.counts.active(a),
                     threads: i32::try_from(slot.counts.threads).unwrap_or(i32::MAX),
                     // SAFETY: Always safe to call from process context.
-                    last_pid: unsafe { loadavg_rs_last_pid() },
+                    last_pid: unsafe { glue::last_pid() },
                 },
                 // No thread of it at any sample it could have been counted at: zero.
                 Ok(Own::Idle) => LoadavgText {
@@ -196,7 +186,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                     running: 0,
                     threads: 0,
                     // SAFETY: As above.
-                    last_pid: unsafe { loadavg_rs_last_pid() },
+                    last_pid: unsafe { glue::last_pid() },
                 },
                 // Its threads may be counted in an ancestor, whose line is not its own.
                 Ok(Own::NoSlot) => return ENOSPC.to_errno(),
@@ -238,12 +228,12 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                 m.call_printf(format_args!("{row}"));
             }
         }
-        Content::Metrics(cgroups) => {
+        Content::Metrics => {
             let engine = file.sampler.snapshot();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             m.call_printf(format_args!("{}", Metrics { engine: &engine }));
-            if cgroups {
+            if file.cgroups {
                 let Ok(mut path) = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL) else {
                     return ENOMEM.to_errno();
                 };

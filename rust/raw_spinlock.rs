@@ -6,30 +6,15 @@
 //! PREEMPT_RT and must not be taken in hard-interrupt context, where the sampler's timer runs
 //! (lockdep reports "BUG: Invalid wait context"). [`RawSpinLockIrq`] is the kernel crate's own
 //! [`Lock`] type with a backend over `raw_spinlock_t`, `raw_spin_lock_irqsave()` and
-//! `raw_spin_unlock_irqrestore()`, reached through `rust/raw_spinlock_glue.c` because the C
+//! `raw_spin_unlock_irqrestore()`, reached through `rust/glue/raw_spinlock.c` because the C
 //! API is macros. Critical sections under it must be short and must not sleep; the sampler's
 //! copy of the engine is.
 
 use kernel::bindings;
-use kernel::ffi::{c_char, c_int, c_ulong, c_void};
+use kernel::ffi::{c_char, c_ulong};
 use kernel::sync::lock::{Backend, Lock};
 
-extern "C" {
-    // `key` is a `struct lock_class_key *`, passed as `void *`: without lockdep the struct is
-    // empty, which Rust does not accept in a C signature.
-    fn loadavg_rs_raw_spin_lock_init(
-        lock: *mut bindings::raw_spinlock_t,
-        name: *const c_char,
-        key: *mut c_void,
-    );
-    fn loadavg_rs_raw_spin_lock_irqsave(lock: *mut bindings::raw_spinlock_t) -> c_ulong;
-    fn loadavg_rs_raw_spin_trylock_irqsave(
-        lock: *mut bindings::raw_spinlock_t,
-        flags: *mut c_ulong,
-    ) -> c_int;
-    fn loadavg_rs_raw_spin_unlock_irqrestore(lock: *mut bindings::raw_spinlock_t, flags: c_ulong);
-    fn loadavg_rs_raw_spin_assert_held(lock: *mut bindings::raw_spinlock_t);
-}
+use crate::glue;
 
 /// A `raw_spinlock_t` taken with interrupts disabled (and their state saved).
 pub type RawSpinLockIrq<T> = Lock<T, RawSpinLockIrqBackend>;
@@ -49,7 +34,7 @@ macro_rules! new_raw_spinlock_irq {
 /// The [`Backend`] of [`RawSpinLockIrq`].
 pub struct RawSpinLockIrqBackend;
 
-// SAFETY: The C functions below are `raw_spin_lock_irqsave()` and its siblings: the lock is
+// SAFETY: The C functions called below are `raw_spin_lock_irqsave()` and its siblings: the lock is
 // held from `lock` (or a successful `try_lock`) to `unlock`, which restores the interrupt state
 // that `lock` saved in the guard state.
 unsafe impl Backend for RawSpinLockIrqBackend {
@@ -59,28 +44,28 @@ unsafe impl Backend for RawSpinLockIrqBackend {
     unsafe fn init(ptr: *mut Self::State, name: *const c_char, key: *mut bindings::lock_class_key) {
         // SAFETY: The caller guarantees `ptr` is valid for writes and `name` and `key` live
         // forever.
-        unsafe { loadavg_rs_raw_spin_lock_init(ptr, name, key.cast()) }
+        unsafe { glue::raw_spin_lock_init(ptr.cast(), name, key.cast()) }
     }
 
     unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
         // SAFETY: The caller guarantees the lock was initialised.
-        unsafe { loadavg_rs_raw_spin_lock_irqsave(ptr) }
+        unsafe { glue::raw_spin_lock_irqsave(ptr.cast()) }
     }
 
     unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
         let mut flags = 0;
         // SAFETY: The caller guarantees the lock was initialised; `flags` is a valid out value.
-        let locked = unsafe { loadavg_rs_raw_spin_trylock_irqsave(ptr, &mut flags) };
+        let locked = unsafe { glue::raw_spin_trylock_irqsave(ptr.cast(), &mut flags) };
         (locked != 0).then_some(flags)
     }
 
     unsafe fn unlock(ptr: *mut Self::State, guard_state: &Self::GuardState) {
         // SAFETY: The caller is the owner; `guard_state` holds the flags its `lock` saved.
-        unsafe { loadavg_rs_raw_spin_unlock_irqrestore(ptr, *guard_state) }
+        unsafe { glue::raw_spin_unlock_irqrestore(ptr.cast(), *guard_state) }
     }
 
     unsafe fn assert_is_held(ptr: *mut Self::State) {
         // SAFETY: The caller guarantees the lock was initialised.
-        unsafe { loadavg_rs_raw_spin_assert_held(ptr) }
+        unsafe { glue::raw_spin_assert_held(ptr.cast()) }
     }
 }

@@ -44,9 +44,9 @@ use kernel::time::{Delta, Instant, Monotonic};
 use kernel::{new_mutex, new_spinlock};
 
 use crate::cgroup_walk::{Cgroups, CgroupsView};
-use crate::config::Config;
-use crate::engine::{nanos_until_due, Engine, Jiffies};
-use crate::history::Sampled;
+use crate::model::config::Config;
+use crate::model::engine::{nanos_until_due, Engine, Jiffies};
+use crate::model::history::Sampled;
 use crate::new_raw_spinlock_irq;
 use crate::raw_spinlock::RawSpinLockIrq;
 use crate::threads;

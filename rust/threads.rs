@@ -7,29 +7,26 @@
 //! bindings): every process on `init_task.tasks`, then every thread on its
 //! `signal->thread_head`, under `rcu_read_lock()`, broken every [`STRETCH_THREADS`] threads as
 //! the hung-task detector breaks its own walk (`kernel/hung_task.c`). Each thread's facts are
-//! read by `rust/task_glue.c` the way the scheduler's lockless readers read them, with no lock
-//! the scheduler needs; see [`crate::accounting`] for what they mean.
+//! read by `rust/glue/threads.c` the way the scheduler's lockless readers read them, with no lock
+//! the scheduler needs; see [`crate::model::accounting`] for what they mean.
 
-use core::ptr::{addr_of, read_volatile};
+use core::marker::PhantomData;
+use core::ptr::{addr_of, read_volatile, NonNull};
 
 use kernel::bindings;
-use kernel::ffi::{c_int, c_void};
 use kernel::sync::rcu;
 
-use crate::accounting::{Counts, ThreadState};
-use crate::calc_load::Load;
-use crate::engine::{Jiffies, Walk};
-
-extern "C" {
-    /// Copies the kernel's `avenrun` into `loads` (`rust/proc_glue.c`).
-    fn loadavg_rs_kernel_avenrun(loads: *mut [Load; 3]);
-}
+use crate::glue;
+use crate::model::accounting::{Counts, ThreadState};
+use crate::model::calc_load::Load;
+use crate::model::config::MAX_TEST_STATE_DELAY_US;
+use crate::model::engine::{Jiffies, Walk};
 
 /// The kernel's own averages, `avenrun`, as they are now (what `/proc/loadavg` prints).
 pub fn kernel_avenrun() -> [Load; 3] {
     let mut loads = [0; 3];
     // SAFETY: `loads` is a valid array of three `unsigned long`s (`Load` is `usize`).
-    unsafe { loadavg_rs_kernel_avenrun(&mut loads) };
+    unsafe { glue::kernel_avenrun(loads.as_mut_ptr()) };
     loads
 }
 
@@ -51,60 +48,60 @@ unsafe fn next(head: *const bindings::list_head) -> *mut bindings::list_head {
     unsafe { read_volatile(addr_of!((*head).next)) }
 }
 
-extern "C" {
-    /// Sets the tests' pause between the reads of a task (`rust/task_glue.c`).
-    fn loadavg_rs_set_test_state_delay(us: u32);
-}
-
-/// The most a test may pause between the reads of one task: 200 µs, so that a stretch of
-/// [`STRETCH_THREADS`] threads stays within 26 ms of RCU read section.
-pub const MAX_TEST_STATE_DELAY_US: u32 = 200;
-
 /// Tests only: pauses `us` microseconds (at most [`MAX_TEST_STATE_DELAY_US`]) between the read
 /// of a task's `on_rq` and its other facts, to widen the window in which a task may block or
 /// wake between them. Set before the walker starts.
 pub fn set_test_state_delay_us(us: u32) {
     // SAFETY: A plain store of an integer the C side reads with `READ_ONCE`.
-    unsafe { loadavg_rs_set_test_state_delay(us.min(MAX_TEST_STATE_DELAY_US)) }
+    unsafe { glue::set_test_state_delay(us.min(MAX_TEST_STATE_DELAY_US)) }
 }
 
-extern "C" {
-    /// The facts of one task as `LOADAVG_RS_*` bits (`rust/task_glue.c`). `task` is a
-    /// `const struct task_struct *`, passed as `void *`: some of its members are structs that
-    /// are empty in some configurations, which Rust does not accept in a C signature.
-    fn loadavg_rs_task_state(task: *const c_void) -> u32;
+/// A thread the walk reached on the task lists, valid while the RCU read lock `'g` it was reached
+/// under is held: the walk's lock break borrows that lock mutably, so no `Thread` outlives one.
+#[derive(Clone, Copy)]
+pub struct Thread<'g> {
+    /// INVARIANT: A task on the task lists when the walk reached it under the RCU read lock
+    /// `'g`, so valid (RCU frees tasks only after a grace period) until that lock is released.
+    task: NonNull<bindings::task_struct>,
+    _rcu: PhantomData<&'g rcu::Guard>,
 }
 
-// The bits of `loadavg_rs_task_state()`'s value, as `rust/task_glue.c` defines them.
-const ON_RQ: u32 = 1 << 0;
-const CONTRIB: u32 = 1 << 1;
-const IOWAIT: u32 = 1 << 2;
-const KTHREAD: u32 = 1 << 3;
-const NEW: u32 = 1 << 4;
-const THROTTLED: u32 = 1 << 5;
-const DELAYED: u32 = 1 << 6;
-const WALKER: u32 = 1 << 7;
+impl<'g> Thread<'g> {
+    /// The thread `task`, as long as `rcu` is held.
+    ///
+    /// # Safety
+    ///
+    /// `task` must be a task on the task lists, reached under the RCU read lock `rcu` holds.
+    unsafe fn new(_rcu: &'g rcu::Guard, task: NonNull<bindings::task_struct>) -> Thread<'g> {
+        // INVARIANT: By the caller's guarantee.
+        Thread {
+            task,
+            _rcu: PhantomData,
+        }
+    }
 
-/// What the scheduler says of one thread.
-///
-/// # Safety
-///
-/// `task` must point to a `task_struct` that stays valid for the caller's RCU read-side
-/// critical section.
-unsafe fn state_of(task: *const bindings::task_struct) -> ThreadState {
-    // SAFETY: By the caller's guarantee, `task` is valid to read for the call. The C helper
-    // reads `on_rq` with acquire (pairing with the release in `__block_task()`), the bitfields
-    // with `data_race()`, and writes nothing.
-    let facts = unsafe { loadavg_rs_task_state(task.cast()) };
-    ThreadState {
-        on_rq: facts & ON_RQ != 0,
-        contributes_to_load: facts & CONTRIB != 0,
-        in_iowait: facts & IOWAIT != 0,
-        kthread: facts & KTHREAD != 0,
-        new: facts & NEW != 0,
-        throttled: facts & THROTTLED != 0,
-        delayed: facts & DELAYED != 0,
-        walker: facts & WALKER != 0,
+    /// The task, valid for as long as `self` (type invariant).
+    pub fn as_ptr(self) -> *mut bindings::task_struct {
+        self.task.as_ptr()
+    }
+
+    /// What the scheduler says of it.
+    fn state(self) -> ThreadState {
+        // SAFETY: The task is valid for the call (type invariant). The C helper reads `on_rq`
+        // with acquire (pairing with the release in `__block_task()`), the bitfields with
+        // `data_race()`, and writes nothing.
+        let facts = unsafe { glue::task_state(self.as_ptr().cast()) };
+        let has = |fact: glue::loadavg_rs_fact| facts & fact != 0;
+        ThreadState {
+            on_rq: has(glue::LOADAVG_RS_ON_RQ),
+            contributes_to_load: has(glue::LOADAVG_RS_CONTRIB),
+            in_iowait: has(glue::LOADAVG_RS_IOWAIT),
+            kthread: has(glue::LOADAVG_RS_KTHREAD),
+            new: has(glue::LOADAVG_RS_NEW),
+            throttled: has(glue::LOADAVG_RS_THROTTLED),
+            delayed: has(glue::LOADAVG_RS_DELAYED),
+            walker: has(glue::LOADAVG_RS_WALKER),
+        }
     }
 }
 
@@ -121,11 +118,37 @@ pub const STRETCH_THREADS: u32 = 128;
 /// threads exit at every break (counted in `walks_unbroken`).
 pub const MAX_RESTARTS: u32 = 8;
 
-extern "C" {
-    /// `rcu_lock_break()` of `kernel/hung_task.c` (`rust/walker_glue.c`): 0 to go on from
-    /// `t`, 1 if `g` or `t` exited during the break, 2 if the walker must stop. `g` and `t` are
-    /// `struct task_struct *`.
-    fn loadavg_rs_lock_break(g: *mut c_void, t: *mut c_void) -> c_int;
+/// How a [`lock_break`] ended.
+enum Break {
+    /// Both tasks held are still on their lists: the walk goes on from the thread.
+    Go,
+    /// One of them exited during the break: its place in the lists is lost.
+    Restart,
+    /// The walker is asked to stop (the module is unloading).
+    Stop,
+}
+
+/// `rcu_lock_break()` of `kernel/hung_task.c`: leaves the RCU read-side critical section `rcu`
+/// holds, lets the scheduler run, and enters it again, holding process `g` and its thread `t`
+/// by references across the break.
+///
+/// # Safety
+///
+/// `g` and `t` must be valid under the read lock `rcu` holds. Every other pointer taken under
+/// it may be stale after the call; `g` and `t` too, unless it returns [`Break::Go`].
+unsafe fn lock_break(
+    _rcu: &mut rcu::Guard,
+    g: *mut bindings::task_struct,
+    t: *mut bindings::task_struct,
+) -> Break {
+    // SAFETY: `g` and `t` are valid under the read lock held (caller's guarantee). The call
+    // pins both with references, leaves the read-side critical section and enters it again, so
+    // the guard is still balanced.
+    match unsafe { glue::lock_break(g.cast(), t.cast()) } {
+        glue::LOADAVG_RS_BREAK_GO => Break::Go,
+        glue::LOADAVG_RS_BREAK_RESTART => Break::Restart,
+        _ => Break::Stop,
+    }
 }
 
 /// What else a walk does with each thread it counts (per-cgroup counts).
@@ -136,11 +159,7 @@ pub trait Visit {
     /// but the threads the break holds may be freed before the next [`Visit::thread`].
     fn lock_break(&mut self);
     /// Visits `thread`, whose state the walk just read.
-    ///
-    /// # Safety
-    ///
-    /// The caller holds the RCU read lock, and `thread` is a task valid under it.
-    unsafe fn thread(&mut self, thread: *mut bindings::task_struct, state: ThreadState);
+    fn thread(&mut self, thread: Thread<'_>, state: ThreadState);
 }
 
 /// How one pass over the lists ended.
@@ -205,7 +224,7 @@ fn end_stretch(walk: &mut Walk, start: i64, threads: u32) {
 fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
     let mut counts = Counts::default();
     visit.start();
-    let _rcu = rcu::read_lock();
+    let mut rcu = rcu::read_lock();
     let mut stretch_start = now_ns();
     let mut in_stretch = 0u32;
     // SAFETY: `init_task` is the static head of the process list; only the address of its
@@ -236,29 +255,28 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
                 end_stretch(walk, stretch_start, in_stretch);
                 walk.breaks = walk.breaks.saturating_add(1);
                 visit.lock_break();
-                // SAFETY: `task` and `thread` are valid under the read lock we hold. The call
-                // pins both with references, leaves the read-side critical section and enters
-                // it again, so the guard `_rcu` is still balanced. Every other pointer taken
-                // before it may be stale after it; only `task` (with `threads`, in its `signal`,
-                // which lives as long as it) and `thread` are used again, and only if the call
-                // found both still on their lists, where RCU keeps them and their successors
-                // valid from the new critical section on.
-                match unsafe { loadavg_rs_lock_break(task.cast(), thread.cast()) } {
-                    0 => {}
-                    1 => return Pass::Restart,
-                    _ => return Pass::Stop,
+                // SAFETY: `task` and `thread` are valid under the read lock `rcu` holds. Every
+                // other pointer taken before the break may be stale after it; only `task` (with
+                // `threads`, in its `signal`, which lives as long as it) and `thread` are used
+                // again, and only if both are still on their lists, where RCU keeps them and
+                // their successors valid from the new critical section on.
+                match unsafe { lock_break(&mut rcu, task, thread) } {
+                    Break::Go => {}
+                    Break::Restart => return Pass::Restart,
+                    Break::Stop => return Pass::Stop,
                 }
                 stretch_start = now_ns();
                 in_stretch = 0;
             }
-            // SAFETY: `thread` is on an RCU list we hold the read lock for.
-            let state = unsafe { state_of(thread) };
+            // SAFETY: `thread` is on an RCU list we hold the read lock for (`container_of!` of a
+            // non-null entry is not null).
+            let thread = unsafe { Thread::new(&rcu, NonNull::new_unchecked(thread)) };
+            let state = thread.state();
             counts.add(state);
-            // SAFETY: As above.
-            unsafe { visit.thread(thread, state) };
+            visit.thread(thread, state);
             in_stretch += 1;
             // SAFETY: As for `next(threads)` above.
-            t = unsafe { next(&raw const (*thread).thread_node) };
+            t = unsafe { next(&raw const (*thread.as_ptr()).thread_node) };
         }
         // SAFETY: As for `next(procs)` above.
         p = unsafe { next(&raw const (*task).tasks) };

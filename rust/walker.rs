@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The walker: the kernel thread that takes the samples (`rust/walker_glue.c`).
+//! The walker: the kernel thread that takes the samples (`rust/glue/walker.c`).
 //!
 //! The sampler's timer fires at the end of each window, in hard-interrupt context, and only
 //! wakes this thread; the thread walks every thread with interrupts on, leaving its RCU read
@@ -14,31 +14,14 @@
 use core::ptr::NonNull;
 
 use kernel::error::to_result;
-use kernel::ffi::{c_int, c_void};
+use kernel::ffi::c_void;
 use kernel::prelude::*;
 
-/// `struct loadavg_rs_walker` of `rust/walker_glue.c`, opaque to Rust.
-#[repr(C)]
-pub struct WalkerState {
-    _opaque: [u8; 0],
-}
-
-extern "C" {
-    static loadavg_rs_walker_bytes: usize;
-    fn loadavg_rs_walker_alloc() -> *mut WalkerState;
-    fn loadavg_rs_walker_free(w: *mut WalkerState);
-    fn loadavg_rs_walker_start(
-        w: *mut WalkerState,
-        walk: unsafe extern "C" fn(data: *const c_void),
-        data: *const c_void,
-    ) -> c_int;
-    fn loadavg_rs_walker_kick(w: *mut WalkerState);
-    fn loadavg_rs_walker_stop(w: *mut WalkerState);
-}
+use crate::glue::{self, loadavg_rs_walker as WalkerState};
 
 /// A kernel thread that runs a walk each time it is kicked.
 pub struct Walker {
-    /// INVARIANT: allocated by `loadavg_rs_walker_alloc()`, freed only in `drop`.
+    /// INVARIANT: allocated by `glue::walker_alloc()`, freed only in `drop`.
     state: NonNull<WalkerState>,
 }
 
@@ -53,14 +36,14 @@ impl Walker {
     /// Bytes the C side allocates for one walker.
     pub fn bytes() -> usize {
         // SAFETY: A constant the C side defines and never writes.
-        unsafe { loadavg_rs_walker_bytes }
+        unsafe { glue::loadavg_rs_walker_bytes }
     }
 
     /// Allocates a walker; its thread starts with [`Walker::start`].
     pub fn new() -> Result<Walker> {
         // SAFETY: No precondition; the result is checked for NULL.
-        let state = NonNull::new(unsafe { loadavg_rs_walker_alloc() }).ok_or(ENOMEM)?;
-        // INVARIANT: Just allocated by `loadavg_rs_walker_alloc()`.
+        let state = NonNull::new(unsafe { glue::walker_alloc() }).ok_or(ENOMEM)?;
+        // INVARIANT: Just allocated by `glue::walker_alloc()`.
         Ok(Walker { state })
     }
 
@@ -78,14 +61,14 @@ impl Walker {
     ) -> Result {
         // SAFETY: `state` is valid (type invariant); the caller keeps `data` valid while the
         // thread runs, and calls this once.
-        to_result(unsafe { loadavg_rs_walker_start(self.state.as_ptr(), walk, data) })
+        to_result(unsafe { glue::walker_start(self.state.as_ptr(), Some(walk), data) })
     }
 
     /// Asks for a walk. Callable in any context, hard interrupts included; does nothing
     /// before [`Walker::start`] or after [`Walker::stop`].
     pub fn kick(&self) {
         // SAFETY: `state` is valid (type invariant).
-        unsafe { loadavg_rs_walker_kick(self.state.as_ptr()) }
+        unsafe { glue::walker_kick(self.state.as_ptr()) }
     }
 
     /// Stops the thread, ending a walk in progress at its next lock break, and waits until the
@@ -98,7 +81,7 @@ impl Walker {
     pub unsafe fn stop(&self) {
         // SAFETY: `state` is valid (type invariant); the caller rules out concurrent writers
         // and readers of the thread pointer.
-        unsafe { loadavg_rs_walker_stop(self.state.as_ptr()) }
+        unsafe { glue::walker_stop(self.state.as_ptr()) }
     }
 }
 
@@ -106,8 +89,8 @@ impl Drop for Walker {
     fn drop(&mut self) {
         // SAFETY: `&mut self`: nothing else can start or kick this walker any more.
         unsafe { self.stop() };
-        // SAFETY: `state` came from `loadavg_rs_walker_alloc()` (type invariant) and its thread
+        // SAFETY: `state` came from `glue::walker_alloc()` (type invariant) and its thread
         // has exited; nothing uses it after this.
-        unsafe { loadavg_rs_walker_free(self.state.as_ptr()) }
+        unsafe { glue::walker_free(self.state.as_ptr()) }
     }
 }

@@ -112,7 +112,7 @@ grep -q '^CONFIG_KUNIT=y' "$kdir/.config" || kunit="this kernel has no KUnit (CO
 
 # The KUnit suites the sources declare: every one of them must run and pass.
 suites=()
-for s in $(grep -ho 'kunit_tests(loadavg_rs_[a-z_0-9]*)' "$PROJECT_DIR"/rust/*.rs | sed 's/kunit_tests(\(.*\))/\1/' | sort -u); do
+for s in $(grep -ho 'kunit_tests(loadavg_rs_[a-z_0-9]*)' "$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/rust/model/*.rs | sed 's/kunit_tests(\(.*\))/\1/' | sort -u); do
 	suites+=(--kunit "$s")
 done
 
@@ -120,7 +120,7 @@ stage_style() {
 	step "style"
 	# The kernel's own rustfmt settings, on every Rust file of the project.
 	local rust_files unformatted
-	rust_files=("$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs
+	rust_files=("$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/rust/model/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs
 		"$PROJECT_DIR"/tests/host/tests/*.rs "$PROJECT_DIR"/tests/workload/src/*.rs)
 	unformatted=$(rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 --check -l "${rust_files[@]}" 2>&1 | sort -u | paste -sd' ') || true
 	if [ -z "$unformatted" ]; then
@@ -328,6 +328,9 @@ recovery_checks() {
 	local bin
 	bin=$(mktemp -d)
 	ln -s /bin/busybox "$bin/awk"
+	(cd "$PROJECT_DIR/tests/workload" && cargo build --quiet --release --locked) ||
+		not_ok "harness: loadgen builds for the host" "cargo build failed"
+	ln -s "$PROJECT_DIR/tests/workload/target/release/loadgen" "$bin/loadgen"
 	if ! PATH="$bin:$PATH" /bin/busybox sh "$PROJECT_DIR/tests/harness/kernel_windows.sh" | tally; then
 		not_ok "harness: tests/harness/kernel_windows.sh runs to its end" "it stopped on an error"
 	fi

@@ -107,8 +107,8 @@ round_arm() {
 	eval "${arm}_p=\"\${${arm}_p:-} $1\" ${arm}_max=\"\${${arm}_max:-} $2\""
 	case $arm in off | control) return 0 ;; esac
 	take_history /tmp/lh1
-	walk=$(records /tmp/lh0 /tmp/lh1 | awk '{ print $14 }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
-	stretch=$(records /tmp/lh0 /tmp/lh1 | awk '{ print $15 }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	walk=$(columns /tmp/lh0 /tmp/lh1 walk_ns | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	stretch=$(columns /tmp/lh0 /tmp/lh1 stretch_ns | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
 	[ -n "$walk" ] || walk=$(table_value last_sample_ns) stretch=$walk
 	eval "${arm}_walk=\"\${${arm}_walk:-} $walk\" ${arm}_stretch=\"\${${arm}_stretch:-} $stretch\""
 }
@@ -134,7 +134,7 @@ for n in 1000 10000 50000; do
 		fi
 		round_arm control
 	done
-	say "lat_threads_$n" "$(awk 'END { print $5 }' /tmp/lh1)"
+	say "lat_threads_$n" "$(record_value /tmp/lh1 last threads)"
 	for arm in off on old control; do
 		eval "p=\$${arm}_p max=\$${arm}_max walk=\${${arm}_walk:-} stretch=\${${arm}_stretch:-}"
 		[ -n "$p" ] || continue
@@ -171,14 +171,14 @@ if mount -t cgroup2 none "$cg" 2>/dev/null; then
 		wait_samples /tmp/c0 21
 		take_history /tmp/c1
 		unload
-		records /tmp/c0 /tmp/c1 | tail -n 20 | awk '{ print $14 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+		columns /tmp/c0 /tmp/c1 walk_ns | tail -n 20 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 	}
 	off= on=
 	for round in 1 2 3; do
 		off="$off $(cg_round 0)"
 		on="$on $(cg_round 1024)"
 	done
-	say cg_threads "$(awk 'END { print $5 }' /tmp/c1)"
+	say cg_threads "$(record_value /tmp/c1 last threads)"
 	say cg_walk_off_ns "$(median $off)"
 	say cg_walk_on_ns "$(median $on)"
 	say cg_user_ns "$(loadgen cgwalk "$cg/bench" 3 | sed -n 's/.*, \([0-9]*\) ns per walk.*/\1/p')"
@@ -204,7 +204,7 @@ if mount -t cgroup2 none "$cg" 2>/dev/null; then
 	holder=$!
 	until grep -q "threads 10000 started" /tmp/threads.log 2>/dev/null; do sleep 1; done
 	# limits_median COLUMN: the median of COLUMN over the 20 samples of /tmp/c0../tmp/c1.
-	limits_median() { records /tmp/c0 /tmp/c1 | tail -n 20 | awk -v c="$1" '{ print $c }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+	limits_median() { columns /tmp/c0 /tmp/c1 "$1" | tail -n 20 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 	# limits_arm MAX: 20 samples with max_cgroups=MAX; appends the medians of the walk's time
 	# and of its longest stretch to $walks and $stretches.
 	limits_arm() {
@@ -215,7 +215,7 @@ if mount -t cgroup2 none "$cg" 2>/dev/null; then
 		[ "$1" -eq 0 ] || tracked=$(awk '$1 == "cgroups_tracked" { print $2 }' /proc/loadavg_rs_cgroups) \
 			folded=$(awk '$1 == "folded_threads" { print $2 }' /proc/loadavg_rs_cgroups)
 		unload
-		walks="$walks $(limits_median 14)" stretches="$stretches $(limits_median 15)"
+		walks="$walks $(limits_median walk_ns)" stretches="$stretches $(limits_median stretch_ns)"
 	}
 	# limits NAME MAX: 3 rounds of MAX against 0; says NAME's figures.
 	limits() {
@@ -225,7 +225,7 @@ if mount -t cgroup2 none "$cg" 2>/dev/null; then
 			limits_arm "$arm"
 			eval "walk_$arm=\"\${walk_$arm:-} $walks\" stretch_$arm=\"\${stretch_$arm:-} $stretches\""
 		done
-		say "limits_${name}_threads" "$(awk 'END { print $5 }' /tmp/c1)"
+		say "limits_${name}_threads" "$(record_value /tmp/c1 last threads)"
 		say "limits_${name}_tracked" "$tracked"
 		say "limits_${name}_folded" "$folded"
 		eval "say limits_${name}_off_walk_ns \$(median \$walk_0); say limits_${name}_off_stretch_ns \$(median \$stretch_0)"

@@ -77,12 +77,14 @@ if mount -t cgroup2 none "$cg" 2>/dev/null && echo +cpu >"$cg/cgroup.subtree_con
 	while [ "$t" -lt "$total" ]; do
 		[ "$t" -ne "$PHASE_S" ] || in_cg db loadgen io 2 "$PHASE_S" /dev/nullb0
 		[ "$t" -ne $((2 * PHASE_S)) ] || { in_cg batch loadgen cpu 1 "$PHASE_S"; in_cg batch loadgen uninterruptible 2 "$PHASE_S"; }
-		# Columns: threads cpu io all cpuio blocked throttled delayed since, then the averages
-		# (cpu 10-12, io 13-15, all 16-18, cpuio 19-21, blocked 22-24), PSI (cpu 25-27, io
-		# 28-30), path.
-		awk -v t="$t" 'NF >= 31 && ($31 == "/web" || $31 == "/db" || $31 == "/batch") {
-			print t "," substr($31, 2) "," $16 "," $10 "," $13 "," $22 "," $25 "," $28 }' \
-			/proc/loadavg_rs_cgroups >>"$ccsv"
+		# The first window's averages of all, cpu, io and blocked, and the 10 s pressures, by
+		# the table's column names, of one reading of it.
+		cat /proc/loadavg_rs_cgroups >/tmp/ct
+		w=$(awk '$1 == "threads" { for (i = 1; i <= NF; i++) if (sub(/^cpu_/, "", $i)) { print $i; exit } }' /tmp/ct)
+		for c in web db batch; do
+			set -- $(fields /tmp/ct "/$c" "all_$w" "cpu_$w" "io_$w" "blocked_$w" psi_cpu_10s psi_io_10s)
+			[ $# -eq 0 ] || echo "$t,$c,$1,$2,$3,$4,$5,$6"
+		done >>"$ccsv"
 		[ $((t % 10)) -ne 0 ] || printf 'demo: %4ds containers: %s\n' "$t" \
 			"$(awk -F, -v t="$t" '$1 == t { printf "%s all %s (psi cpu %s%%)  ", $2, $3, $7 }' "$ccsv")"
 		sleep 1

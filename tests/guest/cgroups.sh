@@ -49,12 +49,12 @@ wait_state D $(wait_started /tmp/started.c)
 wait_state S "$c_parent"
 check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 
-# The table's columns: threads cpu io all cpuio blocked throttled delayed since, 15 averages
-# (cpu, io, all, cpuio, blocked over each window), 6 pressures, path.
-# shown_fixed FIXED: a fixed-point load with two decimals, as the files print it.
-shown_fixed() { awk -v l="$1" "$LOAD_AWK"'BEGIN { print shown(l) }'; }
+# The table is read by its header's column names (fields, lib.sh). COUNTS: the counts the checks
+# of a row read; AVGS: every definition's averages, over the windows of this load.
+COUNTS="threads cpu io all cpuio blocked"
+AVGS=$(for a in $ACCOUNTINGS; do printf '%s_2s %s_10s %s_30s ' "$a" "$a" "$a"; done)
 # row FILE PATH: the row of cgroup PATH in a copy of the table.
-row() { awk -v p="$2" 'NF >= 31 && $31 == p' "$1"; }
+row() { [ -n "$(fields "$1" "$2" threads)" ] && fields "$1" "$2" $COUNTS; }
 # take_pair T H: the cgroup table and the samples file, read at the same sample.
 take_pair() {
 	while :; do
@@ -72,14 +72,15 @@ while [ "$seen" -lt 30 ]; do
 	[ "$k" -gt "$last" ] || continue
 	last=$k seen=$((seen + 1))
 	[ -n "$first_pair" ] || { cp /tmp/t /tmp/t_first && cp /tmp/h /tmp/h_first && first_pair=$k; }
-	set -- $(row /tmp/t /A/x) && ax="$1 $2 $3 $4 $5 $6"
-	set -- $(row /tmp/t /A) && a="$1 $2 $3 $4 $5 $6"
+	ax=$(row /tmp/t /A/x)
+	a=$(row /tmp/t /A)
 	# B's reader: in io, or in cpu between two requests, or in delayed (blocked while EEVDF owed
 	# the others CPU time, until its dequeue completes); in all and not blocked whichever.
-	set -- $(row /tmp/t /B) && b_threads=$1 b_cpu_io=$(($2 + $3 + $8)) b_io=$3 b_rest="$4 $6"
-	set -- $(row /tmp/t /C) && c="$1 $2 $3 $4 $5 $6"
-	set -- $(row /tmp/t /) && root="$1 $2 $3 $4 $5 $6 $7 $8"
-	global=$(awk -v k="$k" -v nf="$RECORD_FIELDS" 'NF == nf && $1 == k { print $5, $6, $7, $8, $9, $10, $12, $13 }' /tmp/h)
+	set -- $(fields /tmp/t /B threads cpu io delayed all blocked) &&
+		b_threads=$1 b_cpu_io=$(($2 + $3 + $4)) b_io=$3 b_rest="$5 $6"
+	c=$(row /tmp/t /C)
+	root=$(fields /tmp/t / threads $ACCOUNTINGS throttled delayed)
+	global=$(for n in threads $ACCOUNTINGS throttled delayed; do record_value /tmp/h "$k" "$n"; done | xargs)
 	[ "$b_io" -eq 0 ] || io_b=$((io_b + 1))
 	# threads cpu io all cpuio blocked
 	if [ "$ax" != "3 2 0 2 2 0" ] || [ "$a" != "$ax" ] || [ "$c" != "5 0 0 2 0 2" ] ||
@@ -96,20 +97,13 @@ sed 's/^/# table: /' /tmp/t_first
 
 # The root's averages are the global ones, and A/x's the kernel's arithmetic over 2 tasks at
 # every sample since its first (as each sample closed its windows).
-root_avgs=$(row /tmp/t_first / | cut -d' ' -f10-24)
-global_avgs=$(for a in $ACCOUNTINGS; do for w in 1 2 3; do shown_fixed "$(hfixed /tmp/h_first "$a" $w)"; done; done | paste -sd' ')
+root_avgs=$(fields /tmp/t_first / $AVGS)
+global_avgs=$(shown $(for a in $ACCOUNTINGS; do for w in 1 2 3; do hfixed /tmp/h_first "$a" $w; done; done))
 check "the root's 15 averages are the global ones at sample $first_pair" test "$root_avgs" = "$global_avgs"
-since=$(row /tmp/t_first /A/x | cut -d' ' -f9)
-want=$(awk -v nf="$RECORD_FIELDS" -v s="$since" -v k="$first_pair" \
-	-v w="$(awk '$1 == "decay" { print $2, $3, $4 }' /tmp/h_first)" "$LOAD_AWK"'
-	BEGIN { split(w, e, " ") }
-	NF == nf && $1 ~ /^[0-9]+$/ && $1 >= s && $1 <= k {
-		for (c = 1; c <= 3; c++) {
-			l[c] = calc_load(l[c] + 0, e[c], 2 * 2048)
-			if ($4 > 1) l[c] = calc_load_n(l[c], e[c], 2 * 2048, $4 - 1)
-		} n++ }
-	END { print shown(l[1] + 0), shown(l[2] + 0), shown(l[3] + 0), n }' /tmp/h_first)
-got=$(row /tmp/t_first /A/x | cut -d' ' -f10-12)
+since=$(fields /tmp/t_first /A/x since)
+set -- $(loadgen verify series /tmp/h_first 2 "$since" "$first_pair")
+want="$(shown "$1" "$2" "$3") $4"
+got=$(fields /tmp/t_first /A/x cpu_2s cpu_10s cpu_30s)
 check "A/x's cpu averages ($got) are the kernel's arithmetic over 2 tasks from sample $since to $first_pair (${want% *}, over ${want##* } samples)" \
 	test "$got" = "${want% *}" -a "$since" -ge 1 -a "${want##* }" -eq $((first_pair - since + 1))
 
@@ -119,10 +113,10 @@ echo "$1" >"$cg/B/cgroup.procs"
 take_history /tmp/m0
 wait_samples /tmp/m0 2
 take_pair /tmp/t /tmp/h
-set -- $(row /tmp/t /A/x)
+set -- $(fields /tmp/t /A/x threads cpu)
 check "after the move, A/x counts 1 runnable of 2 threads ($1 threads, cpu $2)" test "$1 $2" = "2 1"
-set -- $(row /tmp/t /B)
-check "and B 3 threads, the loop runnable besides the reader ($1 threads, cpu + io + delayed $(($2 + $3 + $8)))" test "$1" -eq 3 -a $(($2 + $3 + $8)) -eq 2
+set -- $(fields /tmp/t /B threads cpu io delayed)
+check "and B 3 threads, the loop runnable besides the reader ($1 threads, cpu + io + delayed $(($2 + $3 + $4)))" test "$1" -eq 3 -a $(($2 + $3 + $4)) -eq 2
 
 # C removed while sampled: its tasks killed, the cgroup removed; gone at the next sample.
 tracked0=$(hval /tmp/t cgroups_tracked)
@@ -162,7 +156,7 @@ pressure_check() {
 }
 if [ -e /proc/pressure/cpu ]; then
 	for p in /A/x /B; do
-		pressure_check "$p's pressure" "$cg$p/%s.pressure" "awk -v p=$p 'NF >= 31 && \$31 == p { print \$25, \$26, \$27, \$28, \$29, \$30 }' /proc/loadavg_rs_cgroups"
+		pressure_check "$p's pressure" "$cg$p/%s.pressure" "fields /proc/loadavg_rs_cgroups $p psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s"
 	done
 	echo "# pressure: A/x $(pressure_of "$cg/A/x/%s.pressure") | B $(pressure_of "$cg/B/%s.pressure") | system $(pressure_of /proc/pressure/%s)"
 else
@@ -189,11 +183,8 @@ EOF
 read_as_ax() {
 	local line want
 	line=$(in_cgroup A/x sh /tmp/reader.sh "'$1'")
-	set -- "$@" $(row /tmp/ra /A/x)
-	case $2 in
-	all) want="${18} ${19} ${20} $6/$3" ;;
-	cpu) want="${12} ${13} ${14} $4/$3" ;;
-	esac
+	set -- "$@" $(fields /tmp/ra /A/x "${2}_2s" "${2}_10s" "${2}_30s" "$2" threads)
+	want="$3 $4 $5 $6/$7"
 	check "in A/x, '$1' reads A/x's $2: '$line' starts '$want'" matches "$line" "^$want [0-9]+\$"
 }
 read_as_ax "cat /proc/loadavg_cgroup" all

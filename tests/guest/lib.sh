@@ -6,11 +6,12 @@
 # kernel of the user's own, `make test KDIR=...`) is `ok - NAME # SKIP WHY`, counted apart.
 
 MODULE=/lib/modules/loadavg_rs.ko
-# The files in the format of /proc/loadavg, the table, and the recent samples.
-LOADAVG_FILES="loadavg_cpu loadavg_io loadavg_all loadavg_cpuio loadavg_blocked"
+# The definitions of load, and the files in the format of /proc/loadavg, one for each: from the
+# module's own list (rust/model/accounting.rs, through loadgen). The table, and the recent samples.
+ACCOUNTINGS=$(loadgen verify definitions)
+LOADAVG_FILES=$(for a in $ACCOUNTINGS; do printf 'loadavg_%s ' "$a"; done)
 TABLE_FILE=loadavg_rs
 SAMPLES_FILE=loadavg_rs_samples
-ACCOUNTINGS="cpu io all cpuio blocked"
 # /proc/loadavg's line: three averages with two decimals, running/threads, last PID.
 LOADAVG_RE='^[0-9]+\.[0-9][0-9] [0-9]+\.[0-9][0-9] [0-9]+\.[0-9][0-9] [0-9]+/[0-9]+ -?[0-9]+$'
 
@@ -110,35 +111,10 @@ stop_busy() {
 	BUSY_PIDS=
 }
 
-# The kernel's fixed-point load arithmetic (include/linux/sched/loadavg.h, kernel/sched/loadavg.c)
-# as awk functions, exact: every value stays far below 2^53.
-LOAD_AWK='
-function calc_load(load, e, active,   newload) {
-	newload = load * e + active * (2048 - e)
-	if (active >= load) newload += 2047
-	return int(newload / 2048)
-}
-function fixed_power_int(x, n,   result) {
-	result = 2048
-	while (n > 0) {
-		if (n % 2 == 1) result = int((result * x + 1024) / 2048)
-		n = int(n / 2)
-		if (n == 0) break
-		x = int((x * x + 1024) / 2048)
-	}
-	return result
-}
-function calc_load_n(load, e, active, n) { return calc_load(load, fixed_power_int(e, n), active) }
-function exp_neg(x,   m, r, t, i) {
-	for (m = 0; x > 1; m++) x -= 1
-	r = 1; t = 1
-	for (i = 1; i <= 30; i++) { t = -t * x / i; r += t }
-	for (; m > 0; m--) r /= 2.718281828459045
-	return r
-}
-function decay(period, window) { return int(2048 * exp_neg(period / window) + 0.5) }
-function shown(load,   r) { r = load + 10; return sprintf("%d.%02d", int(r / 2048), int((r % 2048) * 100 / 2048)) }
-'
+# The kernel's fixed-point load arithmetic is the module's own rust/model/calc_load.rs (checked on
+# the host against the kernel's C), through `loadgen verify` (tests/workload/src/verify.rs).
+# shown FIXED...: as /proc/loadavg prints each.
+shown() { loadgen verify shown "$@"; }
 
 # Exact checks from the samples the module actually took.
 #
@@ -151,7 +127,7 @@ function shown(load,   r) { r = load + 10; return sprintf("%d.%02d", int(r / 204
 #   command) can only add to a count, or only take from one; so over the interval the minimum
 #   (or maximum) is exactly the number of tasks the test started, and it is reached: no
 #   tolerance. Which way each count can move is argued where the check is made.
-# - replay_exact: the kernel's calc_load()/calc_load_n() (LOAD_AWK), replayed from the first
+# - replay_exact: the kernel's calc_load()/calc_load_n() (loadgen verify), replayed from the first
 #   history's averages over the recorded counts and windows, lands exactly on the second's.
 # - schedule_exact: every sample closed one window plus one for each full period it was late,
 #   no sample is missing, and at least one was on time.
@@ -165,55 +141,32 @@ take_history() { cat "/proc/$SAMPLES_FILE" >"$1"; }
 hval() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 # hfixed FILE ACCOUNTING COLUMN: an average in fixed point, from a history.
 hfixed() { awk -v a="$2" -v c="$3" '$1 == "fixed" && $2 == a { print $(c + 2) }' "$1"; }
-# A record's fields: sample jiffies late closed threads cpu io all cpuio blocked kthreads
-# throttled delayed walk_ns stretch_ns avenrun1 avenrun5 avenrun15 (the kernel's averages).
-RECORD_FIELDS=18
-# The column of an accounting in a record.
-acc_col() {
-	case $1 in
-	cpu) echo 6 ;; io) echo 7 ;; all) echo 8 ;; cpuio) echo 9 ;; blocked) echo 10 ;;
-	esac
+# rcol H NAME: the column of NAME in the records of history H (their header line names them).
+rcol() { awk -v n="$2" '$1 == "sample" && NF > 2 { for (i = 1; i <= NF; i++) if ($i == n) { print i; exit } }' "$1"; }
+# columns H0 H1 NAME...: the columns NAME of each record in H1 of the samples after H0's last.
+columns() {
+	local h0=$1 h1=$2
+	shift 2
+	awk -v k0="$(hval "$h0" samples)" -v names="$*" '
+		$1 == "sample" && NF > 2 { for (i = 1; i <= NF; i++) col[$i] = i; nf = NF; k = split(names, want, " "); next }
+		nf && NF == nf && $1 > k0 { line = ""; for (i = 1; i <= k; i++) line = line (i > 1 ? " " : "") $(col[want[i]]); print line }' "$h1"
+}
+# record_value H SEQ NAME: the value of column NAME in H's record of sample SEQ (`last`: its last).
+record_value() {
+	awk -v k="$2" -v c="$(rcol "$1" "$3")" '$1 == "sample" && NF > 2 { nf = NF; next }
+		nf && NF == nf && (k == "last" || $1 == k) { v = $c } END { print v }' "$1"
 }
 # records H0 H1: the records in H1 of the samples after H0's last.
 records() {
-	awk -v k0="$(hval "$1" samples)" -v nf="$RECORD_FIELDS" 'NF == nf && $1 ~ /^[0-9]+$/ && $1 > k0' "$2"
+	awk -v k0="$(hval "$1" samples)" '$1 == "sample" && NF > 2 { nf = NF; next }
+		nf && NF == nf && $1 > k0' "$2"
 }
 
 # kernel_windows H0 H1: the kernel's own count in each of its windows that closed between two
 # consecutive records of the interval, one `SEQ COUNT` line each (SEQ: the later record), in
-# order. Recovered exactly from the kernel's averages the records hold: the counts that take the
-# earlier record's three averages (EXP_1, EXP_5, EXP_15) to the later's, all three, must be the
-# only ones that do, among one window of any count, two windows (a late sample: any two counts
-# up to 7) and three to six windows of one count (the kernel's own catch-up after ticks it
-# missed, calc_global_nohz(): calc_load() then calc_load_n()). A stretch between records that
-# no such counts fit, or several do, is one `SEQ -` line. Left out: pairs whose averages did
-# not move (no window closed between them, or steady averages no count could tell apart).
-kernel_windows() {
-	records "$1" "$2" | awk "$LOAD_AWK"'
-		function fits(w, n1, n2) {
-			return step(a1, 1884, w, n1, n2) == $16 && step(a5, 2014, w, n1, n2) == $17 &&
-			       step(a15, 2037, w, n1, n2) == $18
-		}
-		# w windows from l: counts n1 then n2 (w = 2), or n1 in each, the catch-up way.
-		function step(l, e, w, n1, n2) {
-			l = calc_load(l, e, n1 * 2048)
-			if (w == 2) return calc_load(l, e, n2 * 2048)
-			return w > 1 ? calc_load_n(l, e, n1 * 2048, w - 1) : l
-		}
-		NR > 1 && ($16 != a1 || $17 != a5 || $18 != a15) {
-			n0 = int(($16 * 2048 - a1 * 1884) / (2048 * 164)); sols = 0
-			for (n = (n0 > 0 ? n0 - 1 : 0); n <= n0 + 2; n++)
-				if (fits(1, n)) { sols++; got = $1 " " n }
-			for (n = 0; n <= 7; n++)
-				for (m = 0; m <= 7; m++)
-					if (fits(2, n, m)) { sols++; got = $1 " " n "\n" $1 " " m }
-			for (w = 3; w <= 6; w++)
-				for (n = 0; n <= 7; n++)
-					if (fits(w, n)) { sols++; got = $1 " " n; for (i = 1; i < w; i++) got = got "\n" $1 " " n }
-			print (sols == 1 ? got : $1 " -")
-		}
-		{ a1 = $16; a5 = $17; a15 = $18 }'
-}
+# order, recovered exactly from the kernel's averages the records hold; `SEQ -` for a stretch
+# that no counts, or several, explain (loadgen verify windows says how).
+kernel_windows() { loadgen verify windows "$1" "$2"; }
 
 # kernel_summary H0 H1: `RECOVERED UNRECOVERED LOWEST HIGHEST` of the kernel's own counts in the
 # interval (kernel_windows): how many of its windows were recovered, in how many stretches
@@ -242,12 +195,13 @@ counts_floor() { counts_bound floor "$@"; }
 counts_ceiling() { counts_bound ceiling "$@"; }
 counts_bound() {
 	local kind=$1 name=$2 h0=$3 h1=$4 a=$5 n=$6 why=${7:-} summary
-	# ACCOUNTING+delayed: the count plus the sleepers whose dequeue is delayed (column 13).
+	# ACCOUNTING+delayed: the count plus the sleepers whose dequeue is delayed.
 	local plus=0
-	case $a in *+delayed) plus=1 ;; esac
-	summary=$(records "$h0" "$h1" | awk -v c="$(acc_col "${a%+delayed}")" -v n="$n" -v plus="$plus" '
-		{ v = $c + (plus ? $13 : 0); if (NR == 1 || v < lo) lo = v; if (NR == 1 || v > hi) hi = v
-		  if (v == n) eq++; if (v > n) { above++; k += $11 } if (v < n) below++ }
+	case $a in *+delayed) plus=$(rcol "$h1" delayed) ;; esac
+	summary=$(records "$h0" "$h1" | awk -v c="$(rcol "$h1" "${a%+delayed}")" -v n="$n" -v plus="$plus" \
+		-v kt="$(rcol "$h1" kthreads)" '
+		{ v = $c + (plus ? $plus : 0); if (NR == 1 || v < lo) lo = v; if (NR == 1 || v > hi) hi = v
+		  if (v == n) eq++; if (v > n) { above++; k += $kt } if (v < n) below++ }
 		END { printf "%d %d %d %d %d %d %d\n", lo, hi, eq, above, below, k, NR }')
 	set -- $summary
 	local lo=$1 hi=$2 eq=$3 above=$4 below=$5 kthreads=$6 total=$7
@@ -263,21 +217,13 @@ counts_bound() {
 # replay_exact NAME H0 H1: for every accounting and window, the kernel's arithmetic replayed
 # from H0's averages over the records since lands exactly on H1's averages.
 replay_exact() {
-	local name=$1 h0=$2 h1=$3 a got
-	for a in $ACCOUNTINGS; do
-		got=$(records "$h0" "$h1" | awk -v col="$(acc_col "$a")" \
-			-v l1="$(hfixed "$h0" "$a" 1)" -v l2="$(hfixed "$h0" "$a" 2)" -v l3="$(hfixed "$h0" "$a" 3)" \
-			-v w="$(awk '$1 == "decay" { print $2, $3, $4 }' "$h1")" "$LOAD_AWK"'
-			BEGIN { split(w, e, " "); l[1] = l1; l[2] = l2; l[3] = l3 }
-			{ for (c = 1; c <= 3; c++) {
-				l[c] = calc_load(l[c], e[c], $col * 2048)
-				if ($4 > 1) l[c] = calc_load_n(l[c], e[c], $col * 2048, $4 - 1)
-			  } n++ }
-			END { printf "%d %d %d %d\n", l[1], l[2], l[3], n }')
-		set -- $got
-		check "$name: $a's averages are the kernel's arithmetic over its $4 samples: $1 $2 $3 (fixed point) = $(hfixed "$h1" "$a" 1) $(hfixed "$h1" "$a" 2) $(hfixed "$h1" "$a" 3)" \
-			test "$4" -gt 0 -a "$1 $2 $3" = "$(hfixed "$h1" "$a" 1) $(hfixed "$h1" "$a" 2) $(hfixed "$h1" "$a" 3)"
-	done
+	local name=$1 h0=$2 h1=$3 a l1 l2 l3 n
+	loadgen verify replay "$h0" "$h1" >/tmp/replay.$$
+	while read -r a l1 l2 l3 n; do
+		check "$name: $a's averages are the kernel's arithmetic over its $n samples: $l1 $l2 $l3 (fixed point) = $(hfixed "$h1" "$a" 1) $(hfixed "$h1" "$a" 2) $(hfixed "$h1" "$a" 3)" \
+			test "$n" -gt 0 -a "$l1 $l2 $l3" = "$(hfixed "$h1" "$a" 1) $(hfixed "$h1" "$a" 2) $(hfixed "$h1" "$a" 3)"
+	done </tmp/replay.$$
+	rm -f /tmp/replay.$$
 }
 
 # schedule_exact NAME H0 H1: the samples between are consecutive, each closed 1 + late / period
@@ -287,9 +233,10 @@ replay_exact() {
 schedule_exact() {
 	local name=$1 h0=$2 h1=$3 p summary
 	p=$(hval "$h1" period_ticks)
-	summary=$(records "$h0" "$h1" | awk -v p="$p" -v k0="$(hval "$h0" samples)" '
-		{ if ($1 != k0 + NR) gap++; if ($4 != 1 + int($3 / p)) bad++
-		  closed += $4; if ($3 < p) ontime++; late[NR] = $3 }
+	summary=$(records "$h0" "$h1" | awk -v p="$p" -v k0="$(hval "$h0" samples)" \
+		-v lc="$(rcol "$h1" late)" -v cc="$(rcol "$h1" closed)" '
+		{ if ($1 != k0 + NR) gap++; if ($cc != 1 + int($lc / p)) bad++
+		  closed += $cc; if ($lc < p) ontime++; late[NR] = $lc }
 		END { n = asort_late(late, NR); printf "%d %d %d %d %d %d\n", gap, bad, closed, ontime, NR, n }
 		function asort_late(a, n,   i, j, t) {
 			for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -358,6 +305,15 @@ field() {
 		$1 == "threads" { for (i = 1; i <= NF; i++) col[$i] = i; n = NF; next }
 		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
 			if (path == p) print $(col[c]) }' "$1"
+}
+# fields TABLE PATH COLUMN...: the COLUMNs of PATH's row, on one line.
+fields() {
+	local t=$1 p=$2
+	shift 2
+	awk -v names="$*" -v p="$p" '
+		$1 == "threads" { for (i = 1; i <= NF; i++) col[$i] = i; n = NF; k = split(names, want, " "); next }
+		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
+			if (path == p) { line = ""; for (i = 1; i <= k; i++) line = line (i > 1 ? " " : "") $(col[want[i]]); print line } }' "$t"
 }
 # paths TABLE: every row's path, one per line.
 paths() {

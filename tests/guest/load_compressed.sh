@@ -13,9 +13,9 @@ check "period in ticks is ceil(100 ms * HZ) + 1 = 26" test "$(table_value period
 check "the kernel row is left out when the windows are not the kernel's" \
 	sh -c "! grep -q '^kernel ' /proc/$TABLE_FILE"
 # The decay factors are 2048 e^(-period / window) for the real period between samples, 26 ticks
-# of 4 ms: 104 ms (LOAD_AWK's decay() computes e^-x apart from the module, in floating point).
+# of 4 ms: 104 ms (`loadgen verify decay` computes e^-x apart from the module, in floating point).
 take_history /tmp/h
-want=$(awk "$LOAD_AWK"'BEGIN { print decay(104, 2000), decay(104, 10000), decay(104, 30000) }')
+want=$(loadgen verify decay 104 2000 10000 30000)
 got=$(awk '$1 == "decay" { print $2, $3, $4 }' /tmp/h)
 check "decay factors are those of the real period, 104 ms: $got = $want" test "$got" = "$want"
 

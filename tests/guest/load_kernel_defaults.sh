@@ -17,9 +17,9 @@
 . /tests/lib.sh
 
 # shown_of FIXED: a fixed-point load with two decimals, as /proc/loadavg prints it.
-shown_of() { awk -v l="$1" "$LOAD_AWK"'BEGIN { print shown(l) }'; }
+shown_of() { shown "$1"; }
 # ideal K L0: K windows of exactly one task from fixed-point L0, with the kernel's EXP_1.
-ideal() { awk -v k="$1" -v l="$2" "$LOAD_AWK"'BEGIN { for (i = 0; i < k; i++) l = calc_load(l, 1884, 2048); print l }'; }
+ideal() { loadgen verify advance "$2" 1884 1 1 "$1"; }
 
 check "module loads with the defaults" load
 # The loop runs before the first history is read: every sample after it counts the loop, even
@@ -71,7 +71,7 @@ check "3 minutes: the kernel's own count, recovered from avenrun in $1 windows (
 	test "$1" -gt 0 -a "$3" = 1
 decay=$(awk '$1 == "decay" { print $2, $3, $4 }' /tmp/h2)
 check "3 minutes: the module's decay factors are the kernel's EXP_1, EXP_5, EXP_15: $decay" test "$decay" = "1884 2014 2037"
-extra=$(records /tmp/h1 /tmp/h2 | awk '$8 > 1 { n++ } END { print n + 0 }')
+extra=$(columns /tmp/h1 /tmp/h2 all | awk '$1 > 1 { n++ } END { print n + 0 }')
 kextra=$(kernel_windows /tmp/h1 /tmp/h2 | awk '$2 != "-" && $2 > 1 { n++ } END { print n + 0 }')
 echo "# all ${all%% *} against /proc/loadavg ${kernel%% *}: more than the loop at $extra of the module's samples, $kextra of the kernel's windows"
 replay_exact "3 minutes" /tmp/h1 /tmp/h2

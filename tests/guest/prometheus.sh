@@ -68,7 +68,7 @@ for a in $ACCOUNTINGS; do
 		n=$((n + 1))
 		shift
 	done
-	want=$(awk -v c="$(acc_col "$a")" -v nf="$RECORD_FIELDS" 'NF == nf && $1 ~ /^[0-9]+$/ { v = $c } END { print v }' /tmp/h0)
+	want=$(record_value /tmp/h0 last "$a")
 	v=$(metric node_loadavg_rs_tasks "definition=\"$a\"")
 	[ "$v" = "$want" ] || bad="$bad tasks/$a:$v!=$want"
 done
@@ -80,7 +80,7 @@ if [ -n "$cgroups" ]; then
 	for a in $ACCOUNTINGS; do
 		for w in 10s 60s 300s; do
 			v=$(metric node_loadavg_rs_cgroup_load "cgroup=\"/fleet\",definition=\"$a\",window=\"$w\"")
-			shown=$(awk -v v="$v" "$LOAD_AWK"'BEGIN { print shown(v * 2048) }')
+			shown=$(shown "$(awk -v v="$v" 'BEGIN { printf "%d", v * 2048 }')")
 			[ "$shown" = "$(field /tmp/t "${a}_$w" /fleet)" ] || bad="$bad $a/$w:$shown!=$(field /tmp/t "${a}_$w" /fleet)"
 		done
 	done

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # A task that blocks or wakes while the walk reads it is counted as it stood when its on_rq was
-# read, never nowhere (rust/task_glue.c reads on_rq first, with acquire, then the rest).
+# read, never nowhere (rust/glue/threads.c reads on_rq first, with acquire, then the rest).
 #
 # Four readers of a fast null_blk disk (completions from a timer after 0.2 ms) cycle between
 # R and D with in_iowait thousands of times a second, alone in cgroup `race` with their idle

@@ -17,8 +17,8 @@ take_history /tmp/h0
 wait_samples /tmp/h0 30
 take_history /tmp/h1
 history_complete "capped" /tmp/h0 /tmp/h1
-summary=$(records /tmp/h0 /tmp/h1 | awk '
-	{ s = $6 + $12; if (NR == 1 || s < lo) lo = s; if ($12 > hi) hi = $12; if ($12 > 0) t++ }
+summary=$(columns /tmp/h0 /tmp/h1 cpu throttled | awk '
+	{ s = $1 + $2; if (NR == 1 || s < lo) lo = s; if ($2 > hi) hi = $2; if ($2 > 0) t++ }
 	END { printf "%d %d %d %d\n", lo, hi + 0, t + 0, NR }')
 set -- $summary
 check "capped: each loop is queued or throttled at every sample: min(cpu + throttled) = $1, 2 expected" \

@@ -27,9 +27,9 @@ echo "# 24 windows of 5 s (2 minutes)"
 wait_samples /tmp/h0 24
 take_history /tmp/h1
 history_complete "throttled, 5 s windows" /tmp/h0 /tmp/h1
-set -- $(records /tmp/h0 /tmp/h1 | awk '
-	{ s = $6 + $12; if (NR == 1 || s < lo) lo = s; if ($12 > hi) hi = $12
-	  if (NR == 1 || $8 < all) all = $8 }
+set -- $(columns /tmp/h0 /tmp/h1 cpu throttled all | awk '
+	{ s = $1 + $2; if (NR == 1 || s < lo) lo = s; if ($2 > hi) hi = $2
+	  if (NR == 1 || $3 < all) all = $3 }
 	END { print lo, hi + 0, all }')
 check "throttled, 5 s windows: each loop is queued or throttled at every sample: min(cpu + throttled) = $1, 2 expected" \
 	test "$1" -eq 2
@@ -41,7 +41,7 @@ check "throttled, 5 s windows: the kernel's own count, recovered from avenrun in
 	test "$1" -gt 0 -a "$3" -lt 2
 replay_exact "throttled, 5 s windows" /tmp/h0 /tmp/h1
 echo "# the kernel's count per window: $(kernel_windows /tmp/h0 /tmp/h1 | awk '{ printf "%s ", $2 }')"
-echo "# the module's all per sample:   $(records /tmp/h0 /tmp/h1 | awk '{ printf "%s ", $8 }')"
+echo "# the module's all per sample:   $(columns /tmp/h0 /tmp/h1 all | awk '{ printf "%s ", $1 }')"
 echo "# /proc/loadavg $(cat /proc/loadavg) | /proc/loadavg_all $(cat /proc/loadavg_all)"
 capped_end
 check "module unloads" unload

@@ -93,8 +93,8 @@ for n in 1000 10000; do
 			test "$T_BREAKS" -ge "$want"
 	fi
 	echo "# $n threads: walk $(table_value walk_ns) ns, longest stretch $(table_value stretch_ns) ns;" \
-		"medians over the interval: $(records /tmp/h0 /tmp/h1 | awk '{ print $14 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ns," \
-		"$(records /tmp/h0 /tmp/h1 | awk '{ print $15 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ns"
+		"medians over the interval: $(columns /tmp/h0 /tmp/h1 walk_ns | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ns," \
+		"$(columns /tmp/h0 /tmp/h1 stretch_ns | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ns"
 	kill "$holder"
 	wait "$holder" 2>/dev/null
 done

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The guest library's recovery of the kernel's own counts (kernel_windows and kernel_summary,
 # tests/guest/lib.sh), checked on the host: histories are made here with the kernel's arithmetic
-# (LOAD_AWK) over counts chosen to cover every case, and what it reads back must be exactly
-# those counts. Run it with the guest's shell and awk: `busybox sh`, with busybox's awk first in
-# PATH (scripts/test.sh does). One TAP line per check.
+# (`loadgen verify advance`) over counts chosen to cover every case, and what it reads back must
+# be exactly those counts. Run it with the guest's shell and awk: `busybox sh`, with busybox's
+# awk and loadgen first in PATH (scripts/test.sh does). One TAP line per check.
 #
 # Each line of a plan is the kernel's windows between two of the module's samples, from
 # averages of 1900 990 400 (one busy loop, three minutes in):
@@ -19,15 +19,31 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
 # history PLAN: writes $dir/h0 (no sample yet) and $dir/h1 (a record per line of PLAN, after
-# an initial one), the kernel's averages in the last three fields as the module records them.
+# an initial one), the kernel's averages in the columns the module names avenrun1, avenrun5 and
+# avenrun15.
 history() {
+	local n=1 l1=1900 l2=990 l3=400 kind w c
 	echo "samples 0" >"$dir/h0"
-	printf '%s\n' "$1" | awk "$LOAD_AWK"'
-		function rec() { n++; out = out sprintf("%d 0 0 1 42 1 0 1 1 0 0 0 0 0 0 %d %d %d\n", n, l[1], l[2], l[3]) }
-		BEGIN { l[1] = 1900; l[2] = 990; l[3] = 400; e[1] = 1884; e[2] = 2014; e[3] = 2037; rec() }
-		$1 == "w" { for (i = 2; i <= NF; i++) for (j = 1; j <= 3; j++) l[j] = calc_load(l[j], e[j], $i * 2048); rec() }
-		$1 == "c" { for (j = 1; j <= 3; j++) l[j] = calc_load_n(calc_load(l[j], e[j], $3 * 2048), e[j], $3 * 2048, $2 - 1); rec() }
-		END { printf "samples %d\n%s", n, out }' >"$dir/h1"
+	{
+		echo "sample avenrun1 avenrun5 avenrun15"
+		echo "1 $l1 $l2 $l3"
+		printf '%s\n' "$1" | while read -r kind rest; do
+			set -- $rest
+			if [ "$kind" = w ]; then
+				for c in "$@"; do
+					l1=$(loadgen verify advance "$l1" 1884 "$c" 1)
+					l2=$(loadgen verify advance "$l2" 2014 "$c" 1)
+					l3=$(loadgen verify advance "$l3" 2037 "$c" 1)
+				done
+			else
+				l1=$(loadgen verify advance "$l1" 1884 "$2" "$1")
+				l2=$(loadgen verify advance "$l2" 2014 "$2" "$1")
+				l3=$(loadgen verify advance "$l3" 2037 "$2" "$1")
+			fi
+			n=$((n + 1))
+			echo "$n $l1 $l2 $l3"
+		done
+	} >"$dir/h1"
 }
 
 # expect NAME PLAN WANT [READER]: READER (kernel_windows unless given) reads back WANT from the

@@ -3,7 +3,7 @@
 //! `loadgen`: the test guest's workloads and probes.
 //!
 //! `loadgen KIND N SECONDS [DEVICE]` makes N tasks of one kind for SECONDS. Each kind puts its
-//! tasks where one accounting, and only it, counts them (see `rust/accounting.rs`):
+//! tasks where one accounting, and only it, counts them (see `rust/model/accounting.rs`):
 //!
 //! - `cpu`: N busy loops, always runnable (R): `cpu`, `all`, `cpuio`.
 //! - `io`: N readers doing synchronous direct IO (`O_DIRECT`, 4 KiB) from DEVICE, a deliberately
@@ -35,7 +35,8 @@
 //!   as long as the module's walk, at its priority, without the module (see `burn.rs`);
 //! - `cgfill DIR N SECONDS`: N cgroups under DIR, a sleeping process in each (see `cgfill.rs`);
 //! - `container CGROUP CMD [ARG...]`: CMD in a container, as runtimes make one, with
-//!   `/proc/loadavg_cgroup` bind-mounted over `/proc/loadavg` (see `container.rs`).
+//!   `/proc/loadavg_cgroup` bind-mounted over `/proc/loadavg` (see `container.rs`);
+//! - `verify ...`: the tests' load arithmetic, with the module's own (see `verify.rs`).
 
 mod burn;
 mod cgfill;
@@ -44,6 +45,12 @@ mod latency;
 mod pingpong;
 mod procwalk;
 mod reads;
+mod verify;
+
+// The module's model, as the host tests build it: `verify` does the load arithmetic with it.
+#[allow(dead_code, unused_imports)]
+#[path = "../../../rust/model/mod.rs"]
+mod model;
 
 use std::ffi::CString;
 use std::time::{Duration, Instant};
@@ -55,7 +62,8 @@ fn usage() -> ! {
        loadgen reader|holder FILE SECONDS | readbench FILE N
        loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
        loadgen burn PERIOD_MS BURN_US SECONDS | cgfill DIR N SECONDS
-       loadgen container CGROUP CMD [ARG...]"
+       loadgen container CGROUP CMD [ARG...]
+       loadgen verify replay|series|windows|advance|shown|decay ..."
     );
     std::process::exit(2)
 }
@@ -269,6 +277,7 @@ fn main() {
         Some("cgfill") => {
             cgfill::cgfill(&arg::<String>(&args, 2), arg(&args, 3), seconds(&args, 4))
         }
+        Some("verify") => verify::verify(&args[2..]),
         Some("container") => {
             container::container(&arg::<String>(&args, 2), &args[3.min(args.len())..])
         }

@@ -58,6 +58,20 @@ pub struct ThreadState {
     pub walker: bool,
 }
 
+impl ThreadState {
+    /// A thread asleep interruptibly, no fact set: counted as a thread only.
+    pub const ASLEEP: ThreadState = ThreadState {
+        on_rq: false,
+        contributes_to_load: false,
+        in_iowait: false,
+        kthread: false,
+        new: false,
+        throttled: false,
+        delayed: false,
+        walker: false,
+    };
+}
+
 /// The counts of one walk over every thread.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -196,6 +210,73 @@ impl Accounting {
     }
 }
 
+/// A count shown beside the definitions' own: tasks that no definition counts, or that one
+/// counts and the files show apart. Every file lists them in [`Apart::ALL`]'s order, after the
+/// definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Apart {
+    /// Kernel threads among the tasks `all` counts ([`Counts::kthreads`]).
+    Kthreads,
+    /// Tasks a bandwidth limit holds off their CPU ([`Counts::throttled`]).
+    Throttled,
+    /// Sleepers still on a runqueue, counted in `all` only ([`Counts::delayed`]).
+    Delayed,
+}
+
+impl Apart {
+    /// Every count shown apart, in the order the files list them.
+    pub const ALL: [Apart; 3] = [Apart::Kthreads, Apart::Throttled, Apart::Delayed];
+
+    /// Its column in the records of `/proc/loadavg_rs_samples` and the rows of
+    /// `/proc/loadavg_rs_cgroups`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Apart::Kthreads => "kthreads",
+            Apart::Throttled => "throttled",
+            Apart::Delayed => "delayed",
+        }
+    }
+
+    /// Its row in the table of `/proc/loadavg_rs`.
+    pub fn row(self) -> &'static str {
+        match self {
+            Apart::Kthreads => "kernel_threads",
+            other => other.name(),
+        }
+    }
+
+    /// Its metric (`node_loadavg_rs_<name>`) and the metric's help, if the exposition has it.
+    /// Kernel threads are not among the metrics: they are a detail of `all`, for the tables.
+    pub fn metric(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Apart::Kthreads => None,
+            Apart::Throttled => Some((
+                "throttled_tasks",
+                "Tasks held off their CPU by a bandwidth limit at the last sample.",
+            )),
+            Apart::Delayed => Some((
+                "delayed_tasks",
+                "Sleeping tasks still on a runqueue at the last sample (counted in all only).",
+            )),
+        }
+    }
+
+    /// Whether a cgroup's row shows it: kernel threads live in the root cgroup, so cgroup rows
+    /// leave the count out.
+    pub fn per_cgroup(self) -> bool {
+        self != Apart::Kthreads
+    }
+
+    /// The count in `counts`.
+    pub fn of(self, counts: &Counts) -> u32 {
+        match self {
+            Apart::Kthreads => counts.kthreads,
+            Apart::Throttled => counts.throttled,
+            Apart::Delayed => counts.delayed,
+        }
+    }
+}
+
 #[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_accounting))]
 #[cfg(any(test, MODULE))]
 mod tests {
@@ -203,65 +284,29 @@ mod tests {
 
     const R: ThreadState = ThreadState {
         on_rq: true,
-        contributes_to_load: false,
-        in_iowait: false,
-        kthread: false,
-        new: false,
-        throttled: false,
-        delayed: false,
-        walker: false,
+        ..ThreadState::ASLEEP
     };
     const D_IO: ThreadState = ThreadState {
-        on_rq: false,
         contributes_to_load: true,
         in_iowait: true,
-        kthread: false,
-        new: false,
-        throttled: false,
-        delayed: false,
-        walker: false,
+        ..ThreadState::ASLEEP
     };
     const D_LOCK: ThreadState = ThreadState {
-        on_rq: false,
         contributes_to_load: true,
-        in_iowait: false,
-        kthread: false,
-        new: false,
-        throttled: false,
-        delayed: false,
-        walker: false,
+        ..ThreadState::ASLEEP
     };
-    const S: ThreadState = ThreadState {
-        on_rq: false,
-        contributes_to_load: false,
-        in_iowait: false,
-        kthread: false,
-        new: false,
-        throttled: false,
-        delayed: false,
-        walker: false,
-    };
+    const S: ThreadState = ThreadState::ASLEEP;
     // io_uring: waiting for IO while sleeping interruptibly.
     const S_IO: ThreadState = ThreadState {
-        on_rq: false,
-        contributes_to_load: false,
         in_iowait: true,
-        kthread: false,
-        new: false,
-        throttled: false,
-        delayed: false,
-        walker: false,
+        ..ThreadState::ASLEEP
     };
     // A thread woken but whose flags are not yet cleared: on a runqueue is what counts.
     const R_STALE: ThreadState = ThreadState {
         on_rq: true,
         contributes_to_load: true,
         in_iowait: true,
-        kthread: false,
-        new: false,
-        throttled: false,
-        delayed: false,
-        walker: false,
+        ..ThreadState::ASLEEP
     };
 
     fn count(threads: &[(ThreadState, u32)]) -> Counts {

@@ -8,7 +8,7 @@
 //! 2037 exactly. Other values compress time for tests, or ask for PSI-like 10 s, 60 s and
 //! 300 s windows.
 
-use crate::calc_load::{decay_factor, DecayError, Load};
+use crate::model::calc_load::{decay_factor, DecayError, Load};
 
 /// Default sampling period, in milliseconds.
 pub const DEFAULT_PERIOD_MS: u32 = 5000;
@@ -18,6 +18,72 @@ pub const DEFAULT_WINDOWS_MS: [u32; 3] = [60_000, 300_000, 900_000];
 pub const MIN_PERIOD_MS: u32 = 10;
 /// Longest period accepted, in milliseconds.
 pub const MAX_PERIOD_MS: u32 = 600_000;
+/// Default `max_cgroups`: cgroups tracked at most.
+pub const DEFAULT_MAX_CGROUPS: u32 = 1024;
+/// The largest `max_cgroups`.
+pub const MAX_CGROUPS: u32 = 65536;
+/// The most a test may pause between the reads of one task (`test_state_delay_us`): 200 µs,
+/// so that a stretch of the walk (128 threads) stays within 26 ms of RCU read section.
+pub const MAX_TEST_STATE_DELAY_US: u32 = 200;
+
+/// The module's parameters, as given at load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// `period_ms`.
+    pub period_ms: u32,
+    /// `window1_ms`, `window2_ms`, `window3_ms`.
+    pub windows_ms: [u32; 3],
+    /// `max_cgroups`.
+    pub max_cgroups: u32,
+    /// `test_hold_ms`: tests only, the first sample held back this long.
+    pub test_hold_ms: u32,
+    /// `test_state_delay_us`: tests only, a pause between the reads of each task.
+    pub test_state_delay_us: u32,
+}
+
+/// Every parameter, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// The period and the windows.
+    pub config: Config,
+    /// Cgroups tracked at most (0: none).
+    pub max_cgroups: usize,
+    /// Tests only: how late the first sample comes, in ms.
+    pub hold_ms: u32,
+    /// Tests only: the pause between the reads of each task, in µs.
+    pub state_delay_us: u32,
+}
+
+/// `value`, if it is at most `max`; else the error that says so of parameter `name`.
+fn at_most(name: &'static str, value: u32, max: u32) -> Result<u32, ParamError> {
+    if value <= max {
+        Ok(value)
+    } else {
+        Err(ParamError {
+            name,
+            value,
+            min: 0,
+            max,
+        })
+    }
+}
+
+impl Params {
+    /// Validates every parameter for a kernel ticking at `hz`; the first out of range is the
+    /// error.
+    pub fn check(&self, hz: u32) -> Result<Settings, ParamError> {
+        Ok(Settings {
+            config: Config::new(hz, self.period_ms, self.windows_ms)?,
+            max_cgroups: at_most("max_cgroups", self.max_cgroups, MAX_CGROUPS)? as usize,
+            hold_ms: at_most("test_hold_ms", self.test_hold_ms, MAX_PERIOD_MS)?,
+            state_delay_us: at_most(
+                "test_state_delay_us",
+                self.test_state_delay_us,
+                MAX_TEST_STATE_DELAY_US,
+            )?,
+        })
+    }
+}
 
 /// A parameter outside the range it must be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +194,50 @@ impl Config {
 #[cfg(any(test, MODULE))]
 mod tests {
     use super::*;
-    use crate::calc_load::{load_freq, EXP_1, EXP_15, EXP_5};
+    use crate::model::calc_load::{load_freq, EXP_1, EXP_15, EXP_5};
+
+    #[test]
+    fn every_parameter_is_checked() {
+        let ok = Params {
+            period_ms: DEFAULT_PERIOD_MS,
+            windows_ms: DEFAULT_WINDOWS_MS,
+            max_cgroups: MAX_CGROUPS,
+            test_hold_ms: MAX_PERIOD_MS,
+            test_state_delay_us: MAX_TEST_STATE_DELAY_US,
+        };
+        let s = ok.check(250);
+        assert_eq!(s.map(|s| (s.max_cgroups, s.hold_ms)), Ok((65536, 600_000)));
+        for (bad, name, max) in [
+            (
+                Params {
+                    max_cgroups: MAX_CGROUPS + 1,
+                    ..ok
+                },
+                "max_cgroups",
+                MAX_CGROUPS,
+            ),
+            (
+                Params {
+                    test_hold_ms: MAX_PERIOD_MS + 1,
+                    ..ok
+                },
+                "test_hold_ms",
+                MAX_PERIOD_MS,
+            ),
+            (
+                Params {
+                    test_state_delay_us: 201,
+                    ..ok
+                },
+                "test_state_delay_us",
+                200,
+            ),
+            (Params { period_ms: 9, ..ok }, "period_ms", MAX_PERIOD_MS),
+        ] {
+            let e = bad.check(250).err();
+            assert_eq!(e.map(|e| (e.name, e.max)), Some((name, max)));
+        }
+    }
 
     #[test]
     fn defaults_are_the_kernels() {

@@ -9,11 +9,11 @@
 
 use core::fmt;
 
-use crate::accounting::Accounting;
-use crate::calc_load::{load_int_frac, Load, FIXED_1, FSHIFT};
-use crate::cgroups::Slot;
-use crate::engine::Engine;
-use crate::history::{Sampled, HISTORY_LEN};
+use crate::model::accounting::{Accounting, Apart, Counts};
+use crate::model::calc_load::{load_int_frac, Load, FIXED_1, FSHIFT};
+use crate::model::cgroups::Slot;
+use crate::model::engine::Engine;
+use crate::model::history::{Sampled, HISTORY_LEN};
 
 /// One line in the format of `/proc/loadavg`: `"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`.
 pub struct LoadavgText {
@@ -152,7 +152,7 @@ impl fmt::Display for Table<'_> {
         write!(f, "{:<10}", "accounting")?;
         for w in config.windows_ms {
             // Header cells such as `avg_60s`, right-aligned over the values.
-            let mut cell = CellBuf::new();
+            let mut cell = FixedText::<20>::new();
             // A cell of at most 20 bytes always fits.
             let _ = fmt::write(&mut cell, format_args!("avg_{}", Duration(w)));
             write!(f, " {:>12}", cell.as_str())?;
@@ -179,9 +179,9 @@ impl fmt::Display for Table<'_> {
         writeln!(f, "{:<20} {}", "period_ms", config.period_ms)?;
         writeln!(f, "{:<20} {}", "period_ticks", config.period_ticks)?;
         writeln!(f, "{:<20} {}", "threads", engine.counts().threads)?;
-        writeln!(f, "{:<20} {}", "kernel_threads", engine.counts().kthreads)?;
-        writeln!(f, "{:<20} {}", "throttled", engine.counts().throttled)?;
-        writeln!(f, "{:<20} {}", "delayed", engine.counts().delayed)?;
+        for apart in Apart::ALL {
+            writeln!(f, "{:<20} {}", apart.row(), apart.of(engine.counts()))?;
+        }
         writeln!(f, "{:<20} {}", "samples", stats.samples)?;
         writeln!(f, "{:<20} {}", "windows", stats.windows)?;
         writeln!(f, "{:<20} {}", "windows_caught_up", stats.caught_up)?;
@@ -242,27 +242,14 @@ impl fmt::Display for SamplesText<'_> {
             let [l1, l2, l3] = engine.loads(a);
             writeln!(f, "fixed {} {l1} {l2} {l3}", a.name())?;
         }
-        writeln!(
-            f,
-            "sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled \
-             delayed walk_ns stretch_ns avenrun1 avenrun5 avenrun15"
-        )?;
+        write!(f, "sample jiffies late closed")?;
+        counts_header(f, " ", Apart::ALL)?;
+        writeln!(f, " walk_ns stretch_ns avenrun1 avenrun5 avenrun15")?;
         for r in self.sampled.history.iter() {
-            let c = &r.counts;
-            write!(
-                f,
-                "{} {} {} {} {}",
-                r.seq, r.jiffies, r.late, r.closed, c.threads
-            )?;
-            for a in Accounting::ALL {
-                write!(f, " {}", c.active(a))?;
-            }
+            write!(f, "{} {} {} {}", r.seq, r.jiffies, r.late, r.closed)?;
+            counts_cells(f, " ", &r.counts, Apart::ALL)?;
             let [k1, k5, k15] = r.kernel;
-            writeln!(
-                f,
-                " {} {} {} {} {} {k1} {k5} {k15}",
-                c.kthreads, c.throttled, c.delayed, r.walk_ns, r.stretch_ns
-            )?;
+            writeln!(f, " {} {} {k1} {k5} {k15}", r.walk_ns, r.stretch_ns)?;
         }
         Ok(())
     }
@@ -303,21 +290,28 @@ impl fmt::Display for CgroupsHead<'_> {
         writeln!(f, "cgroups_existing {}", self.existing)?;
         writeln!(f, "cgroup_slots {}", self.slots)?;
         writeln!(f, "folded_threads {}", self.folded_threads)?;
-        write!(
-            f,
-            "threads cpu io all cpuio blocked throttled delayed since"
-        )?;
+        counts_header(f, "", per_cgroup())?;
+        write!(f, " since")?;
         for a in Accounting::ALL {
             for w in self.engine.config().windows_ms {
                 write!(f, " {}_{}", a.name(), Duration(w))?;
             }
         }
-        writeln!(
-            f,
-            " psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path"
-        )
+        for resource in PSI_RESOURCES {
+            for w in PSI_WINDOWS_S {
+                write!(f, " psi_{resource}_{w}s")?;
+            }
+        }
+        writeln!(f, " path")
     }
 }
+
+/// The resources whose pressure a cgroup's row shows, in order.
+pub const PSI_RESOURCES: [&str; 2] = ["cpu", "io"];
+/// The windows of the kernel's pressure averages (`avg10`, `avg60`, `avg300`), in seconds.
+pub const PSI_WINDOWS_S: [u32; 3] = [10, 60, 300];
+/// A cgroup row's pressure columns: each resource over each window.
+pub const PSI_COLUMNS: usize = PSI_RESOURCES.len() * PSI_WINDOWS_S.len();
 
 /// One cgroup's row in `/proc/loadavg_rs_cgroups`: its counts at the last sample (its threads
 /// and its descendants'), the sample it was first tracked at, its averages with two decimals
@@ -329,19 +323,15 @@ pub struct CgroupRow<'a> {
     /// The cgroup's slot.
     pub slot: &'a Slot,
     /// Its pressure: cpu over 10, 60, 300 s, then io; fixed point, percent.
-    pub psi: Option<[Load; 6]>,
+    pub psi: Option<[Load; PSI_COLUMNS]>,
     /// Its path.
     pub path: &'a str,
 }
 
 impl fmt::Display for CgroupRow<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.slot.counts;
-        write!(f, "{}", c.threads)?;
-        for a in Accounting::ALL {
-            write!(f, " {}", c.active(a))?;
-        }
-        write!(f, " {} {} {}", c.throttled, c.delayed, self.slot.since)?;
+        counts_cells(f, "", &self.slot.counts, per_cgroup())?;
+        write!(f, " {}", self.slot.since)?;
         for a in Accounting::ALL {
             for load in self.slot.loads[a.index()] {
                 let (int, frac) = load_int_frac(load);
@@ -355,10 +345,49 @@ impl fmt::Display for CgroupRow<'_> {
                     write!(f, " {int}.{frac:02}")?;
                 }
             }
-            None => write!(f, " - - - - - -")?,
+            None => (0..PSI_COLUMNS).try_for_each(|_| write!(f, " -"))?,
         }
         writeln!(f, " {}", self.path)
     }
+}
+
+/// The counts' column names, `threads`, every definition's, then the counts shown `apart`, after
+/// `lead` (what separates them from the columns before, if any).
+fn counts_header(
+    f: &mut fmt::Formatter<'_>,
+    lead: &str,
+    apart: impl IntoIterator<Item = Apart>,
+) -> fmt::Result {
+    write!(f, "{lead}threads")?;
+    for a in Accounting::ALL {
+        write!(f, " {}", a.name())?;
+    }
+    for x in apart {
+        write!(f, " {}", x.name())?;
+    }
+    Ok(())
+}
+
+/// The counts of `counts` under the columns [`counts_header`] names.
+fn counts_cells(
+    f: &mut fmt::Formatter<'_>,
+    lead: &str,
+    counts: &Counts,
+    apart: impl IntoIterator<Item = Apart>,
+) -> fmt::Result {
+    write!(f, "{lead}{}", counts.threads)?;
+    for a in Accounting::ALL {
+        write!(f, " {}", counts.active(a))?;
+    }
+    for x in apart {
+        write!(f, " {}", x.of(counts))?;
+    }
+    Ok(())
+}
+
+/// The counts shown apart in a cgroup's row.
+fn per_cgroup() -> impl Iterator<Item = Apart> {
+    Apart::ALL.into_iter().filter(|x| x.per_cgroup())
 }
 
 /// A pressure average as the kernel prints it (`psi_show()`: `LOAD_INT`, `LOAD_FRAC`): the
@@ -367,27 +396,36 @@ const fn psi_int_frac(p: Load) -> (Load, Load) {
     (p >> FSHIFT, ((p & (FIXED_1 - 1)) * 100) >> FSHIFT)
 }
 
-/// A small text buffer on the stack, for padding a formatted cell as a whole.
-struct CellBuf {
-    buf: [u8; 20],
+/// Text formatted into a buffer of `N` bytes, without an allocator: header cells, and the
+/// tests' expected texts.
+pub struct FixedText<const N: usize> {
+    buf: [u8; N],
     len: usize,
 }
 
-impl CellBuf {
-    fn new() -> CellBuf {
-        CellBuf {
-            buf: [0; 20],
+impl<const N: usize> FixedText<N> {
+    /// Empty.
+    pub fn new() -> Self {
+        FixedText {
+            buf: [0; N],
             len: 0,
         }
     }
 
-    fn as_str(&self) -> &str {
+    /// The text so far.
+    pub fn as_str(&self) -> &str {
         // Only whole `&str`s are ever copied in, so the bytes are UTF-8.
         core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
 }
 
-impl fmt::Write for CellBuf {
+impl<const N: usize> Default for FixedText<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> fmt::Write for FixedText<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self.len + s.len();
         self.buf
@@ -399,38 +437,20 @@ impl fmt::Write for CellBuf {
     }
 }
 
+/// Tests: whether `value` writes exactly `want` (at most 1 KiB).
+#[cfg(any(test, MODULE))]
+pub fn text_is(value: impl fmt::Display, want: &str) -> bool {
+    let mut text = FixedText::<1024>::new();
+    fmt::write(&mut text, format_args!("{value}")).is_ok() && text.as_str() == want
+}
+
 #[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_report))]
 #[cfg(any(test, MODULE))]
 mod tests {
     use super::*;
-    use crate::accounting::Counts;
-    use crate::config::{Config, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
-    use crate::engine::Walk;
-    use core::fmt::Write;
-
-    /// Formats into a fixed buffer and compares, without an allocator.
-    fn text_is(value: impl fmt::Display, want: &str) -> bool {
-        struct Buf {
-            buf: [u8; 1024],
-            len: usize,
-        }
-        impl Write for Buf {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                let end = self.len + s.len();
-                self.buf
-                    .get_mut(self.len..end)
-                    .ok_or(fmt::Error)?
-                    .copy_from_slice(s.as_bytes());
-                self.len = end;
-                Ok(())
-            }
-        }
-        let mut b = Buf {
-            buf: [0; 1024],
-            len: 0,
-        };
-        write!(b, "{value}").is_ok() && &b.buf[..b.len] == want.as_bytes()
-    }
+    use crate::model::accounting::Counts;
+    use crate::model::config::{Config, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
+    use crate::model::engine::Walk;
 
     /// A valid configuration at HZ=250.
     fn config(period_ms: u32, windows_ms: [u32; 3]) -> Config {

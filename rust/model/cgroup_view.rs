@@ -3,7 +3,7 @@
 //! What readers of the per-cgroup files see: the figures a walk published, scoped to the
 //! reader's cgroup namespace.
 //!
-//! The walker fills its table ([`crate::cgroups`]) during a walk and then publishes a copy of
+//! The walker fills its table ([`crate::model::cgroups`]) during a walk and then publishes a copy of
 //! the tracked cgroups' rows, sorted by cgroup id; readers take the latest copy without waiting
 //! for a walk and print from it. This file is what they decide from it, in plain safe Rust:
 //!
@@ -18,7 +18,7 @@
 //!   Otherwise threads of it may have been counted in an ancestor ("folded"), and the
 //!   ancestor's figures are not its own: there is no honest answer ([`Own::NoSlot`]).
 
-use crate::cgroups::{Slot, MAX_LEVEL};
+use crate::model::cgroups::{Slot, MAX_LEVEL};
 
 /// One tracked cgroup as a walk published it: its figures, and `R`, what the kernel side keeps
 /// to name the cgroup while a reader may (a reference to it).

@@ -11,9 +11,9 @@
 //! engine and its history, advanced together so that a reader always sees both at the same
 //! sample.
 
-use crate::accounting::Counts;
-use crate::calc_load::Load;
-use crate::engine::{Engine, Jiffies, Walk};
+use crate::model::accounting::Counts;
+use crate::model::calc_load::Load;
+use crate::model::engine::{Engine, Jiffies, Walk};
 
 /// How many samples the history keeps.
 pub const HISTORY_LEN: usize = 64;
@@ -139,7 +139,7 @@ impl Sampled {
 #[cfg(any(test, MODULE))]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::model::config::Config;
 
     const PERIOD: usize = 26;
 

@@ -15,22 +15,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 
-struct cgroup *loadavg_rs_task_cgroup(struct task_struct *p);
-struct cgroup *loadavg_rs_cgroup_parent(struct cgroup *cg);
-struct cgroup *loadavg_rs_cgroup_ancestor(struct cgroup *cg, int level);
-int loadavg_rs_cgroup_level(struct cgroup *cg);
-u64 loadavg_rs_cgroup_id(struct cgroup *cg);
-struct cgroup *loadavg_rs_root_cgroup(void);
-bool loadavg_rs_cgroup_tryget_online(struct cgroup *cg);
-void loadavg_rs_cgroup_get(struct cgroup *cg);
-void loadavg_rs_cgroup_put(struct cgroup *cg);
-bool loadavg_rs_cgroup_removed(struct cgroup *cg);
-unsigned int loadavg_rs_cgroup_subtree_count(struct cgroup *cg);
-struct cgroup *loadavg_rs_reader_ns_root(void);
-bool loadavg_rs_current_cgroup(struct cgroup *ns_root, u64 *id, int *level);
-bool loadavg_rs_cgroup_is_descendant(struct cgroup *cg, struct cgroup *ancestor);
-int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *buf, size_t len);
-bool loadavg_rs_cgroup_psi(struct cgroup *cg, unsigned long *avgs);
+#include "glue.h"
 
 /* Under RCU: the task's cgroup on the default (v2) hierarchy. */
 struct cgroup *loadavg_rs_task_cgroup(struct task_struct *p)

@@ -9,12 +9,7 @@
 #include <linux/lockdep.h>
 #include <linux/spinlock.h>
 
-void loadavg_rs_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
-				   struct lock_class_key *key);
-unsigned long loadavg_rs_raw_spin_lock_irqsave(raw_spinlock_t *lock);
-int loadavg_rs_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags);
-void loadavg_rs_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
-void loadavg_rs_raw_spin_assert_held(raw_spinlock_t *lock);
+#include "glue.h"
 
 /* As rust/helpers/spinlock.c initialises a spinlock_t, with the name and class Rust gives. */
 void loadavg_rs_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,

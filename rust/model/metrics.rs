@@ -19,11 +19,11 @@
 
 use core::fmt;
 
-use crate::accounting::Accounting;
-use crate::calc_load::{Load, FIXED_1, FSHIFT};
-use crate::cgroups::Slot;
-use crate::engine::Engine;
-use crate::report::Duration;
+use crate::model::accounting::{Accounting, Apart};
+use crate::model::calc_load::{Load, FIXED_1, FSHIFT};
+use crate::model::cgroups::Slot;
+use crate::model::engine::Engine;
+use crate::model::report::Duration;
 
 /// A fixed-point load, printed exactly as a decimal.
 pub struct Exact(pub Load);
@@ -130,25 +130,15 @@ impl fmt::Display for Metrics<'_> {
             let (n, c) = (a.name(), counts.active(a));
             writeln!(f, "{PREFIX}tasks{{definition=\"{n}\"}} {c}")?;
         }
+        head(f, "threads", "gauge", "Threads at the last sample.")?;
+        writeln!(f, "{PREFIX}threads {}", counts.threads)?;
+        for apart in Apart::ALL {
+            if let Some((name, help)) = apart.metric() {
+                head(f, name, "gauge", help)?;
+                writeln!(f, "{PREFIX}{name} {}", apart.of(counts))?;
+            }
+        }
         for (name, kind, help, value) in [
-            (
-                "threads",
-                "gauge",
-                "Threads at the last sample.",
-                u64::from(counts.threads),
-            ),
-            (
-                "throttled_tasks",
-                "gauge",
-                "Tasks held off their CPU by a bandwidth limit at the last sample.",
-                u64::from(counts.throttled),
-            ),
-            (
-                "delayed_tasks",
-                "gauge",
-                "Sleeping tasks still on a runqueue at the last sample (counted in all only).",
-                u64::from(counts.delayed),
-            ),
             (
                 "samples_total",
                 "counter",
@@ -323,36 +313,18 @@ impl fmt::Display for CgroupSeries<'_> {
 #[cfg(any(test, MODULE))]
 mod tests {
     use super::*;
-    use crate::accounting::{Counts, ThreadState};
-    use crate::config::Config;
-    use crate::engine::Walk;
-
-    /// Whether `shown` prints exactly `want`.
-    fn shows(shown: impl fmt::Display, want: &str) -> bool {
-        struct Cmp<'a> {
-            want: &'a str,
-            ok: bool,
-        }
-        impl fmt::Write for Cmp<'_> {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                match self.want.strip_prefix(s) {
-                    Some(rest) => self.want = rest,
-                    None => self.ok = false,
-                }
-                Ok(())
-            }
-        }
-        let mut c = Cmp { want, ok: true };
-        fmt::write(&mut c, format_args!("{shown}")).is_ok() && c.ok && c.want.is_empty()
-    }
+    use crate::model::accounting::{Counts, ThreadState};
+    use crate::model::config::Config;
+    use crate::model::engine::Walk;
+    use crate::model::report::{text_is, FixedText};
 
     #[test]
     fn averages_are_printed_exactly() {
-        assert!(shows(Exact(0), "0"));
-        assert!(shows(Exact(2048), "1"));
-        assert!(shows(Exact(1024), "0.5"));
-        assert!(shows(Exact(1), "0.00048828125"));
-        assert!(shows(Exact(3 * 2048 + 1266), "3.6181640625"));
+        assert!(text_is(Exact(0), "0"));
+        assert!(text_is(Exact(2048), "1"));
+        assert!(text_is(Exact(1024), "0.5"));
+        assert!(text_is(Exact(1), "0.00048828125"));
+        assert!(text_is(Exact(3 * 2048 + 1266), "3.6181640625"));
     }
 
     #[test]
@@ -366,7 +338,7 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        assert!(shows(Label("/a \"b\"\\c\nd"), "/a \\\"b\\\"\\\\c\\nd"));
+        assert!(text_is(Label("/a \"b\"\\c\nd"), "/a \\\"b\\\"\\\\c\\nd"));
     }
 
     #[test]
@@ -388,27 +360,9 @@ mod tests {
 # HELP node_loadavg_rs_load Load average recomputed by loadavg-rs, per definition and window (tasks).
 # TYPE node_loadavg_rs_load gauge
 node_loadavg_rs_load{definition=\"cpu\",window=\"2s\"} ";
-        struct Text {
-            buf: [u8; 4096],
-            len: usize,
-        }
-        impl fmt::Write for Text {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                let end = self.len + s.len();
-                self.buf
-                    .get_mut(self.len..end)
-                    .ok_or(fmt::Error)?
-                    .copy_from_slice(s.as_bytes());
-                self.len = end;
-                Ok(())
-            }
-        }
-        let mut t = Text {
-            buf: [0; 4096],
-            len: 0,
-        };
+        let mut t = FixedText::<4096>::new();
         assert!(fmt::write(&mut t, format_args!("{}", Metrics { engine: &e })).is_ok());
-        let text = core::str::from_utf8(&t.buf[..t.len]).unwrap_or("");
+        let text = t.as_str();
         assert!(text.starts_with(want_start));
         // 15 averages, 5 counts, 3 counts and 3 counters, 3 durations, 3 windows.
         assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 32);

@@ -1,33 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The few kernel interfaces loadavg_rs needs that Rust's `kernel` crate does not bind:
- * procfs entries (linux/proc_fs.h is not among the Rust bindings), the kernel's own load
- * averages (avenrun), and the last PID as /proc/loadavg prints it (idr_get_cursor() is an
- * inline function).
+ * procfs for rust/proc_files.rs, which Rust's `kernel` crate does not bind: the entries
+ * (linux/proc_fs.h is not among the Rust bindings), a seq_file open sized for the text, and the
+ * last PID as /proc/loadavg prints it (idr_get_cursor() is an inline function).
  *
- * A few lines of C, compiled against the real headers of the kernel the module is built for,
- * are simpler and safer here than bindings generated outside the kernel's build: the compiler
- * checks every type below, and the Rust side (rust/proc_files.rs; rust/threads.rs for avenrun,
- * which the timer reads) declares only these
- * functions, whose arguments are plain pointers and integers. Everything else is Rust.
+ * A few lines of C, compiled against the real headers of the kernel the module is built for:
+ * the compiler checks every type below against them and against glue.h, whose prototypes are
+ * all the Rust side sees. Everything else is Rust.
  */
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
-#include <linux/sched/loadavg.h>
 #include <linux/seq_file.h>
 
-/* Defined in Rust (rust/proc_files.rs): prints the file whose data is @data. */
-int loadavg_rs_show(struct seq_file *m, void *data);
-/* Defined in Rust (rust/proc_files.rs): about how many bytes that file prints now. */
-size_t loadavg_rs_size_hint(void *data);
-
-/* Called from Rust (rust/proc_files.rs), which declares them the same way. */
-struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data);
-void loadavg_rs_proc_remove(struct proc_dir_entry *entry);
-void loadavg_rs_kernel_avenrun(unsigned long loads[3]);
-int loadavg_rs_last_pid(void);
+#include "glue.h"
 
 static int loadavg_rs_seq_show(struct seq_file *m, void *v)
 {
@@ -67,12 +54,6 @@ void loadavg_rs_proc_remove(struct proc_dir_entry *entry)
 }
 
 /* The kernel's own three load averages, as /proc/loadavg reads them. */
-void loadavg_rs_kernel_avenrun(unsigned long loads[3])
-{
-	loads[0] = READ_ONCE(avenrun[0]);
-	loads[1] = READ_ONCE(avenrun[1]);
-	loads[2] = READ_ONCE(avenrun[2]);
-}
 
 /* The last PID allocated in the reader's PID namespace: field 5 of /proc/loadavg. */
 int loadavg_rs_last_pid(void)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the thread walk (rust/threads.rs) reads of one task, read the way the scheduler's own
- * lockless readers read it.
+ * The thread walk's C side (rust/threads.rs): what it reads of one task, read the way the
+ * scheduler's own lockless readers read it; its lock breaks; the kernel's own averages.
  *
  * - on_rq is published by __block_task() with smp_store_release() after it has set
  *   sched_contributes_to_load and read in_iowait (kernel/sched/sched.h); it is read here with
@@ -42,21 +42,15 @@
  */
 #include <linux/compiler.h>
 #include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/deadline.h>
+#include <linux/sched/loadavg.h>
+#include <linux/sched/task.h>
 
-/* The facts, as bits of the value loadavg_rs_task_state() returns; rust/threads.rs agrees. */
-#define LOADAVG_RS_ON_RQ	(1U << 0)
-#define LOADAVG_RS_CONTRIB	(1U << 1)
-#define LOADAVG_RS_IOWAIT	(1U << 2)
-#define LOADAVG_RS_KTHREAD	(1U << 3)
-#define LOADAVG_RS_NEW		(1U << 4)
-#define LOADAVG_RS_THROTTLED	(1U << 5)
-#define LOADAVG_RS_DELAYED	(1U << 6)
-#define LOADAVG_RS_WALKER	(1U << 7)
-
-unsigned int loadavg_rs_task_state(const struct task_struct *p);
-void loadavg_rs_set_test_state_delay(unsigned int us);
+#include "glue.h"
 
 /*
  * Tests only (module parameter test_state_delay_us, set at load before the walker starts): a
@@ -112,4 +106,45 @@ unsigned int loadavg_rs_task_state(const struct task_struct *p)
 	if (dl_prio(READ_ONCE(p->prio)) && data_race((bool)p->dl.dl_throttled))
 		facts |= LOADAVG_RS_THROTTLED;
 	return facts;
+}
+
+/* What /proc/loadavg prints, as it is now. */
+void loadavg_rs_kernel_avenrun(unsigned long loads[3])
+{
+	loads[0] = READ_ONCE(avenrun[0]);
+	loads[1] = READ_ONCE(avenrun[1]);
+	loads[2] = READ_ONCE(avenrun[2]);
+}
+
+/*
+ * rcu_lock_break() of kernel/hung_task.c: leave the RCU read-side critical section, call
+ * cond_resched(), and enter it again. The break bounds the read section; cond_resched() gives
+ * the CPU up only without full preemption (with it, a task of higher priority has preempted the
+ * walker wherever it was), and never to a normal task, which cannot preempt a SCHED_FIFO one.
+ * @g (a process) and @t (its thread, the next one to count) are pinned by references across
+ * the break; they may have exited meanwhile, and then their places in the task lists are gone.
+ *
+ * pid_alive() is cleared under tasklist_lock in the same step that unlinks a task from the
+ * process and thread lists (__unhash_process()). One more way off the process list keeps the
+ * PID: an exec by a non-leader thread replaces the leader there (de_thread()) and makes the
+ * exec'ing thread the group's leader, so @g must still be its own group leader as well.
+ */
+enum loadavg_rs_break loadavg_rs_lock_break(struct task_struct *g, struct task_struct *t)
+{
+	enum loadavg_rs_break ret;
+
+	get_task_struct(g);
+	get_task_struct(t);
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+	if ((current->flags & PF_KTHREAD) && kthread_should_stop())
+		ret = LOADAVG_RS_BREAK_STOP;
+	else if (pid_alive(g) && pid_alive(t) && READ_ONCE(g->group_leader) == g)
+		ret = LOADAVG_RS_BREAK_GO;
+	else
+		ret = LOADAVG_RS_BREAK_RESTART;
+	put_task_struct(t);
+	put_task_struct(g);
+	return ret;
 }

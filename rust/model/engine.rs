@@ -9,9 +9,9 @@
 //! does exactly that, on jiffies, for each accounting and each of the three windows. The
 //! clock is an input, so tests drive missed windows and jiffies wrap-around directly.
 
-use crate::accounting::{Accounting, Counts};
-use crate::calc_load::{calc_load, calc_load_n, Load, FIXED_1};
-use crate::config::Config;
+use crate::model::accounting::{Accounting, Counts};
+use crate::model::calc_load::{calc_load, calc_load_n, Load, FIXED_1};
+use crate::model::config::Config;
 
 /// C's `unsigned long` jiffies.
 pub type Jiffies = usize;
@@ -223,8 +223,8 @@ impl Engine {
 #[cfg(any(test, MODULE))]
 mod tests {
     use super::*;
-    use crate::calc_load::{EXP_1, EXP_15, EXP_5};
-    use crate::config::{DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
+    use crate::model::calc_load::{EXP_1, EXP_15, EXP_5};
+    use crate::model::config::{DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
 
     const PERIOD: usize = 1251;
 

@@ -26,9 +26,9 @@
 
 use core::ops::DerefMut;
 
-use crate::accounting::{Accounting, Counts, ThreadState};
-use crate::calc_load::Load;
-use crate::engine::{advance, Loads};
+use crate::model::accounting::{Accounting, Counts, ThreadState};
+use crate::model::calc_load::Load;
+use crate::model::engine::{advance, Loads};
 
 /// No slot: the parent of the root.
 pub const NO_SLOT: u32 = u32::MAX;
@@ -388,7 +388,7 @@ where
 #[cfg(any(test, MODULE))]
 mod tests {
     use super::*;
-    use crate::calc_load::{calc_load, calc_load_n, FIXED_1};
+    use crate::model::calc_load::{calc_load, calc_load_n, FIXED_1};
 
     const SLOTS: usize = 8;
     const DECAY: [Load; 3] = [1884, 2014, 2037];
@@ -419,13 +419,7 @@ mod tests {
 
     const R: ThreadState = ThreadState {
         on_rq: true,
-        contributes_to_load: false,
-        in_iowait: false,
-        kthread: false,
-        new: false,
-        throttled: false,
-        delayed: false,
-        walker: false,
+        ..ThreadState::ASLEEP
     };
     const D_IO: ThreadState = ThreadState {
         on_rq: false,

@@ -3,8 +3,8 @@
  * The walker: a kernel thread that the sampler's timer wakes at the end of each window, and
  * that walks every thread (rust/threads.rs) with interrupts on and the CPU given up every few
  * threads. Rust's kernel crate has no kernel-thread abstraction; these few functions are
- * kthread_create(), wake_up_process() and kthread_stop() with the waiting loop around them,
- * and the hung-task detector's rcu_lock_break() (kernel/hung_task.c) for the walk.
+ * kthread_create(), wake_up_process() and kthread_stop() with the waiting loop around them
+ * (the walk's lock break is in threads.c).
  *
  * The thread is SCHED_FIFO at the lowest real-time priority (sched_set_fifo_low()): it runs
  * ahead of every normal task, so samples stay at the end of their windows on a busy machine,
@@ -13,11 +13,10 @@
  */
 #include <linux/err.h>
 #include <linux/kthread.h>
-#include <linux/pid.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
+
+#include "glue.h"
 
 struct loadavg_rs_walker {
 	struct task_struct *task;
@@ -30,13 +29,6 @@ struct loadavg_rs_walker {
 /* Its size, for the module's account of what it allocates. */
 const size_t loadavg_rs_walker_bytes = sizeof(struct loadavg_rs_walker);
 
-struct loadavg_rs_walker *loadavg_rs_walker_alloc(void);
-void loadavg_rs_walker_free(struct loadavg_rs_walker *w);
-int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void *data),
-			    const void *data);
-void loadavg_rs_walker_kick(struct loadavg_rs_walker *w);
-void loadavg_rs_walker_stop(struct loadavg_rs_walker *w);
-int loadavg_rs_lock_break(struct task_struct *g, struct task_struct *t);
 
 struct loadavg_rs_walker *loadavg_rs_walker_alloc(void)
 {
@@ -110,40 +102,4 @@ void loadavg_rs_walker_stop(struct loadavg_rs_walker *w)
 		return;
 	kthread_stop(w->task);
 	w->task = NULL;
-}
-
-/*
- * rcu_lock_break() of kernel/hung_task.c: leave the RCU read-side critical section, call
- * cond_resched(), and enter it again. The break bounds the read section; cond_resched() gives
- * the CPU up only without full preemption (with it, a task of higher priority has preempted the
- * walker wherever it was), and never to a normal task, which cannot preempt a SCHED_FIFO one. @g (a process) and @t (its thread, the next
- * one to count) are pinned by references across the break; they may have exited meanwhile, and
- * then their places in the task lists are gone.
- *
- * Returns 0 if both are still on their lists (the walk goes on from @t), 1 if either exited
- * (the walk must start again), 2 if the walker is asked to stop (the walk must end).
- *
- * pid_alive() is cleared under tasklist_lock in the same step that unlinks a task from the
- * process and thread lists (__unhash_process()). One more way off the process list keeps the
- * PID: an exec by a non-leader thread replaces the leader there (de_thread()) and makes the
- * exec'ing thread the group's leader, so @g must still be its own group leader as well.
- */
-int loadavg_rs_lock_break(struct task_struct *g, struct task_struct *t)
-{
-	int ret;
-
-	get_task_struct(g);
-	get_task_struct(t);
-	rcu_read_unlock();
-	cond_resched();
-	rcu_read_lock();
-	if ((current->flags & PF_KTHREAD) && kthread_should_stop())
-		ret = 2;
-	else if (pid_alive(g) && pid_alive(t) && READ_ONCE(g->group_leader) == g)
-		ret = 0;
-	else
-		ret = 1;
-	put_task_struct(t);
-	put_task_struct(g);
-	return ret;
 }

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C glue of loadavg_rs: every function and constant its C files share with its Rust, in
+ * one place. Each C file of rust/glue/ includes this header, so the compiler checks its
+ * definitions against it; Kbuild runs bindgen on it (rust/glue/glue_generated.rs, included by
+ * rust/glue.rs), so no Rust file declares a C prototype by hand.
+ *
+ * Each file serves the Rust module of its name: threads.c the walk (rust/threads.rs),
+ * walker.c the walker's kernel thread (rust/walker.rs), cgroup_walk.c cgroups
+ * (rust/cgroup_walk.rs), proc_files.c procfs (rust/proc_files.rs), raw_spinlock.c the raw
+ * spinlock (rust/raw_spinlock.rs). The kernel's own structs are only named here, never laid
+ * out, so bindgen makes them opaque types, and the header needs no kernel header but types.h.
+ */
+#ifndef LOADAVG_RS_GLUE_H
+#define LOADAVG_RS_GLUE_H
+
+#include <linux/types.h>
+
+struct cgroup;
+struct lock_class_key;
+struct proc_dir_entry;
+struct raw_spinlock;
+struct seq_file;
+struct task_struct;
+
+/* threads.c: what the walk reads of a task, and the kernel's own averages. */
+
+/*
+ * The facts of one task, as bits of loadavg_rs_task_state()'s value (rust/model/accounting.rs
+ * says what each one means to the counts).
+ */
+enum loadavg_rs_fact {
+	LOADAVG_RS_ON_RQ = 1U << 0,
+	LOADAVG_RS_CONTRIB = 1U << 1,
+	LOADAVG_RS_IOWAIT = 1U << 2,
+	LOADAVG_RS_KTHREAD = 1U << 3,
+	LOADAVG_RS_NEW = 1U << 4,
+	LOADAVG_RS_THROTTLED = 1U << 5,
+	LOADAVG_RS_DELAYED = 1U << 6,
+	LOADAVG_RS_WALKER = 1U << 7,
+};
+
+/* Under RCU, @p valid under it: @p's facts (enum loadavg_rs_fact). */
+unsigned int loadavg_rs_task_state(const struct task_struct *p);
+/* Tests only: a pause of @us microseconds between the read of on_rq and the others. */
+void loadavg_rs_set_test_state_delay(unsigned int us);
+/* The kernel's avenrun, copied into @loads. */
+void loadavg_rs_kernel_avenrun(unsigned long loads[3]);
+
+/* How a lock break of the walk ended (loadavg_rs_lock_break()). */
+enum loadavg_rs_break {
+	/* Both tasks held are still on their lists: the walk goes on. */
+	LOADAVG_RS_BREAK_GO,
+	/* One of them exited meanwhile: its place in the lists is lost, the walk starts again. */
+	LOADAVG_RS_BREAK_RESTART,
+	/* The walker is asked to stop. */
+	LOADAVG_RS_BREAK_STOP,
+};
+
+/* rcu_lock_break() of kernel/hung_task.c, holding process @g and its thread @t across it. */
+enum loadavg_rs_break loadavg_rs_lock_break(struct task_struct *g, struct task_struct *t);
+
+/* walker.c: the walker's kernel thread. */
+
+struct loadavg_rs_walker;
+
+extern const size_t loadavg_rs_walker_bytes;
+struct loadavg_rs_walker *loadavg_rs_walker_alloc(void);
+void loadavg_rs_walker_free(struct loadavg_rs_walker *w);
+int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void *data),
+			    const void *data);
+void loadavg_rs_walker_kick(struct loadavg_rs_walker *w);
+void loadavg_rs_walker_stop(struct loadavg_rs_walker *w);
+
+/* cgroup_walk.c: cgroups (v2). */
+
+struct cgroup *loadavg_rs_task_cgroup(struct task_struct *p);
+struct cgroup *loadavg_rs_cgroup_parent(struct cgroup *cg);
+struct cgroup *loadavg_rs_cgroup_ancestor(struct cgroup *cg, int level);
+int loadavg_rs_cgroup_level(struct cgroup *cg);
+u64 loadavg_rs_cgroup_id(struct cgroup *cg);
+struct cgroup *loadavg_rs_root_cgroup(void);
+bool loadavg_rs_cgroup_tryget_online(struct cgroup *cg);
+void loadavg_rs_cgroup_get(struct cgroup *cg);
+void loadavg_rs_cgroup_put(struct cgroup *cg);
+bool loadavg_rs_cgroup_removed(struct cgroup *cg);
+unsigned int loadavg_rs_cgroup_subtree_count(struct cgroup *cg);
+struct cgroup *loadavg_rs_reader_ns_root(void);
+bool loadavg_rs_current_cgroup(struct cgroup *ns_root, u64 *id, int *level);
+bool loadavg_rs_cgroup_is_descendant(struct cgroup *cg, struct cgroup *ancestor);
+int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *buf, size_t len);
+bool loadavg_rs_cgroup_psi(struct cgroup *cg, unsigned long *avgs);
+
+/* proc_files.c: procfs. */
+
+struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data);
+void loadavg_rs_proc_remove(struct proc_dir_entry *entry);
+int loadavg_rs_last_pid(void);
+/* Defined in Rust (rust/proc_files.rs): prints the file whose data is @data. */
+int loadavg_rs_show(struct seq_file *m, void *data);
+/* Defined in Rust (rust/proc_files.rs): about how many bytes that file prints now. */
+size_t loadavg_rs_size_hint(void *data);
+
+/* raw_spinlock.c: a raw spinlock, which the timer takes in hard-interrupt context. */
+
+void loadavg_rs_raw_spin_lock_init(struct raw_spinlock *lock, const char *name,
+				   struct lock_class_key *key);
+unsigned long loadavg_rs_raw_spin_lock_irqsave(struct raw_spinlock *lock);
+int loadavg_rs_raw_spin_trylock_irqsave(struct raw_spinlock *lock, unsigned long *flags);
+void loadavg_rs_raw_spin_unlock_irqrestore(struct raw_spinlock *lock, unsigned long flags);
+void loadavg_rs_raw_spin_assert_held(struct raw_spinlock *lock);
+
+#endif /* LOADAVG_RS_GLUE_H */

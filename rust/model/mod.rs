@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's model: its arithmetic, accountings, cgroup bookkeeping and file formats.
+//!
+//! Everything here is safe Rust that touches no kernel memory and takes no lock: it compiles
+//! both into the kernel module, where its tests are KUnit suites, and into the host crate
+//! (`tests/host`), where the same tests run under `cargo test` beside the kernel's own C. The
+//! files beside this folder are the module's kernel-facing side: they read the kernel, hold the
+//! locks and serve the files, and hand this model plain values.
+//!
+//! - [`calc_load`]: the kernel's fixed-point load arithmetic (`kernel/sched/loadavg.c`);
+//! - [`accounting`]: what each definition of load counts, from the facts of one thread;
+//! - [`config`]: the module's parameters, their defaults and their checks;
+//! - [`engine`]: the averages of every definition, advanced by the clock as the kernel does;
+//! - [`history`]: the last samples, for exact replays by readers;
+//! - [`cgroups`], [`cgroup_view`]: per-cgroup counts and averages, and what a reader may see;
+//! - [`files`]: the files in `/proc`, their names and what each shows;
+//! - [`report`], [`metrics`]: the files' text, and the Prometheus exposition.
+
+pub mod accounting;
+pub mod calc_load;
+pub mod cgroup_view;
+pub mod cgroups;
+pub mod config;
+pub mod engine;
+pub mod files;
+pub mod history;
+pub mod metrics;
+pub mod report;
