@@ -78,35 +78,3 @@ impl fmt::Display for Name {
         }
     }
 }
-
-#[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_files))]
-#[cfg(any(test, MODULE))]
-mod tests {
-    use super::*;
-    use crate::model::report::text_is;
-
-    #[test]
-    fn the_files_and_their_names() {
-        let want = [
-            "loadavg_cpu",
-            "loadavg_io",
-            "loadavg_all",
-            "loadavg_cpuio",
-            "loadavg_blocked",
-            "loadavg_rs",
-            "loadavg_rs_samples",
-            "loadavg_cgroup",
-            "loadavg_cgroup_cpu",
-            "loadavg_cgroup_io",
-            "loadavg_cgroup_cpuio",
-            "loadavg_cgroup_blocked",
-            "loadavg_rs_cgroups",
-            "loadavg_rs_metrics",
-        ];
-        assert_eq!(Content::all().count(), want.len());
-        for (c, name) in Content::all().zip(want) {
-            assert!(text_is(c.name(), name));
-        }
-        assert_eq!(Content::all().filter(|c| c.per_cgroup()).count(), 6);
-    }
-}

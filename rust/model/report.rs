@@ -451,6 +451,7 @@ mod tests {
     use crate::model::accounting::Counts;
     use crate::model::config::{Config, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
     use crate::model::engine::Walk;
+    use crate::model::files::Content;
 
     /// A valid configuration at HZ=250.
     fn config(period_ms: u32, windows_ms: [u32; 3]) -> Config {
@@ -669,7 +670,7 @@ psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path
             own_folded: 0,
             folded: 0,
             counts: counts(2, 1, 0),
-            loads: [[2048 + 1023, 0, 1]; 5],
+            loads: [[2048 + 1023, 0, 1]; Accounting::ALL.len()],
         };
         slot.counts.throttled = 4;
         let row = CgroupRow {
@@ -735,5 +736,30 @@ walks_unbroken       0
             },
             want
         ));
+    }
+
+    #[test]
+    fn the_files_and_their_names() {
+        let want = [
+            "loadavg_cpu",
+            "loadavg_io",
+            "loadavg_all",
+            "loadavg_cpuio",
+            "loadavg_blocked",
+            "loadavg_rs",
+            "loadavg_rs_samples",
+            "loadavg_cgroup",
+            "loadavg_cgroup_cpu",
+            "loadavg_cgroup_io",
+            "loadavg_cgroup_cpuio",
+            "loadavg_cgroup_blocked",
+            "loadavg_rs_cgroups",
+            "loadavg_rs_metrics",
+        ];
+        assert_eq!(Content::all().count(), want.len());
+        for (c, name) in Content::all().zip(want) {
+            assert!(text_is(c.name(), name));
+        }
+        assert_eq!(Content::all().filter(|c| c.per_cgroup()).count(), 6);
     }
 }
