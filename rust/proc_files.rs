@@ -229,10 +229,16 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             }
         }
         Content::Metrics => {
-            let engine = file.sampler.snapshot();
+            let (engine, walks) = file.sampler.snapshot_with_walks();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
-            m.call_printf(format_args!("{}", Metrics { engine: &engine }));
+            m.call_printf(format_args!(
+                "{}",
+                Metrics {
+                    engine: &engine,
+                    walks: &walks
+                }
+            ));
             if file.cgroups {
                 let Ok(mut path) = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL) else {
                     return ENOMEM.to_errno();
@@ -260,11 +266,12 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             }
         }
         Content::Table => {
-            let engine = file.sampler.snapshot();
+            let (engine, walks) = file.sampler.snapshot_with_walks();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             let table = Table {
                 engine: &engine,
+                walks: &walks,
                 kernel: threads::kernel_avenrun(),
             };
             m.call_printf(format_args!("{table}"));

@@ -47,6 +47,7 @@ use crate::cgroup_walk::{Cgroups, CgroupsView};
 use crate::model::config::Config;
 use crate::model::engine::{nanos_until_due, Engine, Jiffies};
 use crate::model::history::Sampled;
+use crate::model::walks::Walks;
 use crate::new_raw_spinlock_irq;
 use crate::raw_spinlock::RawSpinLockIrq;
 use crate::threads;
@@ -175,6 +176,12 @@ impl Sampler {
     /// A copy of the engine, taken under its lock.
     pub fn snapshot(&self) -> Engine {
         self.state.lock().engine
+    }
+
+    /// A copy of the engine and of what its walks cost, taken together under its lock.
+    pub fn snapshot_with_walks(&self) -> (Engine, Walks) {
+        let state = self.state.lock();
+        (state.engine, state.walks)
     }
 
     /// Copies the engine and its history, as they stand at one instant, into `into`.

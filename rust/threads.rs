@@ -20,7 +20,8 @@ use crate::glue;
 use crate::model::accounting::{Counts, ThreadState};
 use crate::model::calc_load::Load;
 use crate::model::config::MAX_TEST_STATE_DELAY_US;
-use crate::model::engine::{Jiffies, Walk};
+use crate::model::engine::Jiffies;
+use crate::model::walks::Walk;
 
 /// The kernel's own averages, `avenrun`, as they are now (what `/proc/loadavg` prints).
 pub fn kernel_avenrun() -> [Load; 3] {

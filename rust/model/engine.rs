@@ -43,29 +43,7 @@ pub fn nanos_until_due(now_ns: i64, tick_ns: i64, jiffies: Jiffies, due: Jiffies
         .max(SOON_NS)
 }
 
-/// What one walk over every thread cost.
-///
-/// The walk holds the RCU read lock, and does not let its CPU go, for at most a fixed number of
-/// threads at a time (a *stretch*); between stretches it breaks the lock and lets the scheduler
-/// run anything that waits (see `rust/threads.rs`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Walk {
-    /// From the start of the walk to its end, lock breaks and restarts included, in ns.
-    pub ns: u64,
-    /// The longest stretch between two lock breaks, in ns.
-    pub stretch_ns: u64,
-    /// The most threads visited in one stretch.
-    pub stretch_threads: u32,
-    /// Lock breaks taken.
-    pub breaks: u32,
-    /// Walks started again from the first thread because a thread held across a lock break
-    /// exited meanwhile, so the place in the lists was lost.
-    pub restarts: u32,
-    /// Whether the walk ended without lock breaks, because it had restarted too often.
-    pub unbroken: bool,
-}
-
-/// The sampler's own figures.
+/// The sampler's own figures: what it has done with the clock.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Samples taken: walks of every thread.
@@ -74,30 +52,6 @@ pub struct Stats {
     pub windows: u64,
     /// Windows closed late, folded in with `calc_load_n`.
     pub caught_up: u64,
-    /// The last walk.
-    pub last: Walk,
-    /// Longest walk so far, in ns.
-    pub max_walk_ns: u64,
-    /// Longest stretch between lock breaks so far, in ns.
-    pub max_stretch_ns: u64,
-    /// Most threads visited in one stretch so far.
-    pub max_stretch_threads: u32,
-    /// Restarts of all walks so far.
-    pub restarts: u64,
-    /// Walks that ended without lock breaks after too many restarts.
-    pub unbroken: u64,
-}
-
-impl Stats {
-    /// Takes in the figures of a walk.
-    fn add(&mut self, walk: Walk) {
-        self.last = walk;
-        self.max_walk_ns = self.max_walk_ns.max(walk.ns);
-        self.max_stretch_ns = self.max_stretch_ns.max(walk.stretch_ns);
-        self.max_stretch_threads = self.max_stretch_threads.max(walk.stretch_threads);
-        self.restarts = self.restarts.saturating_add(u64::from(walk.restarts));
-        self.unbroken = self.unbroken.saturating_add(u64::from(walk.unbroken));
-    }
 }
 
 /// The three averages of every accounting, fixed point: `loads[accounting][window]`.
@@ -176,7 +130,7 @@ impl Engine {
     /// Nothing changes when no window has ended yet (an early timer). Otherwise the first
     /// window gets a [`calc_load`] step, and any further windows that ended before `now` are
     /// caught up at once with [`calc_load_n`], all with the same `counts`, as the kernel does.
-    pub fn sample(&mut self, now: Jiffies, counts: Counts, walk: Walk) -> u64 {
+    pub fn sample(&mut self, now: Jiffies, counts: Counts) -> u64 {
         if !self.due(now) {
             return 0;
         }
@@ -194,7 +148,6 @@ impl Engine {
         self.counts = counts;
         self.stats.samples += 1;
         self.stats.windows += closed;
-        self.stats.add(walk);
         closed
     }
 
@@ -261,10 +214,7 @@ mod tests {
     fn nothing_before_the_window_ends() {
         let mut e = engine(1000);
         assert!(!e.due(1000 + PERIOD - 1));
-        assert_eq!(
-            e.sample(1000 + PERIOD - 1, counts(3, 0, 0), Walk::default()),
-            0
-        );
+        assert_eq!(e.sample(1000 + PERIOD - 1, counts(3, 0, 0)), 0);
         assert_eq!(e.loads(Accounting::Cpu), [0; 3]);
         assert_eq!(e.stats().samples, 0);
     }
@@ -275,17 +225,7 @@ mod tests {
         let c = counts(2, 1, 3);
         for i in 1..=12 {
             // Timers fire a little late; the window boundary stays put.
-            assert_eq!(
-                e.sample(
-                    i * PERIOD + 3,
-                    c,
-                    Walk {
-                        ns: 100,
-                        ..Walk::default()
-                    }
-                ),
-                1
-            );
+            assert_eq!(e.sample(i * PERIOD + 3, c), 1);
         }
         assert_eq!(e.next_due(), 13 * PERIOD);
         assert_eq!(e.loads(Accounting::Cpu), reference([0; 3], 2, 12));
@@ -302,9 +242,9 @@ mod tests {
     fn missed_windows_are_caught_up_like_the_kernel() {
         let mut e = engine(0);
         let c = counts(4, 0, 0);
-        assert_eq!(e.sample(PERIOD, c, Walk::default()), 1);
+        assert_eq!(e.sample(PERIOD, c), 1);
         // The timer is held back: the next sample comes 7 periods and a bit late.
-        assert_eq!(e.sample(9 * PERIOD + 17, c, Walk::default()), 8);
+        assert_eq!(e.sample(9 * PERIOD + 17, c), 8);
         assert_eq!(e.next_due(), 10 * PERIOD);
         // calc_global_load(): one calc_load step, then calc_global_nohz(): calc_load_n for the
         // other 7 windows.
@@ -327,11 +267,8 @@ mod tests {
         let c = counts(1, 2, 0);
         for i in 1..=5 {
             let late = i * 11;
-            assert_eq!(
-                wrapped.sample(start.wrapping_add(i * PERIOD + late), c, Walk::default()),
-                1
-            );
-            assert_eq!(plain.sample(i * PERIOD + late, c, Walk::default()), 1);
+            assert_eq!(wrapped.sample(start.wrapping_add(i * PERIOD + late), c), 1);
+            assert_eq!(plain.sample(i * PERIOD + late, c), 1);
         }
         assert_eq!(wrapped.next_due(), start.wrapping_add(6 * PERIOD));
         for a in Accounting::ALL {
@@ -364,34 +301,6 @@ mod tests {
             nanos_until_due(now, TICK, usize::MAX - 1, 3),
             5 * TICK + TICK / 2 - 1_300_000
         );
-    }
-
-    #[test]
-    fn walk_figures() {
-        let walk = |ns, stretch_ns, stretch_threads, restarts, unbroken| Walk {
-            ns,
-            stretch_ns,
-            stretch_threads,
-            breaks: 3,
-            restarts,
-            unbroken,
-        };
-        let mut e = engine(0);
-        e.sample(PERIOD, counts(0, 0, 0), walk(500, 40, 128, 2, false));
-        e.sample(2 * PERIOD, counts(0, 0, 0), walk(300, 70, 100, 0, true));
-        // Not due: neither a sample nor its figures.
-        e.sample(
-            2 * PERIOD + 1,
-            counts(0, 0, 0),
-            walk(900, 900, 900, 9, true),
-        );
-        let s = e.stats();
-        assert_eq!(s.last, walk(300, 70, 100, 0, true));
-        assert_eq!(s.max_walk_ns, 500);
-        assert_eq!(s.max_stretch_ns, 70);
-        assert_eq!(s.max_stretch_threads, 128);
-        assert_eq!(s.restarts, 2);
-        assert_eq!(s.unbroken, 1);
     }
 
     #[test]

@@ -13,7 +13,8 @@
 
 use crate::model::accounting::Counts;
 use crate::model::calc_load::Load;
-use crate::model::engine::{Engine, Jiffies, Walk};
+use crate::model::engine::{Engine, Jiffies};
+use crate::model::walks::{Walk, Walks};
 
 /// How many samples the history keeps.
 pub const HISTORY_LEN: usize = 64;
@@ -97,6 +98,8 @@ pub struct Sampled {
     pub engine: Engine,
     /// The recent samples.
     pub history: History,
+    /// What the walks cost.
+    pub walks: Walks,
     /// The kernel's own `avenrun` when the timer last found a window ended (half a tick into
     /// the jiffy, so on a clean side of the tick in which the kernel closes its own windows),
     /// for the record of the sample that follows.
@@ -109,17 +112,19 @@ impl Sampled {
         Sampled {
             engine,
             history: History::new(),
+            walks: Walks::NONE,
             kernel_at_due: [0; 3],
         }
     }
 
-    /// Applies a sample taken at `now` ([`Engine::sample`]) and records it if it closed a
-    /// window; returns the number of windows it closed.
+    /// Applies a sample taken at `now` ([`Engine::sample`]) and, if it closed a window, records
+    /// it and takes in what its walk cost; returns the number of windows it closed.
     /// `kernel` is the kernel's `avenrun` at the sample (for the module: [`Self::kernel_at_due`]).
     pub fn sample(&mut self, now: Jiffies, counts: Counts, walk: Walk, kernel: [Load; 3]) -> u64 {
         let due = self.engine.next_due();
-        let closed = self.engine.sample(now, counts, walk);
+        let closed = self.engine.sample(now, counts);
         if closed > 0 {
+            self.walks.add(walk);
             self.history.push(Record {
                 seq: self.engine.stats().samples,
                 jiffies: now,

@@ -24,6 +24,7 @@ use crate::model::calc_load::{Load, FIXED_1, FSHIFT};
 use crate::model::cgroups::Slot;
 use crate::model::engine::Engine;
 use crate::model::report::Duration;
+use crate::model::walks::Walks;
 
 /// A fixed-point load, printed exactly as a decimal.
 pub struct Exact(pub Load);
@@ -99,6 +100,8 @@ fn distinct(windows_ms: [u32; 3]) -> impl Iterator<Item = (usize, u32)> {
 pub struct Metrics<'a> {
     /// The engine.
     pub engine: &'a Engine,
+    /// What its walks cost.
+    pub walks: &'a Walks,
 }
 
 impl fmt::Display for Metrics<'_> {
@@ -165,12 +168,12 @@ impl fmt::Display for Metrics<'_> {
             (
                 "walk_seconds",
                 "Duration of the last walk of every thread.",
-                stats.last.ns,
+                self.walks.last.ns,
             ),
             (
                 "walk_stretch_seconds",
                 "Longest stretch of the last walk between two lock breaks.",
-                stats.last.stretch_ns,
+                self.walks.last.stretch_ns,
             ),
             (
                 "period_seconds",
@@ -315,7 +318,6 @@ mod tests {
     use super::*;
     use crate::model::accounting::{Counts, ThreadState};
     use crate::model::config::Config;
-    use crate::model::engine::Walk;
     use crate::model::report::{text_is, FixedText};
 
     #[test]
@@ -355,13 +357,23 @@ mod tests {
         let mut counts = Counts::default();
         counts.add(r);
         counts.add(ThreadState::default());
-        e.sample(26, counts, Walk::default());
+        e.sample(26, counts);
         let want_start = "\
 # HELP node_loadavg_rs_load Load average recomputed by loadavg-rs, per definition and window (tasks).
 # TYPE node_loadavg_rs_load gauge
 node_loadavg_rs_load{definition=\"cpu\",window=\"2s\"} ";
         let mut t = FixedText::<4096>::new();
-        assert!(fmt::write(&mut t, format_args!("{}", Metrics { engine: &e })).is_ok());
+        assert!(fmt::write(
+            &mut t,
+            format_args!(
+                "{}",
+                Metrics {
+                    engine: &e,
+                    walks: &Walks::NONE
+                }
+            )
+        )
+        .is_ok());
         let text = t.as_str();
         assert!(text.starts_with(want_start));
         // 15 averages, 5 counts, 3 counts and 3 counters, 3 durations, 3 windows.

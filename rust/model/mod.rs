@@ -13,6 +13,7 @@
 //! - [`config`]: the module's parameters, their defaults and their checks;
 //! - [`engine`]: the averages of every definition, advanced by the clock as the kernel does;
 //! - [`history`]: the last samples, for exact replays by readers;
+//! - [`walks`]: what each walk cost (the walker's telemetry, apart from the averages);
 //! - [`cgroups`], [`cgroup_view`]: per-cgroup counts and averages, and what a reader may see;
 //! - [`files`]: the files in `/proc`, their names and what each shows;
 //! - [`report`], [`metrics`]: the files' text, and the Prometheus exposition.
@@ -27,3 +28,4 @@ pub mod files;
 pub mod history;
 pub mod metrics;
 pub mod report;
+pub mod walks;

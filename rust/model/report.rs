@@ -14,6 +14,7 @@ use crate::model::calc_load::{load_int_frac, Load, FIXED_1, FSHIFT};
 use crate::model::cgroups::Slot;
 use crate::model::engine::Engine;
 use crate::model::history::{Sampled, HISTORY_LEN};
+use crate::model::walks::Walks;
 
 /// One line in the format of `/proc/loadavg`: `"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`.
 pub struct LoadavgText {
@@ -141,6 +142,8 @@ impl fmt::Display for Duration {
 pub struct Table<'a> {
     /// The engine whose averages and figures are shown.
     pub engine: &'a Engine,
+    /// What its walks cost.
+    pub walks: &'a Walks,
     /// The kernel's own averages (`avenrun`).
     pub kernel: [Load; 3],
 }
@@ -185,18 +188,19 @@ impl fmt::Display for Table<'_> {
         writeln!(f, "{:<20} {}", "samples", stats.samples)?;
         writeln!(f, "{:<20} {}", "windows", stats.windows)?;
         writeln!(f, "{:<20} {}", "windows_caught_up", stats.caught_up)?;
-        writeln!(f, "{:<20} {}", "walk_ns", stats.last.ns)?;
-        writeln!(f, "{:<20} {}", "walk_ns_max", stats.max_walk_ns)?;
-        writeln!(f, "{:<20} {}", "stretch_ns", stats.last.stretch_ns)?;
-        writeln!(f, "{:<20} {}", "stretch_ns_max", stats.max_stretch_ns)?;
+        let walks = self.walks;
+        writeln!(f, "{:<20} {}", "walk_ns", walks.last.ns)?;
+        writeln!(f, "{:<20} {}", "walk_ns_max", walks.max_walk_ns)?;
+        writeln!(f, "{:<20} {}", "stretch_ns", walks.last.stretch_ns)?;
+        writeln!(f, "{:<20} {}", "stretch_ns_max", walks.max_stretch_ns)?;
         writeln!(
             f,
             "{:<20} {}",
-            "stretch_threads_max", stats.max_stretch_threads
+            "stretch_threads_max", walks.max_stretch_threads
         )?;
-        writeln!(f, "{:<20} {}", "lock_breaks", stats.last.breaks)?;
-        writeln!(f, "{:<20} {}", "walk_restarts", stats.restarts)?;
-        writeln!(f, "{:<20} {}", "walks_unbroken", stats.unbroken)
+        writeln!(f, "{:<20} {}", "lock_breaks", walks.last.breaks)?;
+        writeln!(f, "{:<20} {}", "walk_restarts", walks.restarts)?;
+        writeln!(f, "{:<20} {}", "walks_unbroken", walks.unbroken)
     }
 }
 
@@ -450,8 +454,8 @@ mod tests {
     use super::*;
     use crate::model::accounting::Counts;
     use crate::model::config::{Config, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
-    use crate::model::engine::Walk;
     use crate::model::files::Content;
+    use crate::model::walks::Walk;
 
     /// A valid configuration at HZ=250.
     fn config(period_ms: u32, windows_ms: [u32; 3]) -> Config {
@@ -533,7 +537,7 @@ mod tests {
         let config = config(500, [6000, 30_000, 90_000]);
         let mut e = Engine::new(config, 0);
         let c = counts(1, 2, 0);
-        e.sample(126, c, Walk::default());
+        e.sample(126, c);
         assert!(text_is(
             LoadavgText::new(&e, Accounting::Io, 99),
             "0.16 0.03 0.01 2/40 99\n"
@@ -557,7 +561,9 @@ mod tests {
             restarts: 1,
             unbroken: false,
         };
-        e.sample(126, c, walk);
+        e.sample(126, c);
+        let mut walks = Walks::NONE;
+        walks.add(walk);
         let want = "\
 accounting       avg_6s      avg_30s   avg_1500ms   active
 cpu                0.08         0.02         0.29        1
@@ -587,6 +593,7 @@ walks_unbroken       0
         assert!(text_is(
             Table {
                 engine: &e,
+                walks: &walks,
                 kernel: [1, 2, 3]
             },
             want
@@ -639,7 +646,7 @@ sample jiffies late closed threads cpu io all cpuio blocked kthreads throttled d
     fn cgroups() {
         let config = config(100, [2000, 10_000, 30_000]);
         let mut e = Engine::new(config, 0);
-        e.sample(26, counts(1, 0, 0), Walk::default());
+        e.sample(26, counts(1, 0, 0));
         let head = CgroupsHead {
             engine: &e,
             sample: e.stats().samples,
@@ -694,14 +701,12 @@ psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path
         let config = config(DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS);
         let mut e = Engine::new(config, 0);
         let c = counts(2, 0, 0);
-        e.sample(
-            1251,
-            c,
-            Walk {
-                ns: 10,
-                ..Walk::default()
-            },
-        );
+        e.sample(1251, c);
+        let mut walks = Walks::NONE;
+        walks.add(Walk {
+            ns: 10,
+            ..Walk::default()
+        });
         let want = "\
 accounting      avg_60s     avg_300s     avg_900s   active
 cpu                0.16         0.03         0.01        2
@@ -732,6 +737,7 @@ walks_unbroken       0
         assert!(text_is(
             Table {
                 engine: &e,
+                walks: &walks,
                 kernel: [1269, 2038, 12 * 2048 + 696]
             },
             want

@@ -43,12 +43,8 @@ unload
 # 4. The walk's cost against the thread count, and the user-space walk (LXCFS's way).
 load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 for n in 1000 10000 50000; do
-	rm -f /tmp/threads.log
-	loadgen threads "$n" 600 >/tmp/threads.log 2>&1 &
-	holder=$!
-	i=0
-	until grep -q "threads $n started" /tmp/threads.log 2>/dev/null || [ "$i" -gt 600 ]; do sleep 1; i=$((i + 1)); done
-	grep -q "threads $n started" /tmp/threads.log || echo "bench: loadgen did not start $n threads: $(cat /tmp/threads.log)" >&2
+	storm "$n" 600 || echo "bench: loadgen did not start $n threads: $(cat "$STORM_LOG")" >&2
+	holder=$STORM_PID
 	sleep 1
 	# Five readings of the last walk's time, half a second apart: the median.
 	w1= w2= w3= w4= w5=
@@ -114,10 +110,8 @@ round_arm() {
 }
 lat_load() { insmod "$1" period_ms=500 window1_ms=6000 window2_ms=30000 window3_ms=90000; }
 for n in 1000 10000 50000; do
-	rm -f /tmp/threads.log
-	loadgen threads "$n" 3600 >/tmp/threads.log 2>&1 &
-	holder=$!
-	until grep -q "threads $n started" /tmp/threads.log 2>/dev/null; do sleep 1; done
+	storm "$n" || echo "bench: loadgen did not start $n threads: $(cat "$STORM_LOG")" >&2
+	holder=$STORM_PID
 	off_p= off_max= on_p= on_max= on_walk= on_stretch= old_p= old_max= old_walk= old_stretch=
 	control_p= control_max=
 	for round in 1 2 3; do
@@ -199,10 +193,8 @@ fi
 cg=/sys/fs/cgroup
 mkdir -p "$cg"
 if mount -t cgroup2 none "$cg" 2>/dev/null; then
-	rm -f /tmp/threads.log
-	loadgen threads 10000 3600 >/tmp/threads.log 2>&1 &
-	holder=$!
-	until grep -q "threads 10000 started" /tmp/threads.log 2>/dev/null; do sleep 1; done
+	storm 10000 || echo "bench: loadgen did not start 10000 threads: $(cat "$STORM_LOG")" >&2
+	holder=$STORM_PID
 	# limits_median COLUMN: the median of COLUMN over the 20 samples of /tmp/c0../tmp/c1.
 	limits_median() { columns /tmp/c0 /tmp/c1 "$1" | tail -n 20 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 	# limits_arm MAX: 20 samples with max_cgroups=MAX; appends the medians of the walk's time

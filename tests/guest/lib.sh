@@ -315,6 +315,21 @@ fields() {
 		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
 			if (path == p) { line = ""; for (i = 1; i <= k; i++) line = line (i > 1 ? " " : "") $(col[want[i]]); print line } }' "$t"
 }
+# storm N [SECONDS]: N sleeping threads in one process (loadgen threads) for SECONDS (3600), in
+# the background, once all have started: STORM_PID is the process, STORM_LOG what it said.
+# Creating them takes a while on a debug kernel under emulation: no limit of our own (a job's
+# time limit ends a run that hangs); fails at once if the process died instead.
+storm() {
+	STORM_LOG=/tmp/storm.$$.log
+	# A fresh log: one left by an earlier storm would say it had started.
+	rm -f "$STORM_LOG"
+	loadgen threads "$1" "${2:-3600}" >"$STORM_LOG" 2>&1 &
+	STORM_PID=$!
+	until grep -q "threads $1 started" "$STORM_LOG" 2>/dev/null; do
+		kill -0 "$STORM_PID" 2>/dev/null || return 1
+		sleep 1
+	done
+}
 # paths TABLE: every row's path, one per line.
 paths() {
 	awk '$1 == "threads" { n = NF; next }

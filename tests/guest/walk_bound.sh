@@ -66,13 +66,8 @@ walk_sees_every_thread() {
 }
 
 for n in 1000 10000; do
-	# A fresh log: the shell truncates it in the background job, maybe after the first grep,
-	# which would then find the previous round's line.
-	rm -f /tmp/threads.log
-	loadgen threads "$n" 3600 >/tmp/threads.log 2>&1 &
-	holder=$!
-	until grep -q "threads $n started" /tmp/threads.log 2>/dev/null; do sleep 1; done
-	check "loadgen started $n threads ($(cat /tmp/threads.log))" grep -q "threads $n started" /tmp/threads.log
+	check "loadgen started $n threads" storm "$n"
+	holder=$STORM_PID
 	take_history /tmp/h0
 	wait_samples /tmp/h0 30
 	take_history /tmp/h1
