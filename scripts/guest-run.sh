@@ -64,13 +64,17 @@ find "$kdir" \( -name null_blk.ko -o -name configfs.ko \) -exec cp {} "$root/lib
 find "$modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 cp -r "$PROJECT_DIR/tests/guest/." "$root/tests/"
 # Debian programs the tests run as their users do: procps `uptime` and `top` (a container's
-# load) and node_exporter (the fleet test, scripts/provision.sh unpacks it): each binary, the
-# libraries ldd lists and the loader, in /opt/debian (run with tests/guest/lib.sh's `debian`),
-# and the terminal description `top -b` still asks ncurses for (TERM=dumb, ncurses-base).
+# load), node_exporter (the fleet test) and LXCFS (side by side with the module), the last two
+# unpacked by scripts/provision.sh: each binary, the libraries ldd lists and the loader, in
+# /opt/debian (run with tests/guest/lib.sh's `debian`), LXCFS's own library where LXCFS loads
+# it from, and the terminal description `top -b` still asks ncurses for (TERM=dumb).
 mkdir -p "$root/opt/debian/bin" "$root/opt/debian/lib" "$root/opt/debian/terminfo/d"
 cp /lib/terminfo/d/dumb "$root/opt/debian/terminfo/d/" ||
 	die "guest-run.sh: no terminfo entry for 'dumb' (Debian's ncurses-base)"
-for bin in "$(command -v uptime)" "$(command -v top)" "$NODE_EXPORTER"; do
+mkdir -p "$root/$LIBLXCFS_DIR"
+cp "$(dirname "$LXCFS")/../../$LIBLXCFS_DIR/liblxcfs.so" "$root/$LIBLXCFS_DIR/" ||
+	die "guest-run.sh: no liblxcfs.so beside '$LXCFS' (scripts/provision.sh unpacks it)"
+for bin in "$(command -v uptime)" "$(command -v top)" "$NODE_EXPORTER" "$LXCFS"; do
 	[ -x "$bin" ] || die "guest-run.sh: no '$bin' on this machine (scripts/provision.sh installs it)"
 	cp "$bin" "$root/opt/debian/bin/"
 	ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |

@@ -118,6 +118,9 @@ kernel_build_dir() {
 		"$(key_of "$KERNEL_DEB_VERSION" "$@" "$(toolchain_id)")"
 }
 
-# Debian's node_exporter and promtool, unpacked by scripts/provision.sh.
+# Debian's node_exporter, promtool and LXCFS (with the library it loads, liblxcfs.so, at the
+# path it was built with), unpacked by scripts/provision.sh.
 NODE_EXPORTER=$LOADAVG_RS_CACHE/fleet/prometheus-node-exporter/usr/bin/prometheus-node-exporter
 PROMTOOL=$LOADAVG_RS_CACHE/fleet/prometheus/usr/bin/promtool
+LXCFS=$LOADAVG_RS_CACHE/fleet/lxcfs/usr/bin/lxcfs
+LIBLXCFS_DIR=usr/lib/x86_64-linux-gnu/lxcfs

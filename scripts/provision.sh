@@ -13,7 +13,7 @@ set -euo pipefail
 DEB_PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils python3
 	"clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev"
-	qemu-system-x86 busybox-static gnuplot-nox procps ncurses-base
+	qemu-system-x86 busybox-static gnuplot-nox procps ncurses-base libfuse3-3
 )
 
 install_deb_packages() {
@@ -111,9 +111,9 @@ fetch_kernel_source() {
 # and only unpacked (installing them would start services), into $LOADAVG_RS_CACHE/fleet.
 fetch_fleet_tools() {
 	local dir=$LOADAVG_RS_CACHE/fleet pkg tmp
-	for pkg in prometheus-node-exporter prometheus; do
+	for pkg in prometheus-node-exporter prometheus lxcfs; do
 		[ -d "$dir/$pkg" ] && continue
-		log "fetching Debian's $pkg (the fleet test's node_exporter and promtool)"
+		log "fetching Debian's $pkg (the guest's node_exporter, promtool, LXCFS)"
 		tmp=$(mktemp -d)
 		if ! (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" 2>/dev/null); then
 			as_root apt-get update -qq || die "apt-get update failed"

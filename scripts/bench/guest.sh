@@ -262,3 +262,54 @@ if mount -t cgroup2 none "$cg" 2>/dev/null; then
 	wait 2>/dev/null
 	umount "$cg"
 fi
+
+# 8. LXCFS itself (Debian's 5.0.3, `lxcfs -l`) beside the module, both at the kernel's own 5 s
+# period: N threads in 100 cgroups (N/100 sleeping threads each), every cgroup's load asked for
+# once from inside it, as each container's /proc/loadavg would be (LXCFS then refreshes all of
+# them every 5 s, reading each thread's /proc/PID/task/TID/status). Over 6 of the module's
+# samples: LXCFS's CPU time (utime + stime of its process, all threads, in /proc/PID/stat ticks
+# of 10 ms) per 5 s of wall-clock time, and the module's median walk.
+cg=/sys/fs/cgroup
+mkdir -p "$cg"
+if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
+	load
+	mkdir -p /var/lib/lxcfs
+	debian lxcfs -l -p /tmp/lxcfs.pid /var/lib/lxcfs >/tmp/lxcfs.log 2>&1 &
+	until [ -e /var/lib/lxcfs/proc/loadavg ]; do sleep 0.1; done
+	# lxcfs_cpu: LXCFS's CPU time so far, in ticks; uptime_cs: the time since boot, in 10 ms.
+	lxcfs_cpu() { awk '{ print $14 + $15 }' "/proc/$(cat /tmp/lxcfs.pid)/stat"; }
+	uptime_cs() { awk '{ sub(/\./, "", $1); print $1 + 0 }' /proc/uptime; }
+	mkdir "$cg/lx"
+	for n in 1000 10000 50000; do
+		holders=
+		for i in $(seq 1 100); do
+			mkdir "$cg/lx/c$i"
+			sh -c "echo \$\$ > $cg/lx/c$i/cgroup.procs && exec loadgen threads $((n / 100)) 3600" >/tmp/lx$i.log 2>&1 &
+			holders="$holders $!"
+		done
+		for i in $(seq 1 100); do
+			until grep -q started "/tmp/lx$i.log"; do sleep 0.2; done
+			in_cgroup "lx/c$i" cat /var/lib/lxcfs/proc/loadavg >/dev/null
+		done
+		take_history /tmp/x0
+		c0=$(lxcfs_cpu) u0=$(uptime_cs)
+		wait_samples /tmp/x0 6
+		c1=$(lxcfs_cpu) u1=$(uptime_cs)
+		take_history /tmp/x1
+		say "lxcfs_threads_$n" "$(record_value /tmp/x1 last threads)"
+		# Ticks of 10 ms over centiseconds of wall-clock time, per 5 s, in ns.
+		say "lxcfs_cpu_ns_$n" "$(awk -v c=$((c1 - c0)) -v u=$((u1 - u0)) 'BEGIN { printf "%d", c * 1e7 * 500 / u }')"
+		say "lxcfs_walk_ns_$n" "$(median $(columns /tmp/x0 /tmp/x1 walk_ns))"
+		kill $holders
+		wait $holders 2>/dev/null
+		for i in $(seq 1 100); do
+			while [ -n "$(cat "$cg/lx/c$i/cgroup.procs")" ]; do sleep 0.1; done
+			rmdir "$cg/lx/c$i"
+		done
+	done
+	rmdir "$cg/lx"
+	kill "$(cat /tmp/lxcfs.pid)"
+	while grep -q ' /var/lib/lxcfs ' /proc/mounts; do sleep 0.1; done
+	unload
+	umount "$cg"
+fi
