@@ -15,6 +15,7 @@ use core::ptr::{addr_of, read_volatile, NonNull};
 
 use kernel::bindings;
 use kernel::sync::rcu;
+use kernel::time::{Instant, Monotonic};
 
 use crate::glue;
 use crate::model::accounting::{Counts, ThreadState};
@@ -173,15 +174,12 @@ enum Pass {
     Stop,
 }
 
-/// `ktime_get()`, in ns.
-fn now_ns() -> i64 {
-    // SAFETY: `ktime_get()` may be called from any context once timekeeping runs.
-    unsafe { bindings::ktime_get() }
-}
+/// A point of the walk's clock (`CLOCK_MONOTONIC`).
+type Clock = Instant<Monotonic>;
 
 /// Nanoseconds from `start` to now, 0 if the clock did not move on.
-fn since(start: i64) -> u64 {
-    u64::try_from(now_ns().saturating_sub(start)).unwrap_or(0)
+fn since(start: Clock) -> u64 {
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(0)
 }
 
 /// Counts every thread on the system, in stretches of at most [`STRETCH_THREADS`] threads with
@@ -199,7 +197,7 @@ fn since(start: i64) -> u64 {
 ///
 /// `visit` sees every thread counted, in the same pass (see [`Visit`]).
 pub fn count_threads(visit: &mut impl Visit) -> Option<(Counts, Walk)> {
-    let start = now_ns();
+    let start = Clock::now();
     let mut walk = Walk::default();
     loop {
         walk.unbroken = walk.restarts >= MAX_RESTARTS;
@@ -215,7 +213,7 @@ pub fn count_threads(visit: &mut impl Visit) -> Option<(Counts, Walk)> {
 }
 
 /// Notes the end of a stretch that began at `start` and visited `threads` threads.
-fn end_stretch(walk: &mut Walk, start: i64, threads: u32) {
+fn end_stretch(walk: &mut Walk, start: Clock, threads: u32) {
     walk.stretch_ns = walk.stretch_ns.max(since(start));
     walk.stretch_threads = walk.stretch_threads.max(threads);
 }
@@ -226,7 +224,7 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
     let mut counts = Counts::default();
     visit.start();
     let mut rcu = rcu::read_lock();
-    let mut stretch_start = now_ns();
+    let mut stretch_start = Clock::now();
     let mut in_stretch = 0u32;
     // SAFETY: `init_task` is the static head of the process list; only the address of its
     // `tasks` member is taken here.
@@ -266,7 +264,7 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
                     Break::Restart => return Pass::Restart,
                     Break::Stop => return Pass::Stop,
                 }
-                stretch_start = now_ns();
+                stretch_start = Clock::now();
                 in_stretch = 0;
             }
             // SAFETY: `thread` is on an RCU list we hold the read lock for (`container_of!` of a
