@@ -79,6 +79,10 @@ module! {
             default: 0,
             description: "Tests only: pause this long between the reads of each task, 0..=200",
         },
+        walker_fifo: u32 {
+            default: 1,
+            description: "The walker thread: 1 SCHED_FIFO at the lowest priority (default), 0 a normal task",
+        },
     },
 }
 
@@ -113,6 +117,7 @@ fn settings(hz: u32) -> Result<Settings> {
         max_cgroups: param!(max_cgroups),
         test_hold_ms: param!(test_hold_ms),
         test_state_delay_us: param!(test_state_delay_us),
+        walker_fifo: param!(walker_fifo),
     };
     params.check(hz).map_err(
         |ParamError {
@@ -135,10 +140,11 @@ impl kernel::Module for LoadavgRs {
             max_cgroups,
             hold_ms,
             state_delay_us,
+            walker,
         } = settings(hz)?;
         threads::set_test_state_delay_us(state_delay_us);
         let sampler = Sampler::new(config, hz, hold_ms, max_cgroups)?;
-        let running = sampler.clone().start()?;
+        let running = sampler.clone().start(walker)?;
         let cgroups = max_cgroups > 0;
         let mut files = KVec::new();
         for content in Content::all().filter(|c| cgroups || !c.per_cgroup()) {

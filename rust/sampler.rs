@@ -45,6 +45,7 @@ use kernel::{new_mutex, new_spinlock};
 
 use crate::cgroup_walk::{Cgroups, CgroupsView};
 use crate::model::config::Config;
+use crate::model::config::WalkerPolicy;
 use crate::model::engine::{nanos_until_due, Engine, Jiffies};
 use crate::model::history::Sampled;
 use crate::model::walks::Walks;
@@ -153,14 +154,14 @@ impl Sampler {
         )
     }
 
-    /// Starts the walker thread, then the timer; both run until the returned value is
-    /// dropped. A sampler starts once: `EBUSY` if its walker runs already.
-    pub fn start(self: Arc<Self>) -> Result<Running> {
+    /// Starts the walker thread, scheduled as `policy` says, then the timer; both run until
+    /// the returned value is dropped. A sampler starts once: `EBUSY` if its walker runs already.
+    pub fn start(self: Arc<Self>, policy: WalkerPolicy) -> Result<Running> {
         let data: *const c_void = Arc::as_ptr(&self).cast();
         // SAFETY: `data` points into the sampler's allocation, which the `StopWalker` made just
         // below keeps alive until it has stopped the thread; the C side refuses a second start
         // with `EBUSY`, and nothing stops this walker before that `StopWalker` is dropped.
-        unsafe { self.walker.start(walk_entry, data) }?;
+        unsafe { self.walker.start(walk_entry, data, policy) }?;
         let walker = StopWalker(self.clone());
         let first = if self.hold_ms > 0 {
             Delta::from_millis(i64::from(self.hold_ms))

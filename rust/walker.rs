@@ -18,6 +18,7 @@ use kernel::ffi::c_void;
 use kernel::prelude::*;
 
 use crate::glue::{self, loadavg_rs_walker as WalkerState};
+use crate::model::config::WalkerPolicy;
 
 /// A kernel thread that runs a walk each time it is kicked.
 pub struct Walker {
@@ -47,8 +48,8 @@ impl Walker {
         Ok(Walker { state })
     }
 
-    /// Starts the thread, which calls `walk(data)` once after every [`Walker::kick`] (kicks
-    /// that come while a walk runs are merged into one more walk).
+    /// Starts the thread, scheduled as `policy` says, which calls `walk(data)` once after every
+    /// [`Walker::kick`] (kicks that come while a walk runs are merged into one more walk).
     ///
     /// # Safety
     ///
@@ -58,10 +59,12 @@ impl Walker {
         &self,
         walk: unsafe extern "C" fn(data: *const c_void),
         data: *const c_void,
+        policy: WalkerPolicy,
     ) -> Result {
+        let fifo = policy == WalkerPolicy::Fifo;
         // SAFETY: `state` is valid (type invariant); the caller keeps `data` valid while the
         // thread runs, and calls this once.
-        to_result(unsafe { glue::walker_start(self.state.as_ptr(), Some(walk), data) })
+        to_result(unsafe { glue::walker_start(self.state.as_ptr(), Some(walk), data, fifo) })
     }
 
     /// Asks for a walk. Callable in any context, hard interrupts included; does nothing

@@ -75,10 +75,11 @@ printf '| memory | module %s bytes (/proc/modules); state %s bytes allocated at 
 	"$(get module_bytes)" "$(get state_bytes)"
 for n in 1000 10000 50000; do
 	t=$(get "lat_threads_$n")
-	for arm in on old control; do
+	for arm in on normal old control; do
 		[ -n "$(get "lat_${arm}_p999_us_$n")" ] || continue
 		case $arm in
 		on) name="module loaded" ;;
+		normal) name="module loaded, walker a normal task (walker_fifo=0)" ;;
 		old) name="old module (hard-interrupt walk)" ;;
 		control) name="control (no module; an ordinary FIFO-1 task as busy as the walk, every 500 ms)" ;;
 		esac
@@ -125,6 +126,11 @@ if [ -n "$(get read_cgroups_ns)" ]; then
 		"$(get read_cgroups_rows)" "$(get read_cgroups_ns)" "$(get read_table_ns)" \
 		"$(awk -v a="$(get read_cgroups_ns)" -v b="$(get read_table_ns)" -v n="$(get read_cgroups_rows)" 'BEGIN { printf "%.0f", (a - b) / n }')" \
 		"$(ratio "$(get read_cgroups_ns)" "$(get read_walk_ns)")"
+fi
+if [ -n "$(get policy_fifo_late_ticks)" ]; then
+	printf '| the walker SCHED_FIFO vs a normal task, both CPUs busy, 10k threads: a sample'"'"'s lateness after its window'"'"'s end | median %s vs %s ticks, largest %s vs %s ticks; walk %s vs %s ns | |\n' \
+		"$(get policy_fifo_late_ticks)" "$(get policy_normal_late_ticks)" "$(get policy_fifo_latemax_ticks)" \
+		"$(get policy_normal_latemax_ticks)" "$(get policy_fifo_walk_ns)" "$(get policy_normal_walk_ns)"
 fi
 for n in 1000 10000 50000; do
 	[ -n "$(get "lxcfs_cpu_ns_$n")" ] || continue

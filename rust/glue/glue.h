@@ -67,8 +67,9 @@ struct loadavg_rs_walker;
 extern const size_t loadavg_rs_walker_bytes;
 struct loadavg_rs_walker *loadavg_rs_walker_alloc(void);
 void loadavg_rs_walker_free(struct loadavg_rs_walker *w);
+/* @fifo: SCHED_FIFO at the lowest real-time priority; else a normal task. */
 int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void *data),
-			    const void *data);
+			    const void *data, bool fifo);
 void loadavg_rs_walker_kick(struct loadavg_rs_walker *w);
 void loadavg_rs_walker_stop(struct loadavg_rs_walker *w);
 

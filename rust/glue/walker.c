@@ -6,10 +6,12 @@
  * kthread_create(), wake_up_process() and kthread_stop() with the waiting loop around them
  * (the walk's lock break is in threads.c).
  *
- * The thread is SCHED_FIFO at the lowest real-time priority (sched_set_fifo_low()): it runs
- * ahead of every normal task, so samples stay at the end of their windows on a busy machine,
- * and behind every other real-time task, which preempts it at once (or, without preemption,
- * at the walk's next lock break).
+ * The thread is SCHED_FIFO at the lowest real-time priority (sched_set_fifo_low()) unless the
+ * walker_fifo parameter says otherwise: it runs ahead of every normal task, so samples stay at
+ * the end of their windows on a busy machine, and behind every other real-time task, which
+ * preempts it at once (or, without preemption, at the walk's next lock break). `make bench`
+ * measures what that costs the wake-up latency of others, and what a normal walker costs the
+ * samples' timing.
  */
 #include <linux/err.h>
 #include <linux/kthread.h>
@@ -67,7 +69,7 @@ static int loadavg_rs_walker_fn(void *arg)
 
 /* Creates and starts the thread; @walk(@data) runs for each kick, in the thread. */
 int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void *data),
-			    const void *data)
+			    const void *data, bool fifo)
 {
 	struct task_struct *task;
 
@@ -78,7 +80,9 @@ int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void
 	task = kthread_create(loadavg_rs_walker_fn, w, "loadavg_rs");
 	if (IS_ERR(task))
 		return PTR_ERR(task);
-	sched_set_fifo_low(task);
+	/* A kernel thread starts as a normal task (SCHED_NORMAL, nice 0). */
+	if (fifo)
+		sched_set_fifo_low(task);
 	w->task = task;
 	wake_up_process(task);
 	return 0;

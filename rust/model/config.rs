@@ -26,6 +26,18 @@ pub const MAX_CGROUPS: u32 = 65536;
 /// so that a stretch of the walk (128 threads) stays within 26 ms of RCU read section.
 pub const MAX_TEST_STATE_DELAY_US: u32 = 200;
 
+/// How the walker thread is scheduled (`walker_fifo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalkerPolicy {
+    /// `SCHED_FIFO` at the lowest real-time priority (`sched_set_fifo_low()`), the default: it
+    /// runs ahead of every normal task, so a sample is taken when its window ends, whatever
+    /// the load.
+    Fifo,
+    /// A normal task (`SCHED_NORMAL`, nice 0), as kernel threads start: it waits for the CPU
+    /// like any task, so a busy machine delays its samples. For measuring what FIFO costs.
+    Normal,
+}
+
 /// The module's parameters, as given at load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Params {
@@ -39,6 +51,8 @@ pub struct Params {
     pub test_hold_ms: u32,
     /// `test_state_delay_us`: tests only, a pause between the reads of each task.
     pub test_state_delay_us: u32,
+    /// `walker_fifo`: 1, the walker is `SCHED_FIFO`; 0, a normal task.
+    pub walker_fifo: u32,
 }
 
 /// Every parameter, validated.
@@ -52,6 +66,8 @@ pub struct Settings {
     pub hold_ms: u32,
     /// Tests only: the pause between the reads of each task, in µs.
     pub state_delay_us: u32,
+    /// How the walker is scheduled.
+    pub walker: WalkerPolicy,
 }
 
 /// `value`, if it is at most `max`; else the error that says so of parameter `name`.
@@ -81,6 +97,10 @@ impl Params {
                 self.test_state_delay_us,
                 MAX_TEST_STATE_DELAY_US,
             )?,
+            walker: match at_most("walker_fifo", self.walker_fifo, 1)? {
+                0 => WalkerPolicy::Normal,
+                _ => WalkerPolicy::Fifo,
+            },
         })
     }
 }
@@ -204,9 +224,21 @@ mod tests {
             max_cgroups: MAX_CGROUPS,
             test_hold_ms: MAX_PERIOD_MS,
             test_state_delay_us: MAX_TEST_STATE_DELAY_US,
+            walker_fifo: 1,
         };
         let s = ok.check(250);
-        assert_eq!(s.map(|s| (s.max_cgroups, s.hold_ms)), Ok((65536, 600_000)));
+        assert_eq!(
+            s.map(|s| (s.max_cgroups, s.hold_ms, s.walker)),
+            Ok((65536, 600_000, WalkerPolicy::Fifo))
+        );
+        let normal = Params {
+            walker_fifo: 0,
+            ..ok
+        };
+        assert_eq!(
+            normal.check(250).map(|s| s.walker),
+            Ok(WalkerPolicy::Normal)
+        );
         for (bad, name, max) in [
             (
                 Params {
@@ -231,6 +263,14 @@ mod tests {
                 },
                 "test_state_delay_us",
                 200,
+            ),
+            (
+                Params {
+                    walker_fifo: 2,
+                    ..ok
+                },
+                "walker_fifo",
+                1,
             ),
             (Params { period_ms: 9, ..ok }, "period_ms", MAX_PERIOD_MS),
         ] {

@@ -108,17 +108,27 @@ round_arm() {
 	[ -n "$walk" ] || walk=$(table_value last_sample_ns) stretch=$walk
 	eval "${arm}_walk=\"\${${arm}_walk:-} $walk\" ${arm}_stretch=\"\${${arm}_stretch:-} $stretch\""
 }
-lat_load() { insmod "$1" period_ms=500 window1_ms=6000 window2_ms=30000 window3_ms=90000; }
+# lat_load MODULE [PARAM...]: loads MODULE with a 500 ms period (and PARAMs).
+lat_load() {
+	local m=$1
+	shift
+	insmod "$m" period_ms=500 window1_ms=6000 window2_ms=30000 window3_ms=90000 "$@"
+}
 for n in 1000 10000 50000; do
 	storm "$n" || echo "bench: loadgen did not start $n threads: $(cat "$STORM_LOG")" >&2
 	holder=$STORM_PID
 	off_p= off_max= on_p= on_max= on_walk= on_stretch= old_p= old_max= old_walk= old_stretch=
-	control_p= control_max=
+	control_p= control_max= normal_p= normal_max= normal_walk= normal_stretch=
 	for round in 1 2 3; do
 		round_arm off
 		lat_load "$MODULE"
 		take_history /tmp/lw && wait_samples /tmp/lw 1
 		round_arm on
+		unload
+		# The walker as a normal task (walker_fifo=0): what FIFO costs the probe.
+		lat_load "$MODULE" walker_fifo=0
+		take_history /tmp/lw && wait_samples /tmp/lw 1
+		round_arm normal
 		unload
 		if [ -f "$old" ]; then
 			lat_load "$old"
@@ -129,7 +139,7 @@ for n in 1000 10000 50000; do
 		round_arm control
 	done
 	say "lat_threads_$n" "$(record_value /tmp/lh1 last threads)"
-	for arm in off on old control; do
+	for arm in off on normal old control; do
 		eval "p=\$${arm}_p max=\$${arm}_max walk=\${${arm}_walk:-} stretch=\${${arm}_stretch:-}"
 		[ -n "$p" ] || continue
 		say "lat_${arm}_p999_us_$n" "$(median $p)"
@@ -263,7 +273,41 @@ if mount -t cgroup2 none "$cg" 2>/dev/null; then
 	umount "$cg"
 fi
 
-# 8. LXCFS itself (Debian's 5.0.3, `lxcfs -l`) beside the module, both at the kernel's own 5 s
+# 8. The walker's policy and the samples' timing: with
+# both CPUs busy (2 busy loops, normal tasks) and 10k sleeping threads, 3 alternated rounds of 20
+# samples (500 ms period) with the walker SCHED_FIFO (the default) and as a normal task
+# (walker_fifo=0): per arm, the medians over rounds of the median and of the largest lateness of
+# a sample (ticks from its window's end to its walk), and of the walk's time.
+storm 10000 || echo "bench: loadgen did not start 10000 threads: $(cat "$STORM_LOG")" >&2
+holder=$STORM_PID
+busy 2
+fifo_late= fifo_latemax= fifo_walk= normal_late= normal_latemax= normal_walk=
+for round in 1 2 3; do
+	for arm in fifo normal; do
+		case $arm in
+		fifo) lat_load "$MODULE" ;;
+		normal) lat_load "$MODULE" walker_fifo=0 ;;
+		esac
+		take_history /tmp/p0
+		wait_samples /tmp/p0 21
+		take_history /tmp/p1
+		unload
+		late=$(columns /tmp/p0 /tmp/p1 late | tail -n 20)
+		eval "${arm}_late=\"\$${arm}_late $(median $late)\""
+		eval "${arm}_latemax=\"\$${arm}_latemax $(printf '%s\n' $late | sort -n | tail -n 1)\""
+		eval "${arm}_walk=\"\$${arm}_walk $(median $(columns /tmp/p0 /tmp/p1 walk_ns | tail -n 20))\""
+	done
+done
+stop_busy
+kill "$holder"
+wait "$holder" 2>/dev/null
+for arm in fifo normal; do
+	eval "say policy_${arm}_late_ticks \"\$(median \$${arm}_late)\""
+	eval "say policy_${arm}_latemax_ticks \"\$(median \$${arm}_latemax)\""
+	eval "say policy_${arm}_walk_ns \"\$(median \$${arm}_walk)\""
+done
+
+# 9. LXCFS itself (Debian's 5.0.3, `lxcfs -l`) beside the module, both at the kernel's own 5 s
 # period: N threads in 100 cgroups (N/100 sleeping threads each), every cgroup's load asked for
 # once from inside it, as each container's /proc/loadavg would be (LXCFS then refreshes all of
 # them every 5 s, reading each thread's /proc/PID/task/TID/status). Over 6 of the module's

@@ -10,6 +10,14 @@ check "module is listed in /proc/modules" loaded
 check "loading twice fails" sh -c "! insmod $MODULE 2>/dev/null"
 check "module says it runs with the kernel's LOAD_FREQ and 1/5/15 minutes" \
 	log_has 'loadavg_rs: sampling every 5000 ms (1251 ticks), windows 60000 300000 900000 ms'
+# walker_policy: the walker thread's scheduling policy (/proc/PID/stat field 41: 0 normal,
+# 1 SCHED_FIFO); its priority (field 18): -2 for FIFO 1, 20 for nice 0.
+walker_policy() {
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" != loadavg_rs ] || awk '{ print $41, $18 }' "$p/stat"
+	done
+}
+check "the walker is SCHED_FIFO at the lowest priority ($(walker_policy))" test "$(walker_policy)" = "1 -2"
 
 # The files.
 for f in $LOADAVG_FILES $TABLE_FILE $SAMPLES_FILE; do
@@ -93,6 +101,15 @@ bad_param() {
 	check "$param=$value: no file is left" test ! -e /proc/loadavg_cpu
 	loaded && unload
 }
+check "module loads with walker_fifo=0" load walker_fifo=0 period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
+check "its walker is a normal task at nice 0 ($(walker_policy))" test "$(walker_policy)" = "0 20"
+# 1 s holds 9 periods of 104 ms: an idle guest takes them all, a starved one at least one.
+take_history /tmp/wf0
+sleep 1
+take_history /tmp/wf1
+check "and it samples ($(($(hval /tmp/wf1 samples) - $(hval /tmp/wf0 samples))) in 1 s)" \
+	test "$(hval /tmp/wf1 samples)" -gt "$(hval /tmp/wf0 samples)"
+unload
 bad_param period_ms 0 "period_ms=0 is out of range: it must be in 10..=600000"
 bad_param period_ms 9 "period_ms=9 is out of range: it must be in 10..=600000"
 bad_param period_ms 600001 "period_ms=600001 is out of range: it must be in 10..=600000"
@@ -101,6 +118,7 @@ bad_param period_ms 4294967295 "period_ms=4294967295 is out of range"
 bad_param window1_ms 5003 "window1_ms=5003 is out of range: it must be in 5004..="
 bad_param window2_ms 0 "window2_ms=0 is out of range: it must be in 5004..="
 bad_param window3_ms 4294967295 "window3_ms=4294967295 is out of range: it must be in 5004..="
+bad_param walker_fifo 2 "walker_fifo=2 is out of range: it must be in 0..=1"
 # Not a number for a u32: the kernel's parameter parser refuses it, naming value and parameter.
 q='`'
 bad_param period_ms -1 "${q}-1' invalid for parameter ${q}period_ms'"
