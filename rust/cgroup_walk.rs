@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The kernel's side of per-cgroup load: which cgroup each thread of the walk is in, the
-//! references that keep tracked cgroups alive, the rows each walk publishes for readers, and
+//! The kernel's side of per-cgroup load: the slot each run of threads the walk reads counts in
+//! (`rust/glue/threads.c` reads their cgroup), the references that keep tracked cgroups alive, the rows each walk publishes for readers, and
 //! what a reader is allowed to see (`rust/glue/cgroup_walk.c`). The bookkeeping itself is
 //! [`crate::model::cgroups`]; what a reader sees of the rows is [`crate::model::cgroup_view`].
 //!
@@ -22,12 +22,11 @@ use kernel::prelude::*;
 use kernel::sync::aref::{ARef, AlwaysRefCounted};
 
 use crate::glue::{self, cgroup as Cgroup};
-use crate::model::accounting::ThreadState;
 use crate::model::calc_load::Load;
 use crate::model::cgroup_view::{self, Own, Row, Scope};
 use crate::model::cgroups::{CgroupTable, Slot, MAX_LEVEL, NO_SLOT};
 use crate::model::report::PSI_COLUMNS;
-use crate::threads::{Thread, Visit};
+use crate::threads::{Run, Visit};
 
 // SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
 // and a `struct cgroup` is freed only after its last reference is put (the root is never
@@ -66,8 +65,8 @@ enum Fold {
     Depth,
 }
 
-/// The cgroup of the last thread attributed, and where it went: threads of one process come
-/// one after the other and share it. Kept only within one stretch of the walk under the RCU
+/// The cgroup of the last run of threads attributed, and where it went: threads of one process
+/// come one after the other and share it. Kept only within one stretch of the walk under the RCU
 /// read lock, where the cgroup cannot be freed and its address reused.
 #[derive(Clone, Copy)]
 struct Last {
@@ -121,7 +120,7 @@ pub struct Cgroups {
     short_of_room: bool,
     /// The sample the current walk will be, for new cgroups' [`Slot::since`].
     seq: u64,
-    /// The last thread's cgroup, within the current stretch.
+    /// The last run's cgroup, within the current stretch.
     last: Last,
     /// Whether threads are attributed at all (`max_cgroups=0` turns it off).
     enabled: bool,
@@ -302,6 +301,10 @@ impl Cgroups {
 }
 
 impl Visit for Cgroups {
+    fn wants_cgroups(&self) -> bool {
+        self.enabled
+    }
+
     fn start(&mut self) {
         if !self.enabled {
             return;
@@ -317,16 +320,15 @@ impl Visit for Cgroups {
         self.last = Last::NONE;
     }
 
-    /// Counts `thread` in its cgroup.
-    fn thread(&mut self, thread: Thread<'_>, state: ThreadState) {
+    /// Counts the threads of `run` in their cgroup.
+    fn run(&mut self, run: &Run<'_>) {
         if !self.enabled {
             return;
         }
-        // SAFETY: `thread` is valid while the RCU read lock it was reached under is held, which
-        // is for this call at least (`Thread`'s invariant).
-        let cg = unsafe { glue::task_cgroup(thread.as_ptr().cast()) };
+        let cg = run.cgroup();
         if cg != self.last.cgroup {
-            // SAFETY: `cg` is valid under the RCU read lock `thread` was reached under.
+            // SAFETY: `cg` is valid while the RCU read lock `run` was read under is held, which
+            // is for this call at least (`Run`'s invariant), and not null: cgroups are wanted.
             let (slot, fold) = unsafe { self.slot_for(cg) };
             // INVARIANT: `last` is reset at every lock break (`lock_break`) and walk.
             self.last = Last {
@@ -337,10 +339,10 @@ impl Visit for Cgroups {
         }
         let Last { slot, fold, .. } = self.last;
         if fold == Fold::No {
-            self.table.add(slot, state);
+            self.table.add(slot, run.state, run.threads);
         } else {
-            self.table.add_folded(slot, state);
-            self.folded_threads = self.folded_threads.saturating_add(1);
+            self.table.add_folded(slot, run.state, run.threads);
+            self.folded_threads = self.folded_threads.saturating_add(run.threads);
         }
     }
 }

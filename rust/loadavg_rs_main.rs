@@ -52,36 +52,36 @@ module! {
     license: "GPL",
     params: {
         period_ms: u32 {
-            default: 5000,
+            default: crate::model::config::Params::DEFAULT.period_ms,
             description: "Sampling period in ms, 10..=600000 (default 5000: the kernel's LOAD_FREQ)",
         },
         window1_ms: u32 {
-            default: 60000,
+            default: crate::model::config::Params::DEFAULT.windows_ms[0],
             description: "First averaging window in ms (default 60000: 1 minute)",
         },
         window2_ms: u32 {
-            default: 300000,
+            default: crate::model::config::Params::DEFAULT.windows_ms[1],
             description: "Second averaging window in ms (default 300000: 5 minutes)",
         },
         window3_ms: u32 {
-            default: 900000,
+            default: crate::model::config::Params::DEFAULT.windows_ms[2],
             description: "Third averaging window in ms (default 900000: 15 minutes)",
         },
         max_cgroups: u32 {
-            default: 1024,
+            default: crate::model::config::Params::DEFAULT.max_cgroups,
             description: "Cgroups tracked at most, 0..=65536 (default 1024; 0: none); more fold into an ancestor",
         },
         test_hold_ms: u32 {
-            default: 0,
+            default: crate::model::config::Params::DEFAULT.test_hold_ms,
             description: "Tests only: hold the first sample back this long, 0..=600000",
         },
         test_state_delay_us: u32 {
-            default: 0,
+            default: crate::model::config::Params::DEFAULT.test_state_delay_us,
             description: "Tests only: pause this long between the reads of each task, 0..=200",
         },
         walker_fifo: u32 {
-            default: 1,
-            description: "The walker thread: 1 SCHED_FIFO at the lowest priority (default), 0 a normal task",
+            default: crate::model::config::Params::DEFAULT.walker_fifo,
+            description: "The walker thread, 0..=1 (default 1): 1 SCHED_FIFO at the lowest priority, 0 a normal task",
         },
     },
 }

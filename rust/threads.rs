@@ -3,15 +3,16 @@
 //! The walk over every thread, and the clock: the only places the engine's inputs touch the
 //! kernel's memory.
 //!
-//! The walk is `for_each_process_thread()` written out in Rust (the C macros are not in the
-//! bindings): every process on `init_task.tasks`, then every thread on its
-//! `signal->thread_head`, under `rcu_read_lock()`, broken every [`STRETCH_THREADS`] threads as
-//! the hung-task detector breaks its own walk (`kernel/hung_task.c`). Each thread's facts are
-//! read by `rust/glue/threads.c` the way the scheduler's lockless readers read them, with no lock
-//! the scheduler needs; see [`crate::model::accounting`] for what they mean.
+//! The walk is `for_each_process_thread()`: every process on `init_task.tasks`, then every
+//! thread on its `signal->thread_head`, under `rcu_read_lock()`, broken every
+//! [`STRETCH_THREADS`] threads as the hung-task detector breaks its own walk
+//! (`kernel/hung_task.c`). `rust/glue/threads.c` steps through the lists and reads each thread's
+//! facts, inline, the way the scheduler's lockless readers read them, with no lock the scheduler
+//! needs, into [`Run`]s of threads alike; see [`crate::model::accounting`] for what the facts
+//! mean. This file holds the walk's course: its stretches, lock breaks, restarts and clock.
 
 use core::marker::PhantomData;
-use core::ptr::{addr_of, read_volatile, NonNull};
+use core::ptr::{addr_of, read_volatile};
 
 use kernel::bindings;
 use kernel::sync::rcu;
@@ -39,17 +40,6 @@ pub fn jiffies() -> Jiffies {
     unsafe { read_volatile(addr_of!(bindings::jiffies)) as Jiffies }
 }
 
-/// Reads one `list_head::next` the way `list_for_each_entry_rcu()` does (`READ_ONCE`).
-///
-/// # Safety
-///
-/// `head` must point to a `list_head` that stays valid for the caller's RCU read-side
-/// critical section.
-unsafe fn next(head: *const bindings::list_head) -> *mut bindings::list_head {
-    // SAFETY: By the caller's guarantee, `head` is valid to read.
-    unsafe { read_volatile(addr_of!((*head).next)) }
-}
-
 /// Tests only: pauses `us` microseconds (at most [`MAX_TEST_STATE_DELAY_US`]) between the read
 /// of a task's `on_rq` and its other facts, to widen the window in which a task may block or
 /// wake between them. Set before the walker starts.
@@ -58,52 +48,51 @@ pub fn set_test_state_delay_us(us: u32) {
     unsafe { glue::set_test_state_delay(us.min(MAX_TEST_STATE_DELAY_US)) }
 }
 
-/// A thread the walk reached on the task lists, valid while the RCU read lock `'g` it was reached
-/// under is held: the walk's lock break borrows that lock mutably, so no `Thread` outlives one.
-#[derive(Clone, Copy)]
-pub struct Thread<'g> {
-    /// INVARIANT: A task on the task lists when the walk reached it under the RCU read lock
-    /// `'g`, so valid (RCU frees tasks only after a grace period) until that lock is released.
-    task: NonNull<bindings::task_struct>,
+/// Threads the walk read one after the other, with the same facts in the same cgroup, valid
+/// while the RCU read lock `'g` they were read under is held: the walk's lock break borrows that
+/// lock mutably, so no `Run` outlives one.
+pub struct Run<'g> {
+    /// Their state.
+    pub state: ThreadState,
+    /// How many: at least 1.
+    pub threads: u32,
+    /// INVARIANT: Null (cgroups not asked for), or their cgroup (v2), read under the RCU read lock
+    /// `'g`, so valid (a cgroup is freed only a grace period after its last reference goes)
+    /// until that lock is released.
+    cgroup: *mut glue::cgroup,
     _rcu: PhantomData<&'g rcu::Guard>,
 }
 
-impl<'g> Thread<'g> {
-    /// The thread `task`, as long as `rcu` is held.
+impl<'g> Run<'g> {
+    /// The run the C side read into `run`, as long as `rcu` is held.
     ///
     /// # Safety
     ///
-    /// `task` must be a task on the task lists, reached under the RCU read lock `rcu` holds.
-    unsafe fn new(_rcu: &'g rcu::Guard, task: NonNull<bindings::task_struct>) -> Thread<'g> {
+    /// `run` must have been filled by `glue::read_threads()` under the RCU read lock `rcu` holds.
+    unsafe fn new(_rcu: &'g rcu::Guard, run: &glue::loadavg_rs_run) -> Run<'g> {
+        let has = |fact: glue::loadavg_rs_fact| run.facts & fact != 0;
         // INVARIANT: By the caller's guarantee.
-        Thread {
-            task,
+        Run {
+            state: ThreadState {
+                on_rq: has(glue::LOADAVG_RS_ON_RQ),
+                contributes_to_load: has(glue::LOADAVG_RS_CONTRIB),
+                in_iowait: has(glue::LOADAVG_RS_IOWAIT),
+                kthread: has(glue::LOADAVG_RS_KTHREAD),
+                new: has(glue::LOADAVG_RS_NEW),
+                throttled: has(glue::LOADAVG_RS_THROTTLED),
+                delayed: has(glue::LOADAVG_RS_DELAYED),
+                walker: has(glue::LOADAVG_RS_WALKER),
+            },
+            threads: run.threads,
+            cgroup: run.cgroup,
             _rcu: PhantomData,
         }
     }
 
-    /// The task, valid for as long as `self` (type invariant).
-    pub fn as_ptr(self) -> *mut bindings::task_struct {
-        self.task.as_ptr()
-    }
-
-    /// What the scheduler says of it.
-    fn state(self) -> ThreadState {
-        // SAFETY: The task is valid for the call (type invariant). The C helper reads `on_rq`
-        // with acquire (pairing with the release in `__block_task()`), the bitfields with
-        // `data_race()`, and writes nothing.
-        let facts = unsafe { glue::task_state(self.as_ptr().cast()) };
-        let has = |fact: glue::loadavg_rs_fact| facts & fact != 0;
-        ThreadState {
-            on_rq: has(glue::LOADAVG_RS_ON_RQ),
-            contributes_to_load: has(glue::LOADAVG_RS_CONTRIB),
-            in_iowait: has(glue::LOADAVG_RS_IOWAIT),
-            kthread: has(glue::LOADAVG_RS_KTHREAD),
-            new: has(glue::LOADAVG_RS_NEW),
-            throttled: has(glue::LOADAVG_RS_THROTTLED),
-            delayed: has(glue::LOADAVG_RS_DELAYED),
-            walker: has(glue::LOADAVG_RS_WALKER),
-        }
+    /// Their cgroup, valid for as long as `self` (type invariant); null unless the walk's
+    /// [`Visit::wants_cgroups`].
+    pub fn cgroup(&self) -> *mut glue::cgroup {
+        self.cgroup
     }
 }
 
@@ -140,28 +129,30 @@ enum Break {
 /// it may be stale after the call; `g` and `t` too, unless it returns [`Break::Go`].
 unsafe fn lock_break(
     _rcu: &mut rcu::Guard,
-    g: *mut bindings::task_struct,
-    t: *mut bindings::task_struct,
+    g: *mut glue::task_struct,
+    t: *mut glue::task_struct,
 ) -> Break {
     // SAFETY: `g` and `t` are valid under the read lock held (caller's guarantee). The call
     // pins both with references, leaves the read-side critical section and enters it again, so
     // the guard is still balanced.
-    match unsafe { glue::lock_break(g.cast(), t.cast()) } {
+    match unsafe { glue::lock_break(g, t) } {
         glue::LOADAVG_RS_BREAK_GO => Break::Go,
         glue::LOADAVG_RS_BREAK_RESTART => Break::Restart,
         _ => Break::Stop,
     }
 }
 
-/// What else a walk does with each thread it counts (per-cgroup counts).
+/// What else a walk does with the threads it counts (per-cgroup counts).
 pub trait Visit {
+    /// Whether each [`Run`] should carry its threads' cgroup.
+    fn wants_cgroups(&self) -> bool;
     /// A pass over the lists starts (again, after a restart): forget the threads visited.
     fn start(&mut self);
     /// The walk is about to leave the RCU read-side critical section: anything kept from it
-    /// but the threads the break holds may be freed before the next [`Visit::thread`].
+    /// may be freed before the next [`Visit::run`].
     fn lock_break(&mut self);
-    /// Visits `thread`, whose state the walk just read.
-    fn thread(&mut self, thread: Thread<'_>, state: ThreadState);
+    /// Visits the threads of `run`, which the walk just counted.
+    fn run(&mut self, run: &Run<'_>);
 }
 
 /// How one pass over the lists ended.
@@ -195,7 +186,7 @@ fn since(start: Clock) -> u64 {
 /// not, as with any walk of the lists; the kernel's own counters are equally a snapshot in
 /// motion. The walker itself is told apart and counted as a thread only.
 ///
-/// `visit` sees every thread counted, in the same pass (see [`Visit`]).
+/// `visit` sees every run of threads counted, in the same pass (see [`Visit`]).
 pub fn count_threads(visit: &mut impl Visit) -> Option<(Counts, Walk)> {
     let start = Clock::now();
     let mut walk = Walk::default();
@@ -218,67 +209,79 @@ fn end_stretch(walk: &mut Walk, start: Clock, threads: u32) {
     walk.stretch_threads = walk.stretch_threads.max(threads);
 }
 
-/// One pass over every process and every thread, `for_each_process_thread()` written out in
-/// Rust, with lock breaks unless `walk.unbroken`.
+/// Runs read by one call to the C side: enough that a call reads many threads (all of a
+/// stretch when they sleep in one cgroup), few enough for the walker's stack (16 bytes each).
+const RUNS: usize = 32;
+// A call with no room for a run would read nothing, and the walk would never end.
+const _: () = assert!(RUNS > 0);
+
+/// One pass over every process and every thread, in `for_each_process_thread()`'s order, with
+/// lock breaks unless `walk.unbroken`. The C side reads the threads, inline, into runs
+/// (`glue::read_threads()`); they are counted here.
 fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
     let mut counts = Counts::default();
     visit.start();
+    let cgroups = visit.wants_cgroups();
     let mut rcu = rcu::read_lock();
     let mut stretch_start = Clock::now();
     let mut in_stretch = 0u32;
-    // SAFETY: `init_task` is the static head of the process list; only the address of its
-    // `tasks` member is taken here.
-    let procs: *mut bindings::list_head = unsafe { &raw mut bindings::init_task.tasks };
-    // SAFETY: `procs` is a valid list head, and processes on the list stay valid until an RCU
-    // grace period after they are unlinked, which cannot end while the read lock is held.
-    let mut p = unsafe { next(procs) };
-    while p != procs {
-        // SAFETY: Every entry of the `init_task.tasks` list but its head is the `tasks` member
-        // of a `task_struct`.
-        let task: *mut bindings::task_struct =
-            unsafe { kernel::container_of!(p, bindings::task_struct, tasks) };
-        // SAFETY: `task` is valid under RCU (above); `signal` is set at fork and freed only with
-        // the last reference to the task (`__put_task_struct()`), after a grace period.
-        let signal = unsafe { read_volatile(addr_of!((*task).signal)) };
-        // SAFETY: `signal` is valid as long as `task` is.
-        let threads: *mut bindings::list_head = unsafe { &raw mut (*signal).thread_head };
-        // SAFETY: Threads on `thread_head` are unlinked with `list_del_rcu()` (`__unhash_process()`)
-        // and freed after a grace period, so the list may be walked under RCU.
-        let mut t = unsafe { next(threads) };
-        while t != threads {
-            // SAFETY: Every entry of `thread_head` but its head is the `thread_node` of a
-            // `task_struct`.
-            let thread: *mut bindings::task_struct =
-                unsafe { kernel::container_of!(t, bindings::task_struct, thread_node) };
-            if in_stretch >= STRETCH_THREADS && !walk.unbroken {
-                end_stretch(walk, stretch_start, in_stretch);
-                walk.breaks = walk.breaks.saturating_add(1);
-                visit.lock_break();
-                // SAFETY: `task` and `thread` are valid under the read lock `rcu` holds. Every
-                // other pointer taken before the break may be stale after it; only `task` (with
-                // `threads`, in its `signal`, which lives as long as it) and `thread` are used
-                // again, and only if both are still on their lists, where RCU keeps them and
-                // their successors valid from the new critical section on.
-                match unsafe { lock_break(&mut rcu, task, thread) } {
-                    Break::Go => {}
-                    Break::Restart => return Pass::Restart,
-                    Break::Stop => return Pass::Stop,
-                }
-                stretch_start = Clock::now();
-                in_stretch = 0;
+    const NO_RUN: glue::loadavg_rs_run = glue::loadavg_rs_run {
+        cgroup: core::ptr::null_mut(),
+        facts: 0,
+        threads: 0,
+    };
+    let mut runs = [NO_RUN; RUNS];
+    let mut cursor = glue::loadavg_rs_cursor {
+        g: core::ptr::null_mut(),
+        t: core::ptr::null_mut(),
+    };
+    // SAFETY: The RCU read lock is held, under which the call reads the task lists; it writes
+    // only `cursor`.
+    unsafe { glue::walk_first(&mut cursor) };
+    while !cursor.t.is_null() {
+        if in_stretch >= STRETCH_THREADS && !walk.unbroken {
+            end_stretch(walk, stretch_start, in_stretch);
+            walk.breaks = walk.breaks.saturating_add(1);
+            visit.lock_break();
+            // SAFETY: The cursor's tasks, the next thread to read and its process, are valid
+            // under the read lock `rcu` holds (`read_threads()` left them there under it). The
+            // runs read before the break are not used after it; the cursor is, only if both its
+            // tasks are still on their lists, where RCU keeps them and their successors valid
+            // from the new critical section on.
+            match unsafe { lock_break(&mut rcu, cursor.g, cursor.t) } {
+                Break::Go => {}
+                Break::Restart => return Pass::Restart,
+                Break::Stop => return Pass::Stop,
             }
-            // SAFETY: `thread` is on an RCU list we hold the read lock for (`container_of!` of a
-            // non-null entry is not null).
-            let thread = unsafe { Thread::new(&rcu, NonNull::new_unchecked(thread)) };
-            let state = thread.state();
-            counts.add(state);
-            visit.thread(thread, state);
-            in_stretch += 1;
-            // SAFETY: As for `next(threads)` above.
-            t = unsafe { next(&raw const (*thread.as_ptr()).thread_node) };
+            stretch_start = Clock::now();
+            in_stretch = 0;
         }
-        // SAFETY: As for `next(procs)` above.
-        p = unsafe { next(&raw const (*task).tasks) };
+        let max = if walk.unbroken {
+            u32::MAX
+        } else {
+            STRETCH_THREADS - in_stretch
+        };
+        let mut read = 0u32;
+        // SAFETY: The RCU read lock is held, under which the cursor was set (`walk_first()`, the
+        // last `read_threads()`, or before a lock break that found both its tasks on their
+        // lists); `runs` has room for `RUNS` runs, and `read` is a valid `u32`.
+        let filled = unsafe {
+            glue::read_threads(
+                &mut cursor,
+                max,
+                cgroups,
+                runs.as_mut_ptr(),
+                RUNS as u32,
+                &mut read,
+            )
+        };
+        in_stretch = in_stretch.saturating_add(read);
+        for run in runs.iter().take(filled as usize) {
+            // SAFETY: `read_threads()` filled the first `filled` runs just now, under `rcu`.
+            let run = unsafe { Run::new(&rcu, run) };
+            counts.add_many(run.state, run.threads);
+            visit.run(&run);
+        }
     }
     end_stretch(walk, stretch_start, in_stretch);
     Pass::Done(counts)

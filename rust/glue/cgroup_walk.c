@@ -17,12 +17,6 @@
 
 #include "glue.h"
 
-/* Under RCU: the task's cgroup on the default (v2) hierarchy. */
-struct cgroup *loadavg_rs_task_cgroup(struct task_struct *p)
-{
-	return task_dfl_cgroup(p);
-}
-
 /* Under RCU, or with a reference: its parent, NULL for the root. */
 struct cgroup *loadavg_rs_cgroup_parent(struct cgroup *cg)
 {

@@ -23,10 +23,10 @@ struct raw_spinlock;
 struct seq_file;
 struct task_struct;
 
-/* threads.c: what the walk reads of a task, and the kernel's own averages. */
+/* threads.c: the walk's steps through the task lists, what it reads of a task, avenrun. */
 
 /*
- * The facts of one task, as bits of loadavg_rs_task_state()'s value (rust/model/accounting.rs
+ * The facts of one task, as bits of struct loadavg_rs_run's facts (rust/model/accounting.rs
  * says what each one means to the counts).
  */
 enum loadavg_rs_fact {
@@ -40,8 +40,28 @@ enum loadavg_rs_fact {
 	LOADAVG_RS_WALKER = 1U << 7,
 };
 
-/* Under RCU, @p valid under it: @p's facts (enum loadavg_rs_fact). */
-unsigned int loadavg_rs_task_state(const struct task_struct *p);
+/* Where a walk is: @t, the next thread to read, of process @g; @t NULL: no thread left. */
+struct loadavg_rs_cursor {
+	struct task_struct *g;
+	struct task_struct *t;
+};
+
+/* Threads read one after the other with the same facts, in the same cgroup. */
+struct loadavg_rs_run {
+	/* Their cgroup (v2), valid under the RCU read lock they were read under, or NULL. */
+	struct cgroup *cgroup;
+	/* Their facts (enum loadavg_rs_fact). */
+	unsigned int facts;
+	/* How many: at least 1. */
+	unsigned int threads;
+};
+
+/* Under RCU: @c at the walk's first thread. */
+void loadavg_rs_walk_first(struct loadavg_rs_cursor *c);
+/* Under RCU: up to @max_threads threads from @c on, in at most @max_runs runs (threads.c). */
+unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int max_threads,
+				     bool cgroups, struct loadavg_rs_run *runs,
+				     unsigned int max_runs, unsigned int *threads);
 /* Tests only: a pause of @us microseconds between the read of on_rq and the others. */
 void loadavg_rs_set_test_state_delay(unsigned int us);
 /* The kernel's avenrun, copied into @loads. */
@@ -75,7 +95,6 @@ void loadavg_rs_walker_stop(struct loadavg_rs_walker *w);
 
 /* cgroup_walk.c: cgroups (v2). */
 
-struct cgroup *loadavg_rs_task_cgroup(struct task_struct *p);
 struct cgroup *loadavg_rs_cgroup_parent(struct cgroup *cg);
 struct cgroup *loadavg_rs_cgroup_ancestor(struct cgroup *cg, int level);
 int loadavg_rs_cgroup_level(struct cgroup *cg);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The thread walk's C side (rust/threads.rs): what it reads of one task, read the way the
- * scheduler's own lockless readers read it; its lock breaks; the kernel's own averages.
+ * The thread walk's C side (rust/threads.rs): its steps through the task lists, into runs of
+ * threads alike; what it reads of one task, read the way the scheduler's own lockless readers
+ * read it; its lock breaks; the kernel's own averages.
  *
  * - on_rq is published by __block_task() with smp_store_release() after it has set
  *   sched_contributes_to_load and read in_iowait (kernel/sched/sched.h); it is read here with
@@ -40,6 +41,7 @@
  * - The walker (the current task, which runs the walk) is told apart: it counts itself as a
  *   thread and nothing else.
  */
+#include <linux/cgroup.h>
 #include <linux/compiler.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -48,6 +50,7 @@
 #include <linux/sched.h>
 #include <linux/sched/deadline.h>
 #include <linux/sched/loadavg.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
 #include "glue.h"
@@ -64,8 +67,13 @@ void loadavg_rs_set_test_state_delay(unsigned int us)
 	WRITE_ONCE(loadavg_rs_test_state_delay_us, us);
 }
 
-/* The caller holds the RCU read lock, which keeps @p valid. */
-unsigned int loadavg_rs_task_state(const struct task_struct *p)
+/*
+ * Under RCU, which keeps @p valid: @p's facts (enum loadavg_rs_fact). A task off its runqueue
+ * that neither contributes to load nor waits for IO counts as a thread and nothing else,
+ * whatever its other facts (rust/model/accounting.rs tests it): its facts are 0, unread. That
+ * is most tasks, and the walk's hot path.
+ */
+static __always_inline unsigned int task_facts(const struct task_struct *p)
 {
 	u64 ran = READ_ONCE(p->se.sum_exec_runtime);
 	unsigned int state, facts = 0;
@@ -79,14 +87,16 @@ unsigned int loadavg_rs_task_state(const struct task_struct *p)
 
 	if (unlikely(delay))
 		udelay(delay);
-	state = READ_ONCE(p->__state);
-
 	if (on_rq)
 		facts |= LOADAVG_RS_ON_RQ;
 	if (data_race((bool)p->sched_contributes_to_load))
 		facts |= LOADAVG_RS_CONTRIB;
 	if (data_race((bool)p->in_iowait))
 		facts |= LOADAVG_RS_IOWAIT;
+	if (likely(!facts))
+		return 0;
+
+	state = READ_ONCE(p->__state);
 	if (READ_ONCE(p->flags) & PF_KTHREAD)
 		facts |= LOADAVG_RS_KTHREAD;
 	if ((state & TASK_NEW) || (!on_rq && !ran))
@@ -106,6 +116,89 @@ unsigned int loadavg_rs_task_state(const struct task_struct *p)
 	if (dl_prio(READ_ONCE(p->prio)) && data_race((bool)p->dl.dl_throttled))
 		facts |= LOADAVG_RS_THROTTLED;
 	return facts;
+}
+
+/*
+ * Under RCU: the first thread of the first process after @g (for_each_process_thread()'s
+ * order, from init_task, which it leaves out), or NULL past the last process. A process whose
+ * threads have all been unlinked meanwhile is passed over.
+ */
+static struct task_struct *first_thread_after(struct task_struct **g)
+{
+	for (;;) {
+		struct list_head *head, *first;
+
+		*g = next_task(*g);
+		if (*g == &init_task)
+			return NULL;
+		head = &(*g)->signal->thread_head;
+		first = READ_ONCE(head->next);
+		if (first != head)
+			return list_entry(first, struct task_struct, thread_node);
+	}
+}
+
+void loadavg_rs_walk_first(struct loadavg_rs_cursor *c)
+{
+	c->g = &init_task;
+	c->t = first_thread_after(&c->g);
+}
+
+/*
+ * Under RCU, which keeps c->g and c->t valid: reads up to @max_threads threads from c->t on,
+ * in for_each_process_thread()'s order, into at most @max_runs runs of @runs: threads read one
+ * after the other with the same facts (and, with @cgroups, in the same cgroup) make one run.
+ * Leaves @c at the next thread to read (c->t NULL: none left), *@threads at the number read,
+ * and returns the number of runs filled.
+ *
+ * The per-thread work of the walk, kept in C and inline: its cost is compared with a bare
+ * for_each_process_thread()'s by make bench (tests/bench/walk_floor.c). A thread's cgroup is
+ * read from its css_set, shared by every task of the same cgroups: read again only when the
+ * css_set differs from the previous thread's.
+ */
+unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int max_threads,
+				     bool cgroups, struct loadavg_rs_run *runs,
+				     unsigned int max_runs, unsigned int *threads)
+{
+	struct task_struct *g = c->g, *t = c->t;
+	struct css_set *last_cset = NULL;
+	struct cgroup *cg = NULL;
+	unsigned int read = 0, n = 0;
+
+	while (t && read < max_threads) {
+		struct list_head *head = &g->signal->thread_head, *next;
+		unsigned int facts = task_facts(t);
+
+		if (cgroups) {
+			struct css_set *cset = task_css_set(t);
+
+			if (cset != last_cset) {
+				last_cset = cset;
+				cg = cset->dfl_cgrp;
+			}
+		}
+		if (n && runs[n - 1].facts == facts && runs[n - 1].cgroup == cg) {
+			runs[n - 1].threads++;
+		} else {
+			if (n == max_runs)
+				break;
+			runs[n].cgroup = cg;
+			runs[n].facts = facts;
+			runs[n].threads = 1;
+			n++;
+		}
+		read++;
+		/* list_for_each_entry_rcu()'s step: the next thread, or the next process's first. */
+		next = READ_ONCE(t->thread_node.next);
+		if (next != head)
+			t = list_entry(next, struct task_struct, thread_node);
+		else
+			t = first_thread_after(&g);
+	}
+	c->g = g;
+	c->t = t;
+	*threads = read;
+	return n;
 }
 
 /* What /proc/loadavg prints, as it is now. */

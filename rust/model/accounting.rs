@@ -122,33 +122,39 @@ impl Counts {
 
     /// Counts one thread.
     pub fn add(&mut self, t: ThreadState) {
-        self.threads = self.threads.saturating_add(1);
+        self.add_many(t, 1);
+    }
+
+    /// Counts `n` threads in the state `t`: what `n` calls of [`Counts::add`] count (the walk
+    /// reads threads in runs of one state).
+    pub fn add_many(&mut self, t: ThreadState, n: u32) {
+        self.threads = self.threads.saturating_add(n);
         if t.new || t.walker {
             return;
         }
         if t.on_rq && t.throttled {
-            self.throttled = self.throttled.saturating_add(1);
+            self.throttled = self.throttled.saturating_add(n);
             return;
         }
         if t.kthread && (t.on_rq || t.contributes_to_load) {
-            self.kthreads = self.kthreads.saturating_add(1);
+            self.kthreads = self.kthreads.saturating_add(n);
         }
         if t.on_rq {
             if t.delayed {
-                self.delayed = self.delayed.saturating_add(1);
+                self.delayed = self.delayed.saturating_add(n);
             } else {
-                self.runnable = self.runnable.saturating_add(1);
+                self.runnable = self.runnable.saturating_add(n);
             }
             return;
         }
         if t.contributes_to_load {
-            self.uninterruptible = self.uninterruptible.saturating_add(1);
+            self.uninterruptible = self.uninterruptible.saturating_add(n);
             if !t.in_iowait {
-                self.blocked = self.blocked.saturating_add(1);
+                self.blocked = self.blocked.saturating_add(n);
             }
         }
         if t.in_iowait {
-            self.iowait = self.iowait.saturating_add(1);
+            self.iowait = self.iowait.saturating_add(n);
         }
     }
 
@@ -442,5 +448,40 @@ mod tests {
             assert_eq!(a.index(), i);
         }
         assert_eq!(Accounting::CpuIo.name(), "cpuio");
+    }
+
+    /// Every combination of the eight facts.
+    fn every_state() -> impl Iterator<Item = ThreadState> {
+        (0u32..256).map(|b| ThreadState {
+            on_rq: b & 1 != 0,
+            contributes_to_load: b & 2 != 0,
+            in_iowait: b & 4 != 0,
+            kthread: b & 8 != 0,
+            new: b & 16 != 0,
+            throttled: b & 32 != 0,
+            delayed: b & 64 != 0,
+            walker: b & 128 != 0,
+        })
+    }
+
+    #[test]
+    fn a_run_counts_as_its_threads_one_by_one() {
+        for t in every_state() {
+            for n in [0, 1, 2, 7, 128] {
+                let mut many = Counts::default();
+                many.add_many(t, n);
+                assert_eq!(many, count(&[(t, n)]));
+            }
+        }
+    }
+
+    /// The walk's C side (`loadavg_rs_read_threads()`) reads no more of a thread off its
+    /// runqueue, neither contributing to load nor in IO wait, and reports it with no fact set:
+    /// whatever else is true of it, it counts as a thread only.
+    #[test]
+    fn off_the_runqueue_with_no_load_bit_is_a_thread_only() {
+        for t in every_state().filter(|t| !t.on_rq && !t.contributes_to_load && !t.in_iowait) {
+            assert_eq!(count(&[(t, 1)]), count(&[(ThreadState::ASLEEP, 1)]));
+        }
     }
 }

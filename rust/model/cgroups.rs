@@ -277,18 +277,20 @@ where
         }
     }
 
-    /// Counts a thread of the cgroup in `slot` (an untracked slot counts nowhere).
-    pub fn add(&mut self, slot: u32, t: ThreadState) {
+    /// Counts `n` threads in state `t` of the cgroup in `slot` (an untracked slot counts
+    /// nowhere).
+    pub fn add(&mut self, slot: u32, t: ThreadState, n: u32) {
         if let Some(s) = self.slots.get_mut(slot as usize).filter(|s| s.is_used()) {
-            s.own.add(t);
+            s.own.add_many(t, n);
         }
     }
 
-    /// Counts, in `slot`, a thread whose own cgroup has no slot (see [`Slot::folded`]).
-    pub fn add_folded(&mut self, slot: u32, t: ThreadState) {
+    /// Counts, in `slot`, `n` threads in state `t` whose own cgroup has no slot (see
+    /// [`Slot::folded`]).
+    pub fn add_folded(&mut self, slot: u32, t: ThreadState, n: u32) {
         if let Some(s) = self.slots.get_mut(slot as usize).filter(|s| s.is_used()) {
-            s.own.add(t);
-            s.own_folded = s.own_folded.saturating_add(1);
+            s.own.add_many(t, n);
+            s.own_folded = s.own_folded.saturating_add(n);
         }
     }
 
@@ -453,8 +455,9 @@ mod tests {
         let mut global = Counts::ZERO;
         t.begin_walk();
         for (slot, state, n) in [(ax, R, 2), (b, D_IO, 3), (root, S, 5), (a, S, 1)] {
+            // The table counts runs, as the walk reads them; the global count thread by thread.
+            t.add(slot, state, n);
             for _ in 0..n {
-                t.add(slot, state);
                 global.add(state);
             }
         }
@@ -477,8 +480,8 @@ mod tests {
         let mut want: [Load; 3] = [0; 3];
         for closed in [1u64, 1, 3, 1] {
             t.begin_walk();
-            t.add(root, R);
-            t.add(root, R);
+            t.add(root, R, 1);
+            t.add(root, R, 1);
             t.end_walk(&DECAY, closed);
             for (w, &e) in want.iter_mut().zip(&DECAY) {
                 *w = calc_load(*w, e, 2 * FIXED_1);
@@ -599,9 +602,9 @@ mod tests {
         assert_eq!(t.insert(1000, 1000, parent, 1), None);
         // Threads of deeper cgroups are counted at the bound, and said to be folded there.
         t.begin_walk();
-        t.add(parent, R);
-        t.add_folded(parent, R);
-        t.add_folded(parent, D_IO);
+        t.add(parent, R, 1);
+        t.add_folded(parent, R, 1);
+        t.add_folded(parent, D_IO, 1);
         t.end_walk(&DECAY, 1);
         let deepest = t.slot(parent).copied().unwrap_or(Slot::FREE);
         assert_eq!((deepest.counts.threads, deepest.folded), (3, 2));

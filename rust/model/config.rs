@@ -85,6 +85,16 @@ fn at_most(name: &'static str, value: u32, max: u32) -> Result<u32, ParamError> 
 }
 
 impl Params {
+    /// Every parameter's default: the module's `module!` takes its defaults from here.
+    pub const DEFAULT: Params = Params {
+        period_ms: DEFAULT_PERIOD_MS,
+        windows_ms: DEFAULT_WINDOWS_MS,
+        max_cgroups: DEFAULT_MAX_CGROUPS,
+        test_hold_ms: 0,
+        test_state_delay_us: 0,
+        walker_fifo: 1,
+    };
+
     /// Validates every parameter for a kernel ticking at `hz`; the first out of range is the
     /// error.
     pub fn check(&self, hz: u32) -> Result<Settings, ParamError> {
@@ -215,6 +225,17 @@ impl Config {
 mod tests {
     use super::*;
     use crate::model::calc_load::{load_freq, EXP_1, EXP_15, EXP_5};
+
+    #[test]
+    fn the_defaults_are_valid_and_the_kernels() {
+        for hz in [100, 250, 300, 1000] {
+            let s = Params::DEFAULT.check(hz);
+            assert_eq!(
+                s.map(|s| (s.config.decay, s.max_cgroups, s.hold_ms, s.walker)),
+                Ok(([EXP_1, EXP_5, EXP_15], 1024, 0, WalkerPolicy::Fifo))
+            );
+        }
+    }
 
     #[test]
     fn every_parameter_is_checked() {
