@@ -94,7 +94,7 @@ impl Slot {
 /// # Invariants
 ///
 /// The free slots form a list from `free` through their `parent` fields, ended by
-/// [`NO_SLOT`]; `used` is the number of slots not on it.
+/// [`NO_SLOT`]; `used` is the number of slots not on it; every used slot is below `reach`.
 pub struct CgroupTable<S, I> {
     slots: S,
     /// The first free slot, [`NO_SLOT`] when the table is full.
@@ -103,6 +103,10 @@ pub struct CgroupTable<S, I> {
     index: I,
     /// Slots in use.
     used: u32,
+    /// One past the highest slot used since the table was last emptied: the slots a pass over
+    /// the used ones reads (the free list hands out the lowest slots first, and a freed slot
+    /// comes back first, so `reach` stays near the most cgroups tracked at once).
+    reach: u32,
     /// The slot of the root, once it has one.
     root: u32,
 }
@@ -131,6 +135,7 @@ where
             free: NO_SLOT,
             index,
             used: 0,
+            reach: 0,
             root: NO_SLOT,
         };
         table.free_all();
@@ -147,6 +152,19 @@ where
         }
         self.free = 0;
         self.used = 0;
+        // INVARIANT: No slot is used.
+        self.reach = 0;
+    }
+
+    /// The slots that may be used (every one below `reach`).
+    fn reached(&self) -> &[Slot] {
+        self.slots.get(..self.reach as usize).unwrap_or(&[])
+    }
+
+    /// As [`CgroupTable::reached`], to change.
+    fn reached_mut(&mut self) -> &mut [Slot] {
+        let reach = self.reach as usize;
+        self.slots.get_mut(..reach).unwrap_or(&mut [])
     }
 
     /// Frees the used slot `slot`, putting it first on the free list.
@@ -243,6 +261,8 @@ where
         }
         self.index[i] = slot;
         self.used += 1;
+        // INVARIANT: The slot just used is below `reach`.
+        self.reach = self.reach.max(slot + 1);
         if parent == NO_SLOT {
             self.root = slot;
         }
@@ -262,7 +282,7 @@ where
     /// Every tracked cgroup, with its slot number, in slot order (a parent may come after its
     /// child when slots were reused).
     pub fn iter(&self) -> impl Iterator<Item = (u32, &Slot)> {
-        self.slots
+        self.reached()
             .iter()
             .enumerate()
             .filter(|(_, s)| s.is_used())
@@ -271,7 +291,7 @@ where
 
     /// Starts a walk: no thread counted anywhere yet.
     pub fn begin_walk(&mut self) {
-        for s in self.slots.iter_mut().filter(|s| s.is_used()) {
+        for s in self.reached_mut().iter_mut().filter(|s| s.is_used()) {
             s.own = Counts::ZERO;
             s.own_folded = 0;
         }
@@ -297,7 +317,7 @@ where
     /// Ends a walk whose sample closed `closed` windows: each cgroup's counts become its own
     /// and its descendants', and its averages advance by those windows with them.
     pub fn end_walk(&mut self, decay: &[Load; 3], closed: u64) {
-        for s in self.slots.iter_mut().filter(|s| s.is_used()) {
+        for s in self.reached_mut().iter_mut().filter(|s| s.is_used()) {
             s.counts = s.own;
             s.folded = s.own_folded;
         }
@@ -305,7 +325,7 @@ where
         // own up: at most `MAX_LEVEL` passes over the slots (`insert` refuses deeper cgroups).
         let deepest = self.iter().map(|(_, s)| s.level).max().unwrap_or(0);
         for level in (1..=deepest).rev() {
-            for i in 0..self.slots.len() {
+            for i in 0..self.reach as usize {
                 let s = self.slots[i];
                 if !s.is_used() || s.level != level {
                     continue;
@@ -318,7 +338,7 @@ where
         if closed == 0 {
             return;
         }
-        for s in self.slots.iter_mut().filter(|s| s.is_used()) {
+        for s in self.reached_mut().iter_mut().filter(|s| s.is_used()) {
             advance(&mut s.loads, decay, &s.counts, closed);
         }
     }
@@ -335,7 +355,7 @@ where
         // d takes at most d + 1 passes).
         loop {
             let mut more = false;
-            for i in 0..self.slots.len() {
+            for i in 0..self.reach as usize {
                 let s = self.slots[i];
                 if !s.is_used() || i as u32 == self.root {
                     continue;
@@ -360,7 +380,7 @@ where
 
     /// Drops every cgroup, the root included, handing each handle to `release`.
     pub fn clear(&mut self, mut release: impl FnMut(usize)) {
-        for s in self.slots.iter().filter(|s| s.is_used()) {
+        for s in self.reached().iter().filter(|s| s.is_used()) {
             release(s.handle);
         }
         self.free_all();
@@ -373,7 +393,7 @@ where
     fn reindex(&mut self) {
         self.index.fill(NO_SLOT);
         let mask = self.index.len() - 1;
-        for slot in 0..self.slots.len() {
+        for slot in 0..self.reach as usize {
             if !self.slots[slot].is_used() {
                 continue;
             }
@@ -611,5 +631,30 @@ mod tests {
         let root = t.slot(t.root()).copied().unwrap_or(Slot::FREE);
         assert_eq!((root.counts.threads, root.folded), (3, 0));
         assert_eq!(root.counts.active(Accounting::All), 3);
+    }
+
+    #[test]
+    fn passes_read_only_the_slots_reached() {
+        let (mut slots, mut index) = ([Slot::FREE; SLOTS], [0u32; 2 * SLOTS]);
+        let mut t = table(&mut slots, &mut index);
+        let root = t.insert(1, 100, NO_SLOT, 1).unwrap_or(NO_SLOT);
+        let a = t.insert(2, 102, root, 1).unwrap_or(NO_SLOT);
+        let b = t.insert(3, 103, root, 1).unwrap_or(NO_SLOT);
+        assert_eq!((root, a, b, t.reach), (0, 1, 2, 3));
+        // A freed slot is the next one handed out: the reach stays.
+        assert_eq!(t.drop_gone(|h| h == 102, |_| {}), 1);
+        assert_eq!(t.insert(4, 104, root, 1), Some(a));
+        assert_eq!(t.reach, 3);
+        // What the passes see is every used slot.
+        t.begin_walk();
+        t.add(b, R, 2);
+        t.add(a, R, 3);
+        t.end_walk(&DECAY, 1);
+        let ids: [u64; 3] = core::array::from_fn(|i| t.iter().nth(i).map_or(0, |(_, s)| s.id));
+        assert_eq!(ids, [1, 4, 3]);
+        assert_eq!(t.slot(root).map(|s| s.counts.threads), Some(5));
+        let mut released = 0;
+        t.clear(|_| released += 1);
+        assert_eq!((released, t.reach, t.used()), (3, 0, 0));
     }
 }

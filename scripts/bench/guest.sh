@@ -13,6 +13,21 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int(
 # The figure loadgen printed before `ns per ...`.
 ns_of() { sed -n 's/.* \([0-9]*\) ns per '"$1"'.*/\1/p' | tail -n1; }
 
+# hundred_cgroups PARENT THREADS: cgroups PARENT/c1 .. PARENT/c100, each with a process of
+# THREADS sleeping threads, started (their PIDs in $holders).
+hundred_cgroups() {
+	local i
+	holders=
+	for i in $(seq 1 100); do
+		mkdir "$1/c$i"
+		sh -c "echo \$\$ > $1/c$i/cgroup.procs && exec loadgen threads $2 3600" >"/tmp/hc$i.log" 2>&1 &
+		holders="$holders $!"
+	done
+	for i in $(seq 1 100); do
+		until grep -q started "/tmp/hc$i.log"; do sleep 0.2; done
+	done
+}
+
 # 1. The scheduler's hot path: ping-pong over pipes, without and with the module (defaults),
 # in 7 alternating rounds so that drifts of the host hit both alike; the medians.
 pp() { loadgen pingpong 30000 | ns_of "round trip"; }
@@ -159,15 +174,7 @@ cg=/sys/fs/cgroup
 mkdir -p "$cg"
 if mount -t cgroup2 none "$cg" 2>/dev/null; then
 	mkdir "$cg/bench"
-	holders=
-	for i in $(seq 1 100); do
-		mkdir "$cg/bench/c$i"
-		sh -c "echo \$\$ > $cg/bench/c$i/cgroup.procs && exec loadgen threads 100 3600" >/tmp/cg$i.log 2>&1 &
-		holders="$holders $!"
-	done
-	for i in $(seq 1 100); do
-		until grep -q started "/tmp/cg$i.log"; do sleep 0.2; done
-	done
+	hundred_cgroups "$cg/bench" 100
 	# cg_round MAX: loads with max_cgroups=MAX, and prints the median walk time of 20 samples.
 	cg_round() {
 		insmod "$MODULE" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000 max_cgroups="$1"
@@ -325,14 +332,9 @@ if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
 	uptime_cs() { awk '{ sub(/\./, "", $1); print $1 + 0 }' /proc/uptime; }
 	mkdir "$cg/lx"
 	for n in 1000 10000 50000; do
-		holders=
+		hundred_cgroups "$cg/lx" $((n / 100))
+		# LXCFS keeps a container's load from the first read of its file on.
 		for i in $(seq 1 100); do
-			mkdir "$cg/lx/c$i"
-			sh -c "echo \$\$ > $cg/lx/c$i/cgroup.procs && exec loadgen threads $((n / 100)) 3600" >/tmp/lx$i.log 2>&1 &
-			holders="$holders $!"
-		done
-		for i in $(seq 1 100); do
-			until grep -q started "/tmp/lx$i.log"; do sleep 0.2; done
 			in_cgroup "lx/c$i" cat /var/lib/lxcfs/proc/loadavg >/dev/null
 		done
 		take_history /tmp/x0
