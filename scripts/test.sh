@@ -10,7 +10,7 @@
 # kernel, with whatever checkers it has). What that kernel lacks is reported as skipped.
 #
 # Stages, in order:
-#   style     rustfmt on every Rust file
+#   style     rustfmt on every Rust file, checkpatch.pl on every C file
 #   host      `cargo test` of the module's pure Rust (tests/host), with the differential test
 #             against the kernel's own C from the fetched source
 #   build     the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`)
@@ -129,6 +129,15 @@ stage_style() {
 	else
 		not_ok "rustfmt: every Rust file is formatted" "run rustfmt on: $unformatted"
 	fi
+	# The kernel's checkpatch.pl on every C file and header, as a patch to the kernel would be.
+	local c_file report
+	for c_file in "$PROJECT_DIR"/rust/glue/*.[ch] "$PROJECT_DIR"/tests/bench/*.c; do
+		if report=$("$src/scripts/checkpatch.pl" --no-tree --quiet --terse -f "$c_file" 2>&1); then
+			ok "checkpatch: ${c_file#"$PROJECT_DIR"/} has no error or warning"
+		else
+			not_ok "checkpatch: ${c_file#"$PROJECT_DIR"/} has no error or warning" "$(paste -sd' ' <<<"$report" | cut -c1-300)"
+		fi
+	done
 }
 
 stage_host() {

@@ -75,6 +75,7 @@ bool loadavg_rs_cgroup_removed(struct cgroup *cg)
 /* The cgroup and its live descendants: how many exist in its subtree. */
 unsigned int loadavg_rs_cgroup_subtree_count(struct cgroup *cg)
 {
+	/* Written under cgroup_mutex, which is not taken here: a hint, read racily. */
 	return data_race(cg->nr_descendants) + 1;
 }
 
@@ -140,7 +141,9 @@ bool loadavg_rs_cgroup_psi(struct cgroup *cg, unsigned long *avgs)
 	if (!psi)
 		return false;
 	for (w = 0; w < 3; w++) {
+		/* Written by PSI's averaging work, without a lock readers share: racy reads. */
 		avgs[w] = data_race(psi->avg[PSI_CPU_SOME][w]);
+		/* As above. */
 		avgs[3 + w] = data_race(psi->avg[PSI_IO_SOME][w]);
 	}
 	return true;

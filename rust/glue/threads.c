@@ -68,29 +68,30 @@ void loadavg_rs_set_test_state_delay(unsigned int us)
 }
 
 /*
- * Under RCU, which keeps @p valid: @p's facts (enum loadavg_rs_fact). A task off its runqueue
+ * Under RCU, which keeps @p valid: @p's facts (enum loadavg_rs_fact), with a pause of @delay
+ * microseconds after the read of on_rq (tests only). A task off its runqueue
  * that neither contributes to load nor waits for IO counts as a thread and nothing else,
  * whatever its other facts (rust/model/accounting.rs tests it): its facts are 0, unread. That
  * is most tasks, and the walk's hot path.
  */
-static __always_inline unsigned int task_facts(const struct task_struct *p)
+static __always_inline unsigned int task_facts(const struct task_struct *p, unsigned int delay)
 {
 	u64 ran = READ_ONCE(p->se.sum_exec_runtime);
 	unsigned int state, facts = 0;
-	unsigned int delay;
 	int on_rq;
 
 	/* The run time as it was before on_rq (a task runs before it first blocks). */
 	smp_rmb();
+	/* Pairs with the smp_store_release() of on_rq in __block_task(). */
 	on_rq = smp_load_acquire(&p->on_rq);
-	delay = READ_ONCE(loadavg_rs_test_state_delay_us);
-
 	if (unlikely(delay))
 		udelay(delay);
 	if (on_rq)
 		facts |= LOADAVG_RS_ON_RQ;
+	/* Bitfields in words other CPUs write (see above): racy reads, never torn. */
 	if (data_race((bool)p->sched_contributes_to_load))
 		facts |= LOADAVG_RS_CONTRIB;
+	/* As above. */
 	if (data_race((bool)p->in_iowait))
 		facts |= LOADAVG_RS_IOWAIT;
 	if (likely(!facts))
@@ -113,6 +114,7 @@ static __always_inline unsigned int task_facts(const struct task_struct *p)
 	if (READ_ONCE(p->throttled))
 		facts |= LOADAVG_RS_THROTTLED;
 #endif
+	/* A bitfield the deadline class writes under the runqueue lock: a racy read. */
 	if (dl_prio(READ_ONCE(p->prio)) && data_race((bool)p->dl.dl_throttled))
 		facts |= LOADAVG_RS_THROTTLED;
 	return facts;
@@ -163,11 +165,12 @@ unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int m
 	struct task_struct *g = c->g, *t = c->t;
 	struct css_set *last_cset = NULL;
 	struct cgroup *cg = NULL;
+	unsigned int delay = READ_ONCE(loadavg_rs_test_state_delay_us);
 	unsigned int read = 0, n = 0;
 
 	while (t && read < max_threads) {
 		struct list_head *head = &g->signal->thread_head, *next;
-		unsigned int facts = task_facts(t);
+		unsigned int facts = task_facts(t, delay);
 
 		if (cgroups) {
 			struct css_set *cset = task_css_set(t);

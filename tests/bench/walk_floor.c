@@ -40,9 +40,11 @@ static int __init walk_floor_init(void)
 		active = 0;
 		rcu_read_lock();
 		for_each_process_thread(g, t) {
+			/* As loadavg_rs reads it: pairs with the release in __block_task(). */
 			int on_rq = smp_load_acquire(&t->on_rq);
 
 			threads++;
+			/* A bitfield other CPUs write: a racy read, as loadavg_rs's. */
 			if (on_rq || (data_race((bool)t->sched_contributes_to_load) &&
 				      READ_ONCE(t->__state) != TASK_RUNNING))
 				active++;
