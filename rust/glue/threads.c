@@ -163,13 +163,14 @@ unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int m
 				     unsigned int max_runs, unsigned int *threads)
 {
 	struct task_struct *g = c->g, *t = c->t;
+	struct list_head *head = t ? &g->signal->thread_head : NULL;
 	struct css_set *last_cset = NULL;
 	struct cgroup *cg = NULL;
 	unsigned int delay = READ_ONCE(loadavg_rs_test_state_delay_us);
 	unsigned int read = 0, n = 0;
 
 	while (t && read < max_threads) {
-		struct list_head *head = &g->signal->thread_head, *next;
+		struct list_head *next;
 		unsigned int facts = task_facts(t, delay);
 
 		if (cgroups) {
@@ -193,10 +194,13 @@ unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int m
 		read++;
 		/* list_for_each_entry_rcu()'s step: the next thread, or the next process's first. */
 		next = READ_ONCE(t->thread_node.next);
-		if (next != head)
+		if (next != head) {
 			t = list_entry(next, struct task_struct, thread_node);
-		else
+		} else {
 			t = first_thread_after(&g);
+			if (t)
+				head = &g->signal->thread_head;
+		}
 	}
 	c->g = g;
 	c->t = t;

@@ -55,31 +55,34 @@ say module_bytes "$(awk '$1 == "loadavg_rs" { print $2 }' /proc/modules)"
 say state_bytes "$(dmesg | sed -n 's/.*loadavg_rs: state: \([0-9]*\) bytes.*/\1/p' | tail -n1)"
 unload
 
-# 4. The walk's cost against the thread count, and the user-space walk (LXCFS's way).
+# 4. The walk's cost against the thread count, against its floor, and the user-space walk
+# (LXCFS's way). The module walks once a period (100 ms); so does the floor
+# (tests/bench/walk_floor.c, a bare for_each_process_thread() reading what the kernel's counters
+# rest on), each walk after a pause of the same length, so that both find the caches (and,
+# under emulation, the TLB) as cold; its back-to-back walks (gap_ms=0) are printed too. Medians
+# of 21 walks each.
+walk_floor() {
+	insmod /lib/modules/walk_floor.ko rounds=21 "$@"
+	dmesg | sed -n 's/.*walk_floor: \([0-9]*\) threads, [0-9]* active, \([0-9]*\) ns per walk.*/\1 \2/p' | tail -n1
+	rmmod walk_floor
+}
 load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 for n in 1000 10000 50000; do
 	storm "$n" 600 || echo "bench: loadgen did not start $n threads: $(cat "$STORM_LOG")" >&2
 	holder=$STORM_PID
-	sleep 1
-	# Five readings of the last walk's time, half a second apart: the median.
-	w1= w2= w3= w4= w5=
-	for j in 1 2 3 4 5; do
-		snapshot
-		eval "w$j=$(snap_value walk_ns)"
-		sleep 0.5
-	done
-	threads=$(snap_value threads)
-	walk=$(printf '%s\n' "$w1" "$w2" "$w3" "$w4" "$w5" | sort -n | sed -n 3p)
+	take_history /tmp/w0
+	wait_samples /tmp/w0 22
+	take_history /tmp/w1
+	walk=$(median $(columns /tmp/w0 /tmp/w1 walk_ns | tail -n 21))
+	threads=$(record_value /tmp/w1 last threads)
 	user=$(loadgen procwalk 3 | sed -n 's/.*, \([0-9]*\) ns per walk.*/\1/p')
-	# The floor: a bare for_each_process_thread() reading what the kernel's counters rest on
-	# (tests/bench/walk_floor.c), the median of 7 walks.
-	insmod /lib/modules/walk_floor.ko
-	floor=$(dmesg | sed -n 's/.*walk_floor: \([0-9]*\) threads, [0-9]* active, \([0-9]*\) ns per walk.*/\1 \2/p' | tail -n1)
-	rmmod walk_floor
+	floor=$(walk_floor gap_ms=100)
+	warm=$(walk_floor gap_ms=0)
 	say "walk_threads_$n" "$threads"
 	say "walk_ns_$n" "$walk"
 	say "floor_threads_$n" "${floor% *}"
 	say "floor_ns_$n" "${floor#* }"
+	say "floor_warm_ns_$n" "${warm#* }"
 	say "procwalk_ns_$n" "$user"
 	kill "$holder"
 	wait "$holder" 2>/dev/null
@@ -305,9 +308,10 @@ for round in 1 2 3; do
 		eval "${arm}_walk=\"\$${arm}_walk $(median $(columns /tmp/p0 /tmp/p1 walk_ns | tail -n 20))\""
 	done
 done
-stop_busy
+# The storm first: stop_busy waits for every child of the shell.
 kill "$holder"
 wait "$holder" 2>/dev/null
+stop_busy
 for arm in fifo normal; do
 	eval "say policy_${arm}_late_ticks \"\$(median \$${arm}_late)\""
 	eval "say policy_${arm}_latemax_ticks \"\$(median \$${arm}_latemax)\""

@@ -8,6 +8,7 @@
  * and counting the tasks that would be load. Prints the median time of a walk and stays loaded
  * until rmmod. loadavg_rs's walk, per thread, is compared with it in the same guest run.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -17,6 +18,10 @@
 static unsigned int rounds = 7;
 module_param(rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "Walks to time, 1..=64 (default 7)");
+
+static unsigned int gap_ms = 100;
+module_param(gap_ms, uint, 0444);
+MODULE_PARM_DESC(gap_ms, "Pause before each walk in ms, 0..=10000 (default 100)");
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -31,10 +36,17 @@ static int __init walk_floor_init(void)
 	u64 times[64];
 	unsigned int r, threads = 0, active = 0;
 
-	if (rounds < 1 || rounds > ARRAY_SIZE(times))
+	if (rounds < 1 || rounds > ARRAY_SIZE(times) || gap_ms > 10000)
 		return -EINVAL;
 	for (r = 0; r < rounds; r++) {
-		u64 start = ktime_get_ns();
+		u64 start;
+
+		/*
+		 * As loadavg_rs's walks come, one a period: what ran in between has left the caches
+		 * (and, under emulation, the TLB) as cold for this walk as for the module's.
+		 */
+		msleep(gap_ms);
+		start = ktime_get_ns();
 
 		threads = 0;
 		active = 0;
@@ -51,7 +63,6 @@ static int __init walk_floor_init(void)
 		}
 		rcu_read_unlock();
 		times[r] = ktime_get_ns() - start;
-		cond_resched();
 	}
 	sort(times, rounds, sizeof(times[0]), cmp_u64, NULL);
 	pr_info("walk_floor: %u threads, %u active, %llu ns per walk (median of %u)\n", threads,
