@@ -24,15 +24,16 @@ use kernel::sync::aref::{ARef, AlwaysRefCounted};
 use crate::glue::{self, cgroup as Cgroup};
 use crate::model::calc_load::Load;
 use crate::model::cgroup_view::{self, Own, Row, Scope};
-use crate::model::cgroups::{CgroupTable, Slot, MAX_LEVEL, NO_SLOT};
+use crate::model::cgroups::{CgroupTable, Holds, Slot, MAX_LEVEL, NO_SLOT};
 use crate::model::report::PSI_COLUMNS;
-use crate::threads::{Run, Visit};
+use crate::threads::{RcuCgroup, Run, Visit};
 
 // SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
 // and a `struct cgroup` is freed only after its last reference is put (the root is never
 // freed). Every `&Cgroup` this module makes is of a cgroup it already holds a reference on
-// (a table slot's), so `inc_ref`'s unconditional increment never revives a released cgroup;
-// a cgroup seen under RCU alone is referenced with `glue::cgroup_tryget_online()` instead.
+// (an `ARef`'s), so `inc_ref`'s unconditional increment never revives a released cgroup; a
+// cgroup seen under RCU alone is a [`RcuCgroup`], of which no `&Cgroup` is made, referenced
+// with `glue::cgroup_tryget_online()` instead.
 unsafe impl AlwaysRefCounted for Cgroup {
     fn inc_ref(&self) {
         // SAFETY: `self` is a live cgroup (see above); a held reference may be duplicated.
@@ -51,8 +52,52 @@ unsafe impl Send for Cgroup {}
 // SAFETY: As above.
 unsafe impl Sync for Cgroup {}
 
+impl Cgroup {
+    /// Whether the kernel has removed it (`rmdir`): no task will join it again.
+    fn removed(&self) -> bool {
+        // SAFETY: `self` is a live cgroup.
+        unsafe { glue::cgroup_removed(core::ptr::from_ref(self).cast_mut()) }
+    }
+}
+
 /// The table, in memory allocated at load.
 pub type Table = CgroupTable<KVVec<Slot>, KVVec<u32>>;
+
+/// A reference on each tracked cgroup, at its slot's index: what keeps it alive, and its key's
+/// address unique, while the table tracks it.
+struct Refs(KVVec<Option<ARef<Cgroup>>>);
+
+impl Refs {
+    /// No reference, for `max` slots.
+    fn new(max: usize) -> Result<Refs> {
+        Ok(Refs(KVVec::from_elem(None, max, GFP_KERNEL)?))
+    }
+
+    /// Keeps `cgroup`, just given `slot`.
+    fn hold(&mut self, slot: u32, cgroup: ARef<Cgroup>) {
+        if let Some(r) = self.0.get_mut(slot as usize) {
+            *r = Some(cgroup);
+        }
+    }
+
+    /// The cgroup in `slot`.
+    fn get(&self, slot: u32) -> Option<&ARef<Cgroup>> {
+        self.0.get(slot as usize).and_then(Option::as_ref)
+    }
+}
+
+impl Holds for Refs {
+    fn removed(&self, slot: u32, _: &Slot) -> bool {
+        self.get(slot).is_none_or(|c| c.removed())
+    }
+
+    fn release(&mut self, slot: u32, _: &Slot) {
+        if let Some(r) = self.0.get_mut(slot as usize) {
+            // Dropping the reference puts it.
+            *r = None;
+        }
+    }
+}
 
 /// Why a thread is not counted in a slot of its own cgroup.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -70,14 +115,15 @@ enum Fold {
 /// read lock, where the cgroup cannot be freed and its address reused.
 #[derive(Clone, Copy)]
 struct Last {
-    cgroup: *mut Cgroup,
+    /// Its address, compared only.
+    cgroup: *const Cgroup,
     slot: u32,
     fold: Fold,
 }
 
 impl Last {
     const NONE: Last = Last {
-        cgroup: core::ptr::null_mut(),
+        cgroup: core::ptr::null(),
         slot: NO_SLOT,
         fold: Fold::No,
     };
@@ -111,8 +157,12 @@ impl CgroupsView {
 pub struct Cgroups {
     /// The tracked cgroups.
     ///
-    /// INVARIANT: every used slot's handle is a `struct cgroup *` this holds a reference on.
-    pub table: Table,
+    /// INVARIANT: every used slot's key is the address of the cgroup `refs` holds at its index.
+    table: Table,
+    /// A reference on each tracked cgroup, at its slot.
+    ///
+    /// INVARIANT: none at a free slot.
+    refs: Refs,
     /// Threads of the last walk counted in an ancestor of their cgroup, because their cgroup
     /// had no slot (the table was full, or it was deeper than [`MAX_LEVEL`]).
     pub folded_threads: u32,
@@ -126,8 +176,8 @@ pub struct Cgroups {
     enabled: bool,
 }
 
-// SAFETY: The raw pointers are cgroups the table holds references on (or, for `last`, one
-// compared by address only), usable from any thread.
+// SAFETY: The one raw pointer, `last`'s, is an address compared only, never followed; the rest
+// is `Send`.
 unsafe impl Send for Cgroups {}
 
 impl Cgroups {
@@ -140,17 +190,30 @@ impl Cgroups {
         let index_len = max.checked_mul(2).ok_or(EINVAL)?.next_power_of_two();
         let index = KVVec::from_elem(NO_SLOT, index_len, GFP_KERNEL)?;
         let mut table = CgroupTable::new(slots, index).map_err(|_| EINVAL)?;
+        let mut refs = Refs::new(max)?;
         // SAFETY: The root cgroup lives as long as the kernel; a reference on it is a no-op
         // that `put` undoes.
-        let root = unsafe { glue::root_cgroup() };
+        let root = NonNull::new(unsafe { glue::root_cgroup() }).ok_or(EINVAL)?;
         // SAFETY: As above.
-        let (id, got) = unsafe { (glue::cgroup_id(root), glue::cgroup_tryget_online(root)) };
-        if !got || table.insert(id, root as usize, NO_SLOT, 0).is_none() {
+        let (id, got) = unsafe {
+            (
+                glue::cgroup_id(root.as_ptr()),
+                glue::cgroup_tryget_online(root.as_ptr()),
+            )
+        };
+        if !got {
             return Err(EINVAL);
         }
-        // INVARIANT: The only used slot is the root, referenced just above.
+        // SAFETY: The reference just taken, given to the `ARef`, which puts it on drop.
+        let root_ref = unsafe { ARef::from_raw(root) };
+        let slot = table
+            .insert(id, root.as_ptr() as usize, NO_SLOT, 0)
+            .ok_or(EINVAL)?;
+        refs.hold(slot, root_ref);
+        // INVARIANT: The only used slot is the root's, its reference held at its index.
         Ok(Cgroups {
             table,
+            refs,
             folded_threads: 0,
             short_of_room: false,
             seq: 0,
@@ -164,10 +227,15 @@ impl Cgroups {
         self.enabled
     }
 
+    /// How many slots there are (`max_cgroups`, at least 1).
+    pub fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
     /// Bytes allocated for `max` slots and their index.
     pub fn bytes(max: usize) -> usize {
         let max = max.max(1);
-        max * core::mem::size_of::<Slot>()
+        max * (core::mem::size_of::<Slot>() + core::mem::size_of::<Option<ARef<Cgroup>>>())
             + max.saturating_mul(2).next_power_of_two() * core::mem::size_of::<u32>()
     }
 
@@ -182,15 +250,15 @@ impl Cgroups {
     /// zombie's) gets no slot: its threads count in its nearest tracked ancestor, unfolded,
     /// since no reader can be in it.
     ///
-    /// # Safety
-    ///
-    /// `cg` is valid under the RCU read lock the caller holds.
-    unsafe fn slot_for(&mut self, cg: *mut Cgroup) -> (u32, Fold) {
+    /// `cg`, and with it its ancestors (a cgroup pins its parent), are valid for this call
+    /// ([`RcuCgroup`]'s invariant).
+    fn slot_for(&mut self, cg: RcuCgroup<'_>) -> (u32, Fold) {
+        let cg = cg.as_ptr();
         // A tracked cgroup is found by its address alone, without reading it.
         if let Some(slot) = self.table.find(cg as usize) {
             return (slot, Fold::No);
         }
-        // SAFETY: `cg` is valid under RCU (caller's guarantee).
+        // SAFETY: `cg` is valid (above).
         let level = unsafe { glue::cgroup_level(cg) };
         let (mut c, mut fold) = match u32::try_from(level) {
             Ok(l) if l > MAX_LEVEL => {
@@ -202,29 +270,32 @@ impl Cgroups {
         };
         // The cgroups from `c` up to the first tracked one, nearest first: at most MAX_LEVEL
         // of them, since `c` is at most that deep and the root is tracked.
-        let mut chain = [(core::ptr::null_mut::<Cgroup>(), 0u64); MAX_LEVEL as usize];
+        let mut chain = [(NonNull::<Cgroup>::dangling(), 0u64); MAX_LEVEL as usize];
         let mut n = 0usize;
         let anchor = loop {
             if let Some(slot) = self.table.find(c as usize) {
                 break slot;
             }
-            // SAFETY: `c` is `cg`, or an ancestor of it (a cgroup pins its parent), valid under
-            // RCU.
+            // Not null: `cg` is not, nor the parent of an untracked cgroup (below).
+            let Some(this) = NonNull::new(c) else {
+                return (self.table.root(), Fold::Room);
+            };
+            // SAFETY: `c` is `cg`, or an ancestor of it (a cgroup pins its parent): valid.
             let (id, parent) = unsafe { (glue::cgroup_id(c), glue::cgroup_parent(c)) };
             if parent.is_null() || n == chain.len() {
                 // Another hierarchy's root cannot be a task's default cgroup, and ours is
                 // tracked from the start, so neither can happen; count the thread in our root.
                 return (self.table.root(), Fold::Room);
             }
-            chain[n] = (c, id);
+            chain[n] = (this, id);
             n += 1;
             c = parent;
         };
         if n > 0 && self.table.is_full() {
             // The topmost cgroup without a slot: if it is removed, so are those below it (a
             // cgroup with children cannot be removed), and no reader can be in them.
-            // SAFETY: `chain[n - 1].0` is valid under RCU (above).
-            if unsafe { glue::cgroup_removed(chain[n - 1].0) } {
+            // SAFETY: `chain[n - 1].0` is valid (above).
+            if unsafe { glue::cgroup_removed(chain[n - 1].0.as_ptr()) } {
                 return (anchor, fold);
             }
             // Live cgroups go without a slot: whatever else folds this thread, readers in them
@@ -234,17 +305,22 @@ impl Cgroups {
         }
         let mut slot = anchor;
         for &(c, id) in chain[..n].iter().rev() {
-            // SAFETY: `c` is valid under RCU (above); a reference keeps it past that.
-            if !unsafe { glue::cgroup_tryget_online(c) } {
+            // SAFETY: `c` is valid (above); a reference keeps it past this call.
+            if !unsafe { glue::cgroup_tryget_online(c.as_ptr()) } {
                 // Removed: it, and so its descendants, will hold no task of a reader again.
                 return (slot, fold);
             }
-            match self.table.insert(id, c as usize, slot, self.seq) {
-                // INVARIANT: The new slot's cgroup was referenced just above.
-                Some(s) => slot = s,
+            // SAFETY: The reference just taken, given to the `ARef`, which puts it on drop.
+            let held = unsafe { ARef::from_raw(c) };
+            match self.table.insert(id, c.as_ptr() as usize, slot, self.seq) {
+                Some(s) => {
+                    // INVARIANT: The new slot's cgroup is held at its index.
+                    self.refs.hold(s, held);
+                    slot = s;
+                }
                 None => {
-                    // SAFETY: The reference taken above, not kept.
-                    unsafe { glue::cgroup_put(c) };
+                    // Not kept: dropping `held` puts the reference.
+                    drop(held);
                     self.short_of_room = true;
                     if fold == Fold::No {
                         fold = Fold::Room;
@@ -263,12 +339,8 @@ impl Cgroups {
             return;
         }
         self.table.end_walk(decay, closed);
-        self.table.drop_gone(
-            // SAFETY: Every handle is a cgroup the table holds a reference on (invariant).
-            |h| unsafe { glue::cgroup_removed(h as *mut Cgroup) },
-            // SAFETY: As above; the slot is freed with it, so the reference is put once.
-            |h| unsafe { glue::cgroup_put(h as *mut Cgroup) },
-        );
+        // INVARIANT: A dropped slot's reference is dropped with it.
+        self.table.drop_gone(&mut self.refs);
         self.last = Last::NONE;
     }
 
@@ -283,10 +355,11 @@ impl Cgroups {
         view.rows
             .reserve(self.table.used() as usize, GFP_KERNEL)
             .inspect_err(|_| view.sample = 0)?;
-        for (_, slot) in self.table.iter() {
-            // SAFETY: `slot.handle` is a cgroup the table holds a reference on (invariant), so
-            // it is live while `self` is borrowed; `ARef::from` takes a reference of its own.
-            let cgroup = ARef::from(unsafe { &*(slot.handle as *const Cgroup) });
+        for (i, slot) in self.table.iter() {
+            // Every used slot has its reference (type invariant).
+            let Some(cgroup) = self.refs.get(i).cloned() else {
+                continue;
+            };
             view.rows.push(
                 Row {
                     slot: *slot,
@@ -325,14 +398,14 @@ impl Visit for Cgroups {
         if !self.enabled {
             return;
         }
-        let cg = run.cgroup();
-        if cg != self.last.cgroup {
-            // SAFETY: `cg` is valid while the RCU read lock `run` was read under is held, which
-            // is for this call at least (`Run`'s invariant), and not null: cgroups are wanted.
-            let (slot, fold) = unsafe { self.slot_for(cg) };
+        let Some(cg) = run.cgroup() else {
+            return;
+        };
+        if !core::ptr::eq(cg.as_ptr(), self.last.cgroup) {
+            let (slot, fold) = self.slot_for(cg);
             // INVARIANT: `last` is reset at every lock break (`lock_break`) and walk.
             self.last = Last {
-                cgroup: cg,
+                cgroup: cg.as_ptr(),
                 slot,
                 fold,
             };
@@ -349,10 +422,8 @@ impl Visit for Cgroups {
 
 impl Drop for Cgroups {
     fn drop(&mut self) {
-        // SAFETY: Every handle is a cgroup the table holds a reference on (invariant), put
-        // once as its slot is freed.
-        self.table
-            .clear(|h| unsafe { glue::cgroup_put(h as *mut Cgroup) });
+        // Each slot's reference is dropped as the slot is freed.
+        self.table.clear(&mut self.refs);
     }
 }
 

@@ -19,6 +19,7 @@ use kernel::ffi::{c_int, c_void};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
+use kernel::seq_print;
 use kernel::sync::Arc;
 
 use crate::cgroup_walk::{self, ReaderScope};
@@ -32,6 +33,29 @@ use crate::model::report::{
 };
 use crate::sampler::Sampler;
 use crate::threads;
+
+/// Makes the model's texts printable by `seq_print!`, which formats with the kernel's
+/// `kernel::fmt::Display`: they implement `core::fmt::Display` (the host tests build them too),
+/// to which this forwards, as the kernel crate does for core's types.
+macro_rules! kernel_display {
+    ($($ty:ty),* $(,)?) => {
+        $(impl kernel::fmt::Display for $ty {
+            fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+                core::fmt::Display::fmt(self, f)
+            }
+        })*
+    };
+}
+
+kernel_display!(
+    Table<'_>,
+    SamplesText<'_>,
+    CgroupsHead<'_>,
+    CgroupRow<'_>,
+    Metrics<'_>,
+    CgroupHead,
+    CgroupSeries<'_>,
+);
 
 /// The data behind one entry.
 struct FileData {
@@ -207,17 +231,15 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             let scope = cgroup_walk::scope(&view, &reader);
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
-            m.call_printf(format_args!(
-                "{}",
-                CgroupsHead {
-                    engine: &engine,
-                    sample: view.sample,
-                    tracked: scope.tracked,
-                    existing: reader.existing(),
-                    slots: view.slots,
-                    folded_threads: scope.folded_threads,
-                }
-            ));
+            let head = CgroupsHead {
+                engine: &engine,
+                sample: view.sample,
+                tracked: scope.tracked,
+                existing: reader.existing(),
+                slots: view.slots,
+                folded_threads: scope.folded_threads,
+            };
+            seq_print!(m, "{}", head);
             for row in view.rows.iter().filter(|r| reader.sees(r)) {
                 let name = reader.path(row, &mut path).unwrap_or("?");
                 let row = CgroupRow {
@@ -225,20 +247,18 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                     psi: cgroup_walk::psi(row),
                     path: name,
                 };
-                m.call_printf(format_args!("{row}"));
+                seq_print!(m, "{}", row);
             }
         }
         Content::Metrics => {
             let (engine, walks) = file.sampler.snapshot_with_walks();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
-            m.call_printf(format_args!(
-                "{}",
-                Metrics {
-                    engine: &engine,
-                    walks: &walks
-                }
-            ));
+            let metrics = Metrics {
+                engine: &engine,
+                walks: &walks,
+            };
+            seq_print!(m, "{}", metrics);
             if file.cgroups {
                 let Ok(mut path) = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL) else {
                     return ENOMEM.to_errno();
@@ -248,7 +268,8 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                 let windows_ms = engine.config().windows_ms;
                 for (i, family) in CgroupFamily::ALL.into_iter().enumerate() {
                     let sample = (i == 0).then_some(view.sample);
-                    m.call_printf(format_args!("{}", CgroupHead { family, sample }));
+                    let head = CgroupHead { family, sample };
+                    seq_print!(m, "{}", head);
                     for row in view.rows.iter().filter(|r| reader.sees(r)) {
                         // A path too long for a label is left out rather than cut short.
                         let Some(path) = reader.path(row, &mut path) else {
@@ -260,7 +281,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                             path,
                             windows_ms,
                         };
-                        m.call_printf(format_args!("{series}"));
+                        seq_print!(m, "{}", series);
                     }
                 }
             }
@@ -274,7 +295,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                 walks: &walks,
                 kernel: threads::kernel_avenrun(),
             };
-            m.call_printf(format_args!("{table}"));
+            seq_print!(m, "{}", table);
         }
         Content::Samples => {
             // A few kilobytes: on the heap, allocated before the lock is taken.
@@ -284,7 +305,8 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             let sampled = file.sampler.snapshot_all(&mut copy);
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
-            m.call_printf(format_args!("{}", SamplesText { sampled }));
+            let samples = SamplesText { sampled };
+            seq_print!(m, "{}", samples);
         }
     }
     0

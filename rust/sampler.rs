@@ -139,7 +139,7 @@ impl Sampler {
         let engine = Engine::new(config, threads::jiffies());
         let walker = Walker::new()?;
         let cgroups = Cgroups::new(max_cgroups)?;
-        let view = Arc::new(CgroupsView::empty(cgroups.table.capacity()), GFP_KERNEL)?;
+        let view = Arc::new(CgroupsView::empty(cgroups.capacity()), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
@@ -255,7 +255,7 @@ impl Sampler {
         let next = match walked.spare.take() {
             Some(spare) => spare,
             None => {
-                let empty = CgroupsView::empty(walked.cgroups.table.capacity());
+                let empty = CgroupsView::empty(walked.cgroups.capacity());
                 match UniqueArc::new(empty, GFP_KERNEL) {
                     Ok(v) => Pin::from(v),
                     Err(_) => return,

@@ -12,7 +12,7 @@
 //! mean. This file holds the walk's course: its stretches, lock breaks, restarts and clock.
 
 use core::marker::PhantomData;
-use core::ptr::{addr_of, read_volatile};
+use core::ptr::{addr_of, read_volatile, NonNull};
 
 use kernel::bindings;
 use kernel::sync::rcu;
@@ -89,10 +89,32 @@ impl<'g> Run<'g> {
         }
     }
 
-    /// Their cgroup, valid for as long as `self` (type invariant); null unless the walk's
-    /// [`Visit::wants_cgroups`].
-    pub fn cgroup(&self) -> *mut glue::cgroup {
-        self.cgroup
+    /// Their cgroup, for as long as `self`; `None` unless the walk's [`Visit::wants_cgroups`].
+    pub fn cgroup(&self) -> Option<RcuCgroup<'_>> {
+        // INVARIANT: Not null, so valid under the RCU read lock `'g` (type invariant), which is
+        // held for as long as `self` is borrowed.
+        NonNull::new(self.cgroup).map(|ptr| RcuCgroup {
+            ptr,
+            _rcu: PhantomData,
+        })
+    }
+}
+
+/// A cgroup read under the RCU read lock `'g`: valid (not freed) while that lock is held, since
+/// a cgroup is freed only a grace period after its last reference goes, but perhaps dying, its
+/// count at zero. So no `&Cgroup` is made of it (`ARef::from` would count it up from zero): a
+/// reference on it is taken, if it is still online, with `cgroup_tryget_online()`.
+#[derive(Clone, Copy)]
+pub struct RcuCgroup<'g> {
+    /// INVARIANT: A valid cgroup while the RCU read lock `'g` is held.
+    ptr: NonNull<glue::cgroup>,
+    _rcu: PhantomData<&'g rcu::Guard>,
+}
+
+impl RcuCgroup<'_> {
+    /// The cgroup, valid while `self` is (type invariant).
+    pub fn as_ptr(self) -> *mut glue::cgroup {
+        self.ptr.as_ptr()
     }
 }
 

@@ -6,7 +6,7 @@
 //! The walk already looks at every thread once per period; attributing each thread to its
 //! cgroup makes a container's split load almost free. [`CgroupTable`] is the bookkeeping, plain
 //! safe Rust: a fixed number of slots allocated at load (no allocation while sampling), found
-//! by the kernel side's handle (the cgroup's address) through an open-addressing index.
+//! by the kernel side's key (the cgroup's address) through an open-addressing index.
 //!
 //! - A cgroup gets a slot the first time the walk finds a thread in it (or in a descendant),
 //!   its ancestors first; its averages start from zero, like a fresh `avenrun`. Cgroups that
@@ -21,8 +21,9 @@
 //! - A cgroup the kernel has removed is dropped, and its slot reused; a free slot is found in
 //!   constant time (a list of them), and a full table says so at once ([`CgroupTable::is_full`]).
 //!
-//! Each slot carries an opaque `handle` the kernel side gives it (its `struct cgroup *`, with a
-//! reference held), used to name the cgroup at read time and released when the slot is dropped.
+//! Each slot carries an opaque `key` the kernel side gives it (its `struct cgroup`'s address,
+//! compared, never followed). What keeps the cgroup alive is the kernel side's, one hold a slot
+//! ([`Holds`]): the table asks it whether a cgroup was removed, and tells it when a slot goes.
 
 use core::ops::DerefMut;
 
@@ -43,8 +44,9 @@ pub const MAX_LEVEL: u32 = 32;
 pub struct Slot {
     /// The cgroup's id (`cgroup_id()`, its kernfs node id, never 0); 0 for a free slot.
     pub id: u64,
-    /// The kernel side's handle for it; 0 for a free slot.
-    pub handle: usize,
+    /// The kernel side's key for it (an address: unique while the cgroup is held); 0 for a
+    /// free slot.
+    pub key: usize,
     /// The slot of its parent, [`NO_SLOT`] for the root.
     pub parent: u32,
     /// Its depth: 0 for the root.
@@ -69,7 +71,7 @@ impl Slot {
     /// A free slot.
     pub const FREE: Slot = Slot {
         id: 0,
-        handle: 0,
+        key: 0,
         parent: NO_SLOT,
         level: 0,
         since: 0,
@@ -86,6 +88,16 @@ impl Slot {
     }
 }
 
+/// What the kernel side holds for the tracked cgroups, one hold a slot (a reference on the
+/// cgroup): asked by [`CgroupTable::drop_gone`] whether a cgroup is gone, and told by it and by
+/// [`CgroupTable::clear`] when a slot is freed, once a slot.
+pub trait Holds {
+    /// Whether the kernel removed the cgroup in `slot` (whose contents are `s`).
+    fn removed(&self, slot: u32, s: &Slot) -> bool;
+    /// The cgroup in `slot` is no longer tracked: let go of its hold.
+    fn release(&mut self, slot: u32, s: &Slot);
+}
+
 /// The tracked cgroups, in `S` (slots) and `I` (the index), both allocated by the caller.
 ///
 /// `I` must have a power-of-two length of at least twice the number of slots, so that a probe
@@ -99,7 +111,7 @@ pub struct CgroupTable<S, I> {
     slots: S,
     /// The first free slot, [`NO_SLOT`] when the table is full.
     free: u32,
-    /// Open addressing by handle, linear probing: a slot number, or [`NO_SLOT`] for none.
+    /// Open addressing by key, linear probing: a slot number, or [`NO_SLOT`] for none.
     index: I,
     /// Slots in use.
     used: u32,
@@ -194,21 +206,21 @@ where
         self.used
     }
 
-    /// Where the probe for `handle` starts: a multiplicative hash (the kernel side's handles
-    /// are addresses, aligned and close together).
-    fn home(&self, handle: usize) -> usize {
+    /// Where the probe for `key` starts: a multiplicative hash (the kernel side's keys are
+    /// addresses, aligned and close together).
+    fn home(&self, key: usize) -> usize {
         let mask = self.index.len() - 1;
-        ((handle as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
+        ((key as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
     }
 
-    /// The slot of the cgroup whose handle is `handle`, if tracked.
+    /// The slot of the cgroup whose key is `key`, if tracked.
     ///
-    /// The index is keyed by handle, not id: the kernel side finds a thread's cgroup by its
+    /// The index is keyed by address, not id: the kernel side finds a thread's cgroup by its
     /// address alone, without reading the cgroup (a tracked cgroup is held by a reference, so no
     /// other cgroup can have its address while it is tracked).
-    pub fn find(&self, handle: usize) -> Option<u32> {
+    pub fn find(&self, key: usize) -> Option<u32> {
         let mask = self.index.len() - 1;
-        let mut i = self.home(handle);
+        let mut i = self.home(key);
         loop {
             let s = self.index[i];
             if s == NO_SLOT {
@@ -217,7 +229,7 @@ where
             if self
                 .slots
                 .get(s as usize)
-                .is_some_and(|slot| slot.is_used() && slot.handle == handle)
+                .is_some_and(|slot| slot.is_used() && slot.key == key)
             {
                 return Some(s);
             }
@@ -225,13 +237,13 @@ where
         }
     }
 
-    /// Tracks cgroup `id` under `handle`, child of the cgroup in slot `parent` ([`NO_SLOT`] for
+    /// Tracks cgroup `id` under `key`, child of the cgroup in slot `parent` ([`NO_SLOT`] for
     /// the root), from sample `since` on, in constant time (but for the probe of the index).
-    /// `None` when every slot is taken, or `id` is 0, or `handle` is tracked already, or `parent`
+    /// `None` when every slot is taken, or `id` is 0, or `key` is tracked already, or `parent`
     /// is not a tracked slot (or is [`NO_SLOT`] while the root is tracked), or the cgroup would
     /// be deeper than [`MAX_LEVEL`].
-    pub fn insert(&mut self, id: u64, handle: usize, parent: u32, since: u64) -> Option<u32> {
-        if self.is_full() || id == 0 || self.find(handle).is_some() {
+    pub fn insert(&mut self, id: u64, key: usize, parent: u32, since: u64) -> Option<u32> {
+        if self.is_full() || id == 0 || self.find(key).is_some() {
             return None;
         }
         let level = if parent == NO_SLOT {
@@ -248,14 +260,14 @@ where
         self.free = self.slots.get(free)?.parent;
         self.slots[free] = Slot {
             id,
-            handle,
+            key,
             parent,
             level,
             since,
             ..Slot::FREE
         };
         let mask = self.index.len() - 1;
-        let mut i = self.home(handle);
+        let mut i = self.home(key);
         while self.index[i] != NO_SLOT {
             i = (i + 1) & mask;
         }
@@ -343,27 +355,23 @@ where
         }
     }
 
-    /// Drops every cgroup `gone` says the kernel removed, and any whose parent is dropped,
-    /// handing each one's handle to `release`. Returns how many were dropped.
-    pub fn drop_gone(
-        &mut self,
-        mut gone: impl FnMut(usize) -> bool,
-        mut release: impl FnMut(usize),
-    ) -> u32 {
+    /// Drops every cgroup `holds` says the kernel removed, and any whose parent is dropped,
+    /// telling `holds` of each. Returns how many were dropped.
+    pub fn drop_gone(&mut self, holds: &mut impl Holds) -> u32 {
         let mut dropped = 0;
         // A child is dropped with its parent: repeat until nothing more goes (a chain of depth
         // d takes at most d + 1 passes).
         loop {
             let mut more = false;
-            for i in 0..self.reach as usize {
-                let s = self.slots[i];
-                if !s.is_used() || i as u32 == self.root {
+            for i in 0..self.reach {
+                let s = self.slots[i as usize];
+                if !s.is_used() || i == self.root {
                     continue;
                 }
                 let orphan = self.slot(s.parent).is_none();
-                if orphan || gone(s.handle) {
-                    release(s.handle);
-                    self.free_slot(i as u32);
+                if orphan || holds.removed(i, &s) {
+                    holds.release(i, &s);
+                    self.free_slot(i);
                     dropped += 1;
                     more = true;
                 }
@@ -378,10 +386,10 @@ where
         dropped
     }
 
-    /// Drops every cgroup, the root included, handing each handle to `release`.
-    pub fn clear(&mut self, mut release: impl FnMut(usize)) {
-        for s in self.reached().iter().filter(|s| s.is_used()) {
-            release(s.handle);
+    /// Drops every cgroup, the root included, telling `holds` of each.
+    pub fn clear(&mut self, holds: &mut impl Holds) {
+        for (i, s) in self.iter() {
+            holds.release(i, s);
         }
         self.free_all();
         self.index.fill(NO_SLOT);
@@ -397,7 +405,7 @@ where
             if !self.slots[slot].is_used() {
                 continue;
             }
-            let mut i = self.home(self.slots[slot].handle);
+            let mut i = self.home(self.slots[slot].key);
             while self.index[i] != NO_SLOT {
                 i = (i + 1) & mask;
             }
@@ -437,6 +445,23 @@ mod tests {
     #[cfg(not(MODULE))]
     fn heap<T: Clone>(v: T, n: usize) -> std::vec::Vec<T> {
         std::vec![v; n]
+    }
+
+    /// Holds made of two closures: whether a slot's cgroup is removed, and what its release does.
+    struct Fns<G, F>(G, F);
+
+    impl<G: Fn(&Slot) -> bool, F: FnMut(&Slot)> Holds for Fns<G, F> {
+        fn removed(&self, _: u32, s: &Slot) -> bool {
+            (self.0)(s)
+        }
+        fn release(&mut self, _: u32, s: &Slot) {
+            (self.1)(s)
+        }
+    }
+
+    /// Holds of which the cgroup keyed `gone` is removed, that release nothing.
+    fn gone(gone: usize) -> Fns<impl Fn(&Slot) -> bool, impl FnMut(&Slot)> {
+        Fns(move |s: &Slot| s.key == gone, |_: &Slot| {})
     }
 
     const R: ThreadState = ThreadState {
@@ -539,16 +564,16 @@ mod tests {
         assert_eq!(t.used() as usize, SLOTS);
         assert_eq!(t.insert(99, 99, root, 1), None);
         // 10 has a child 20 (in a slot freed below first): both go when 10 is removed.
-        // Drops what `gone` names; returns how many went and the handles released, in order.
+        // Drops what `gone` names; returns how many went and the keys released, in order.
         fn drop_gone(t: &mut Table<'_>, gone: usize) -> (u32, [usize; SLOTS], usize) {
             let (mut released, mut n) = ([0usize; SLOTS], 0);
-            let dropped = t.drop_gone(
-                |h| h == gone,
-                |h| {
-                    released[n] = h;
+            let dropped = t.drop_gone(&mut Fns(
+                |s: &Slot| s.key == gone,
+                |s: &Slot| {
+                    released[n] = s.key;
                     n += 1
                 },
-            );
+            ));
             (dropped, released, n)
         }
         let (dropped, released, n) = drop_gone(&mut t, 11);
@@ -569,9 +594,10 @@ mod tests {
         }
         assert_eq!(t.find(1), Some(root));
         // The root stays, whatever `gone` says; `clear` drops it too.
-        assert_eq!(t.drop_gone(|_| true, |_| {}), (SLOTS - 3) as u32);
+        let mut all = Fns(|_: &Slot| true, |_: &Slot| {});
+        assert_eq!(t.drop_gone(&mut all), (SLOTS - 3) as u32);
         assert_eq!(t.used(), 1);
-        t.clear(|_| {});
+        t.clear(&mut all);
         assert_eq!(t.used(), 0);
         assert_eq!(t.root(), NO_SLOT);
     }
@@ -589,13 +615,13 @@ mod tests {
         assert_eq!(t.insert(100, 100, root, 1), None);
         // The slot 5 held is the one the next cgroup gets.
         let five = t.find(5).unwrap_or(NO_SLOT);
-        assert_eq!(t.drop_gone(|h| h == 5, |_| {}), 1);
+        assert_eq!(t.drop_gone(&mut gone(5)), 1);
         assert!(!t.is_full());
         assert_eq!(t.insert(100, 100, root, 2), Some(five));
         assert!(t.is_full());
         assert_eq!(t.used() as usize, SLOTS);
         // After a clear, every slot is free again.
-        t.clear(|_| {});
+        t.clear(&mut gone(0));
         assert!(t.insert(1, 1, NO_SLOT, 3).is_some());
         for id in 2..=SLOTS as u64 {
             assert!(t.insert(id, id as usize, 0, 3).is_some());
@@ -642,7 +668,7 @@ mod tests {
         let b = t.insert(3, 103, root, 1).unwrap_or(NO_SLOT);
         assert_eq!((root, a, b, t.reach), (0, 1, 2, 3));
         // A freed slot is the next one handed out: the reach stays.
-        assert_eq!(t.drop_gone(|h| h == 102, |_| {}), 1);
+        assert_eq!(t.drop_gone(&mut gone(102)), 1);
         assert_eq!(t.insert(4, 104, root, 1), Some(a));
         assert_eq!(t.reach, 3);
         // What the passes see is every used slot.
@@ -654,7 +680,7 @@ mod tests {
         assert_eq!(ids, [1, 4, 3]);
         assert_eq!(t.slot(root).map(|s| s.counts.threads), Some(5));
         let mut released = 0;
-        t.clear(|_| released += 1);
+        t.clear(&mut Fns(|_: &Slot| false, |_: &Slot| released += 1));
         assert_eq!((released, t.reach, t.used()), (3, 0, 0));
     }
 }

@@ -669,7 +669,7 @@ psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path
         assert!(text_is(head, want));
         let mut slot = Slot {
             id: 9,
-            handle: 1,
+            key: 1,
             parent: 0,
             level: 1,
             since: 3,
