@@ -67,34 +67,51 @@ void loadavg_rs_set_test_state_delay(unsigned int us)
 	WRITE_ONCE(loadavg_rs_test_state_delay_us, us);
 }
 
+/* @p's load bits: LOADAVG_RS_CONTRIB and LOADAVG_RS_IOWAIT, read after its on_rq. */
+static __always_inline unsigned int load_bits(const struct task_struct *p)
+{
+	unsigned int bits = 0;
+
+	/* Bitfields in words other CPUs write (see above): racy reads, never torn. */
+	if (data_race((bool)p->sched_contributes_to_load))
+		bits |= LOADAVG_RS_CONTRIB;
+	/* As above. */
+	if (data_race((bool)p->in_iowait))
+		bits |= LOADAVG_RS_IOWAIT;
+	return bits;
+}
+
 /*
  * Under RCU, which keeps @p valid: @p's facts (enum loadavg_rs_fact), with a pause of @delay
- * microseconds after the read of on_rq (tests only). A task off its runqueue
- * that neither contributes to load nor waits for IO counts as a thread and nothing else,
- * whatever its other facts (rust/model/accounting.rs tests it): its facts are 0, unread. That
- * is most tasks, and the walk's hot path.
+ * microseconds after the read of on_rq (tests only). A task off its runqueue that neither
+ * contributes to load nor waits for IO counts as a thread and nothing else, whatever its other
+ * facts (rust/model/accounting.rs tests it): its facts are 0, told by on_rq and the two bits
+ * alone. That is most tasks, and the walk's hot path.
  */
 static __always_inline unsigned int task_facts(const struct task_struct *p, unsigned int delay)
 {
-	u64 ran = READ_ONCE(p->se.sum_exec_runtime);
-	unsigned int state, facts = 0;
+	unsigned int state, facts;
+	u64 ran;
 	int on_rq;
 
+	/* Pairs with the smp_store_release() of on_rq in __block_task(). */
+	on_rq = smp_load_acquire(&p->on_rq);
+	if (likely(!on_rq && !load_bits(p)))
+		return 0;
+
+	/* Any other task is read again, in the order the test of a new task needs. */
+	ran = READ_ONCE(p->se.sum_exec_runtime);
 	/* The run time as it was before on_rq (a task runs before it first blocks). */
 	smp_rmb();
-	/* Pairs with the smp_store_release() of on_rq in __block_task(). */
+	/* As above. */
 	on_rq = smp_load_acquire(&p->on_rq);
 	if (unlikely(delay))
 		udelay(delay);
+	facts = load_bits(p);
 	if (on_rq)
 		facts |= LOADAVG_RS_ON_RQ;
-	/* Bitfields in words other CPUs write (see above): racy reads, never torn. */
-	if (data_race((bool)p->sched_contributes_to_load))
-		facts |= LOADAVG_RS_CONTRIB;
-	/* As above. */
-	if (data_race((bool)p->in_iowait))
-		facts |= LOADAVG_RS_IOWAIT;
-	if (likely(!facts))
+	/* Blocked since, with neither bit: as above. */
+	if (!facts)
 		return 0;
 
 	state = READ_ONCE(p->__state);
