@@ -139,5 +139,8 @@ for n in 1000 10000 50000; do
 	printf '| LXCFS 5.0.3 (lxcfs -l, Debian'"'"'s) vs the module, %s threads in 100 cgroups, each asked for once | LXCFS %s ns of CPU per 5 s; the module'"'"'s walk %s ns per 5 s: ratio %s | |\n' \
 		"$(get "lxcfs_threads_$n")" "$(get "lxcfs_cpu_ns_$n")" "$(get "lxcfs_walk_ns_$n")" \
 		"$(ratio "$(get "lxcfs_cpu_ns_$n")" "$(get "lxcfs_walk_ns_$n")")"
+	[ -z "$(get "lxcfs_updates_$n")" ] ||
+		printf '| LXCFS keeping up, %s threads: of 6 gaps between the module'"'"'s samples, those in which LXCFS refreshed (a busy cgroup'"'"'s figure changed) | %s of 6 | 6 (one refresh a 5 s period) |\n' \
+			"$(get "lxcfs_threads_$n")" "$(get "lxcfs_updates_$n")"
 done
 printf '\nreproduce: make bench (figures in %s)\n' "$figures"

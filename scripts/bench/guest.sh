@@ -59,35 +59,42 @@ unload
 # (LXCFS's way). The module walks once a period (100 ms); so does the floor
 # (tests/bench/walk_floor.c, a bare for_each_process_thread() reading what the kernel's counters
 # rest on), each walk after a pause of the same length, so that both find the caches (and,
-# under emulation, the TLB) as cold; its back-to-back walks (gap_ms=0) are printed too. Medians
-# of 21 walks each.
+# under emulation, the TLB) as cold; its back-to-back walks (gap_ms=0) are printed too. In 3
+# alternated rounds, each 7 of the module's walks (after its first) then 7 of the floor's, the
+# module unloaded (so that its walker never preempts the floor's): per arm, the median over
+# rounds of each round's median, so that a drift of the host's speed hits both alike.
 walk_floor() {
-	insmod /lib/modules/walk_floor.ko rounds=21 "$@"
+	insmod /lib/modules/walk_floor.ko rounds=7 "$@"
 	dmesg | sed -n 's/.*walk_floor: \([0-9]*\) threads, [0-9]* active, \([0-9]*\) ns per walk.*/\1 \2/p' | tail -n1
 	rmmod walk_floor
 }
-load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 for n in 1000 10000 50000; do
 	storm "$n" 600 || echo "bench: loadgen did not start $n threads: $(cat "$STORM_LOG")" >&2
 	holder=$STORM_PID
-	take_history /tmp/w0
-	wait_samples /tmp/w0 22
-	take_history /tmp/w1
-	walk=$(median $(columns /tmp/w0 /tmp/w1 walk_ns | tail -n 21))
-	threads=$(record_value /tmp/w1 last threads)
+	walks= floors= warms=
+	for round in 1 2 3; do
+		load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
+		take_history /tmp/w0
+		wait_samples /tmp/w0 8
+		take_history /tmp/w1
+		threads=$(record_value /tmp/w1 last threads)
+		unload
+		walks="$walks $(median $(columns /tmp/w0 /tmp/w1 walk_ns | tail -n 7))"
+		floor=$(walk_floor gap_ms=100)
+		floors="$floors ${floor#* }"
+		warm=$(walk_floor gap_ms=0)
+		warms="$warms ${warm#* }"
+	done
 	user=$(loadgen procwalk 3 | sed -n 's/.*, \([0-9]*\) ns per walk.*/\1/p')
-	floor=$(walk_floor gap_ms=100)
-	warm=$(walk_floor gap_ms=0)
 	say "walk_threads_$n" "$threads"
-	say "walk_ns_$n" "$walk"
+	say "walk_ns_$n" "$(median $walks)"
 	say "floor_threads_$n" "${floor% *}"
-	say "floor_ns_$n" "${floor#* }"
-	say "floor_warm_ns_$n" "${warm#* }"
+	say "floor_ns_$n" "$(median $floors)"
+	say "floor_warm_ns_$n" "$(median $warms)"
 	say "procwalk_ns_$n" "$user"
 	kill "$holder"
 	wait "$holder" 2>/dev/null
 done
-unload
 
 # 5. Wake-up latency (loadgen latency: a SCHED_FIFO thread per CPU on a 1 ms grid, cyclictest's
 # way) without the module and with it, at 1k, 10k and 50k threads, in 3 alternated rounds of
@@ -323,7 +330,10 @@ done
 # once from inside it, as each container's /proc/loadavg would be (LXCFS then refreshes all of
 # them every 5 s, reading each thread's /proc/PID/task/TID/status). Over 6 of the module's
 # samples: LXCFS's CPU time (utime + stime of its process, all threads, in /proc/PID/stat ticks
-# of 10 ms) per 5 s of wall-clock time, and the module's median walk.
+# of 10 ms) per 5 s of wall-clock time, and the module's median walk. And whether LXCFS keeps
+# up: a busy loop in c1 raises c1's load at every refresh (from 0 to about 0.4 over the 30 s,
+# at least 0.01 a step), so LXCFS's figure for c1 changes between two of the module's samples
+# when LXCFS refreshed in between: how many of the 6 gaps saw it change.
 cg=/sys/fs/cgroup
 mkdir -p "$cg"
 if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
@@ -341,17 +351,28 @@ if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
 		# lxcfs_cpu: LXCFS's CPU time so far, in ticks; uptime_cs: the time since boot, in 10 ms.
 		lxcfs_cpu() { awk '{ print $14 + $15 }' "/proc/$(cat /tmp/lxcfs.pid)/stat"; }
 		uptime_cs() { awk '{ sub(/\./, "", $1); print $1 + 0 }' /proc/uptime; }
+		# c1_load: c1's 1-minute load as LXCFS shows it, read from inside c1.
+		c1_load() { in_cgroup lx/c1 cat /var/lib/lxcfs/proc/loadavg | cut -d' ' -f1; }
 		mkdir "$cg/lx"
 		for n in 1000 10000 50000; do
 			hundred_cgroups "$cg/lx" $((n / 100))
+			sh -c "echo \$\$ > $cg/lx/c1/cgroup.procs && exec loadgen cpu 1 3600" >/tmp/lxbusy.log 2>&1 &
+			holders="$holders $!"
 			# LXCFS keeps a container's load from the first read of its file on.
 			for i in $(seq 1 100); do
 				in_cgroup "lx/c$i" cat /var/lib/lxcfs/proc/loadavg >/dev/null
 			done
 			take_history /tmp/x0
 			c0=$(lxcfs_cpu) u0=$(uptime_cs)
-			wait_samples /tmp/x0 6
+			was=$(c1_load) updates=0
+			for k in 1 2 3 4 5 6; do
+				wait_samples /tmp/x0 "$k"
+				now=$(c1_load)
+				[ "$now" = "$was" ] || updates=$((updates + 1))
+				was=$now
+			done
 			c1=$(lxcfs_cpu) u1=$(uptime_cs)
+			say "lxcfs_updates_$n" "$updates"
 			take_history /tmp/x1
 			say "lxcfs_threads_$n" "$(record_value /tmp/x1 last threads)"
 			# Ticks of 10 ms over centiseconds of wall-clock time, per 5 s, in ns.
@@ -379,5 +400,6 @@ if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
 		echo "bench: LXCFS left /var/lib/lxcfs mounted 30 s after SIGTERM" >&2 &&
 		umount -l /var/lib/lxcfs
 	unload
-	umount "$cg"
+	# LXCFS may still hold the hierarchy open as it exits.
+	umount "$cg" 2>/dev/null || umount -l "$cg"
 fi
