@@ -10,7 +10,11 @@
  *   or newer ones. The state and the bits are read after it: a task that blocks or wakes
  *   between the reads is counted once, never nowhere: as runnable if on_rq was read set; else
  *   by the bits of its last block, which may be newer than the on_rq read (a task woken since,
- *   that has left io_schedule() already, counts in blocked rather than io).
+ *   that has left io_schedule() already, counts in blocked rather than io; one woken and
+ *   asleep again in S since counts as the sleeper it has become, in no load).
+ * - Most threads sleep off their runqueue with neither bit: on_rq and the bits settle them
+ *   (task_facts()'s hot path). Any other task is read again from its run time on, in the order
+ *   below.
  * - The bits are bitfields sharing a word with others that other CPUs write (the task itself in
  *   io_schedule_prepare(), the scheduler in block_task(), proxy and wake-up paths too): C reads
  *   them with data_race(), a plain racy read the compiler may not tear or invent, and does not
@@ -57,8 +61,9 @@
 
 /*
  * Tests only (module parameter test_state_delay_us, set at load before the walker starts): a
- * pause between the read of on_rq and the reads after it, to widen the window in which a task
- * may block or wake.
+ * pause between the read of on_rq and the reads after it, for every task the hot path does not
+ * settle (one on a runqueue, or with a load bit), to widen the window in which it may block or
+ * wake.
  */
 static unsigned int loadavg_rs_test_state_delay_us;
 
@@ -83,7 +88,7 @@ static __always_inline unsigned int load_bits(const struct task_struct *p)
 
 /*
  * Under RCU, which keeps @p valid: @p's facts (enum loadavg_rs_fact), with a pause of @delay
- * microseconds after the read of on_rq (tests only). A task off its runqueue that neither
+ * microseconds after the second read of on_rq (tests only). A task off its runqueue that neither
  * contributes to load nor waits for IO counts as a thread and nothing else, whatever its other
  * facts (rust/model/accounting.rs tests it): its facts are 0, told by on_rq and the two bits
  * alone. That is most tasks, and the walk's hot path.
@@ -103,14 +108,14 @@ static __always_inline unsigned int task_facts(const struct task_struct *p, unsi
 	ran = READ_ONCE(p->se.sum_exec_runtime);
 	/* The run time as it was before on_rq (a task runs before it first blocks). */
 	smp_rmb();
-	/* As above. */
+	/* Pairs with __block_task()'s release, as above. */
 	on_rq = smp_load_acquire(&p->on_rq);
 	if (unlikely(delay))
 		udelay(delay);
 	facts = load_bits(p);
 	if (on_rq)
 		facts |= LOADAVG_RS_ON_RQ;
-	/* Blocked since, with neither bit: as above. */
+	/* Off its runqueue now, with neither bit (asleep again, in S): as above. */
 	if (!facts)
 		return 0;
 

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # A task that blocks or wakes while the walk reads it is counted as it stood when its on_rq was
-# read, never nowhere (rust/glue/threads.c reads on_rq first, with acquire, then the rest).
+# read, never nowhere (rust/glue/threads.c reads on_rq first, with acquire, then the rest; a
+# task on its runqueue or with a load bit, as these readers always are, is read again that way).
 #
 # Four readers of a fast null_blk disk (completions from a timer after 0.2 ms) cycle between
 # R and D with in_iowait thousands of times a second, alone in cgroup `race` with their idle
-# parent; the module pauses 200 us between the read of each task's on_rq and its other facts
-# (test_state_delay_us), so that a reader caught running is likely to have blocked, or one
-# caught blocked to have been woken, before the rest is read. A reader is never asleep
+# parent; the module pauses 200 us between the (second) read of each task's on_rq and its
+# other facts (test_state_delay_us), so that a reader caught running is likely to have blocked,
+# or one caught blocked to have been woken, before the rest is read. A reader is never asleep
 # otherwise: at every sample each is queued (cpu, or delayed) or off its runqueue in D (io, or
 # blocked), so the four categories add up to exactly 4 at each of 30 samples. (Read in the other
 # order, a reader seen TASK_RUNNING and then off its runqueue looked like a task fork() had not
