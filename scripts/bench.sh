@@ -140,7 +140,7 @@ for n in 1000 10000 50000; do
 		"$(get "lxcfs_threads_$n")" "$(get "lxcfs_cpu_ns_$n")" "$(get "lxcfs_walk_ns_$n")" \
 		"$(ratio "$(get "lxcfs_cpu_ns_$n")" "$(get "lxcfs_walk_ns_$n")")"
 	[ -z "$(get "lxcfs_updates_$n")" ] ||
-		printf '| LXCFS keeping up, %s threads: of 6 gaps between the module'"'"'s samples, those in which LXCFS refreshed (a busy cgroup'"'"'s figure changed) | %s of 6 | 6 (one refresh a 5 s period) |\n' \
+		printf '| LXCFS keeping up, %s threads: of 6 gaps between the module'"'"'s samples, those in which LXCFS refreshed (a busy cgroup'"'"'s figure changed) | %s of 6 | 5 or 6 (a refresh every 5 to 6 s: its sleep is 5 s less its walk'"'"'s CPU time) |\n' \
 			"$(get "lxcfs_threads_$n")" "$(get "lxcfs_updates_$n")"
 done
 printf '\nreproduce: make bench (figures in %s)\n' "$figures"
