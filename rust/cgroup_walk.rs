@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The kernel's side of per-cgroup load: the slot each run of threads the walk reads counts in
-//! (`rust/glue/threads.c` reads their cgroup), the references that keep tracked cgroups alive, the rows each walk publishes for readers, and
-//! what a reader is allowed to see (`rust/glue/cgroup_walk.c`). The bookkeeping itself is
+//! (`rust/glue/threads.c` reads their cgroup), the references that keep tracked cgroups alive,
+//! the rows each walk publishes for readers, and what a reader is allowed to see
+//! (`rust/glue/cgroup_walk.c`). The bookkeeping itself is
 //! [`crate::model::cgroups`]; what a reader sees of the rows is [`crate::model::cgroup_view`].
 //!
 //! The table belongs to the walker: it is behind a mutex that only the walker (and the module's

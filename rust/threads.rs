@@ -40,9 +40,10 @@ pub fn jiffies() -> Jiffies {
     unsafe { read_volatile(addr_of!(bindings::jiffies)) as Jiffies }
 }
 
-/// Tests only: pauses `us` microseconds (at most [`MAX_TEST_STATE_DELAY_US`]) between the read
-/// of a task's `on_rq` and its other facts, to widen the window in which a task may block or
-/// wake between them. Set before the walker starts.
+/// Tests only: pauses `us` microseconds (at most [`MAX_TEST_STATE_DELAY_US`]) between the
+/// (second) read of a task's `on_rq` and its other facts, for every task on a runqueue or with a
+/// load bit, to widen the window in which it may block or wake between them. Set before the
+/// walker starts.
 pub fn set_test_state_delay_us(us: u32) {
     // SAFETY: A plain store of an integer the C side reads with `READ_ONCE`.
     unsafe { glue::set_test_state_delay(us.min(MAX_TEST_STATE_DELAY_US)) }

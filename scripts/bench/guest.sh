@@ -356,9 +356,9 @@ if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
 		mkdir "$cg/lx"
 		for n in 1000 10000 50000; do
 			hundred_cgroups "$cg/lx" $((n / 100))
-			sh -c "echo \$\$ > $cg/lx/c1/cgroup.procs && exec loadgen cpu 1 3600" >/tmp/lxbusy.log 2>&1 &
-			# loadgen and the busy process it starts, both in c1.
-			holders="$holders $! $(wait_started /tmp/lxbusy.log)"
+			sh -c "echo \$\$ > $cg/lx/c1/cgroup.procs && exec loadgen cpu 1 3600" >"/tmp/lxbusy$n.log" 2>&1 &
+			# loadgen and the busy process it starts, both in c1 (a log of this round's own).
+			holders="$holders $! $(wait_started "/tmp/lxbusy$n.log")"
 			# LXCFS keeps a container's load from the first read of its file on.
 			for i in $(seq 1 100); do
 				in_cgroup "lx/c$i" cat /var/lib/lxcfs/proc/loadavg >/dev/null
