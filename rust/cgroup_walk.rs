@@ -379,6 +379,10 @@ impl Visit for Cgroups {
         self.enabled
     }
 
+    fn wants_tasks(&self) -> bool {
+        false
+    }
+
     fn start(&mut self) {
         if !self.enabled {
             return;
@@ -395,12 +399,12 @@ impl Visit for Cgroups {
     }
 
     /// Counts the threads of `run` in their cgroup.
-    fn run(&mut self, run: &Run<'_>) {
+    fn run(&mut self, run: &Run<'_>) -> u32 {
         if !self.enabled {
-            return;
+            return 0;
         }
         let Some(cg) = run.cgroup() else {
-            return;
+            return 0;
         };
         if !core::ptr::eq(cg.as_ptr(), self.last.cgroup) {
             let (slot, fold) = self.slot_for(cg);
@@ -418,6 +422,7 @@ impl Visit for Cgroups {
             self.table.add_folded(slot, run.state, run.threads);
             self.folded_threads = self.folded_threads.saturating_add(run.threads);
         }
+        0
     }
 }
 
@@ -454,6 +459,11 @@ pub struct ReaderScope {
 }
 
 impl ReaderScope {
+    /// The namespace's root cgroup, valid for the read this scope was made for.
+    pub fn root(&self) -> *mut Cgroup {
+        self.root
+    }
+
     /// The calling task's namespace.
     pub fn current() -> ReaderScope {
         // INVARIANT: The C side returns the current task's namespace root; see the type.

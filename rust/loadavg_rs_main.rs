@@ -20,6 +20,8 @@
 //! | `/proc/loadavg_cgroup`, `_cpu`, `_io`, `_cpuio`, `_blocked` | the reader's own cgroup |
 //! | `/proc/loadavg_rs_cgroups` | every tracked cgroup (v2): counts, averages, pressure |
 //! | `/proc/loadavg_rs_metrics` | all of it in the Prometheus text format (node_exporter) |
+//! | `/proc/loadavg_rs_top` | the processes that make the load, split by cause |
+//! | `/proc/loadavg_rs_stacks` | the load by process and kernel stack, folded for a flame graph (root) |
 //!
 //! The `loadavg_*` files read exactly like `/proc/loadavg`.
 
@@ -28,6 +30,7 @@ use kernel::time::msecs_to_jiffies;
 
 // Public, as the host crate (tests/host) has them: their items are the module's interface to
 // its own tests.
+pub mod attribution;
 pub mod cgroup_walk;
 mod glue;
 pub mod model;
@@ -37,6 +40,7 @@ pub mod sampler;
 pub mod threads;
 pub mod walker;
 
+use attribution::Attributed;
 use cgroup_walk::Cgroups;
 use model::config::{ParamError, Params, Settings};
 use model::files::Content;
@@ -70,6 +74,14 @@ module! {
         max_cgroups: u32 {
             default: crate::model::config::Params::DEFAULT.max_cgroups,
             description: "Cgroups tracked at most, 0..=65536 (default 1024; 0: none); more fold into an ancestor",
+        },
+        attribute_keys: u32 {
+            default: crate::model::config::Params::DEFAULT.attribute_keys,
+            description: "Keys of load attribution (processes, wait sites), 0..=65536 (default 1024; 0: none); more count in [other]",
+        },
+        attribute_unwinds: u32 {
+            default: crate::model::config::Params::DEFAULT.attribute_unwinds,
+            description: "Kernel stacks unwound per sample at most, 0..=1048576 (default 1024; 0: processes only)",
         },
         test_hold_ms: u32 {
             default: crate::model::config::Params::DEFAULT.test_hold_ms,
@@ -115,6 +127,8 @@ fn settings(hz: u32) -> Result<Settings> {
         period_ms: param!(period_ms),
         windows_ms: [param!(window1_ms), param!(window2_ms), param!(window3_ms)],
         max_cgroups: param!(max_cgroups),
+        attribute_keys: param!(attribute_keys),
+        attribute_unwinds: param!(attribute_unwinds),
         test_hold_ms: param!(test_hold_ms),
         test_state_delay_us: param!(test_state_delay_us),
         walker_fifo: param!(walker_fifo),
@@ -138,16 +152,26 @@ impl kernel::Module for LoadavgRs {
         let Settings {
             config,
             max_cgroups,
+            attribute_keys,
+            attribute_unwinds,
             hold_ms,
             state_delay_us,
             walker,
         } = settings(hz)?;
         threads::set_test_state_delay_us(state_delay_us);
-        let sampler = Sampler::new(config, hz, hold_ms, max_cgroups)?;
+        let sampler = Sampler::new(
+            config,
+            hz,
+            hold_ms,
+            max_cgroups,
+            (attribute_keys, attribute_unwinds),
+        )?;
         let running = sampler.clone().start(walker)?;
         let cgroups = max_cgroups > 0;
+        let attributed = attribute_keys > 0;
         let mut files = KVec::new();
-        for content in Content::all().filter(|c| cgroups || !c.per_cgroup()) {
+        let wanted = |c: &Content| (cgroups || !c.per_cgroup()) && (attributed || !c.attribution());
+        for content in Content::all().filter(wanted) {
             // On an error, the files made so far and the sampler are dropped in that order.
             files.push(
                 ProcFile::new(sampler.clone(), content, cgroups)?,
@@ -169,13 +193,14 @@ impl kernel::Module for LoadavgRs {
         let bytes = core::mem::size_of::<Sampler>()
             + core::mem::size_of::<usize>()
             + Cgroups::bytes(max_cgroups)
+            + Attributed::bytes(attribute_keys)
             + Walker::bytes()
             + files.len() * ProcFile::DATA_BYTES
             + files.capacity() * core::mem::size_of::<ProcFile>();
         pr_info!(
             "state: {} bytes in {} allocations\n",
             bytes,
-            files.len() + 5
+            files.len() + 8
         );
         Ok(LoadavgRs {
             _files: files,

@@ -22,8 +22,10 @@ use kernel::seq_file::SeqFile;
 use kernel::seq_print;
 use kernel::sync::Arc;
 
+use crate::attribution::{self, KernelSymbols};
 use crate::cgroup_walk::{self, ReaderScope};
 use crate::glue::{self, proc_dir_entry};
+use crate::model::attribution::{Folded, TopHead, TopRow};
 use crate::model::cgroup_view::Own;
 use crate::model::files::Content;
 use crate::model::history::Sampled;
@@ -55,6 +57,9 @@ kernel_display!(
     Metrics<'_>,
     CgroupHead,
     CgroupSeries<'_>,
+    Folded<'_, KernelSymbols>,
+    TopHead,
+    TopRow<'_>,
 );
 
 /// The data behind one entry.
@@ -103,9 +108,10 @@ impl ProcFile {
             GFP_KERNEL,
         )?;
         let ptr: *const FileData = &*data;
+        let admin = content.admin_only();
         // SAFETY: `name` is a NUL-terminated string, which procfs copies; `ptr` stays valid
         // until the entry is removed (type invariant, upheld by `Drop`).
-        let entry = unsafe { glue::proc_create(name.as_char_ptr(), ptr.cast_mut().cast()) };
+        let entry = unsafe { glue::proc_create(name.as_char_ptr(), ptr.cast_mut().cast(), admin) };
         let Some(entry) = NonNull::new(entry) else {
             pr_err!(
                 "cannot create /proc/{}: does it exist already?\n",
@@ -169,6 +175,19 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
             let rows = file.sampler.cgroups().rows.len();
             // The machine's series, then 21 lines a cgroup of about 100 bytes.
             2 * page + rows.saturating_mul(21 * 100)
+        }
+        Content::Top => {
+            // A row of 5 counts, 15 averages, a pid, a comm and a path: about 200 bytes.
+            page + file.sampler.attribution().keys().saturating_mul(200)
+        }
+        Content::Stacks => {
+            // A line per key and definition (two or three), each of up to 24 frames of about
+            // 25 bytes.
+            page + file
+                .sampler
+                .attribution()
+                .keys()
+                .saturating_mul(3 * 24 * 25)
         }
         _ => page,
     };
@@ -285,6 +304,21 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                     }
                 }
             }
+        }
+        Content::Top => {
+            let view = file.sampler.attribution();
+            let windows_ms = file.sampler.snapshot().config().windows_ms;
+            // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
+            let m = unsafe { SeqFile::from_raw(m) };
+            if let Err(e) = attribution::show_top(m, &view, windows_ms) {
+                return e.to_errno();
+            }
+        }
+        Content::Stacks => {
+            let view = file.sampler.attribution();
+            // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
+            let m = unsafe { SeqFile::from_raw(m) };
+            attribution::show_stacks(m, &view);
         }
         Content::Table => {
             let (engine, walks) = file.sampler.snapshot_with_walks();

@@ -43,6 +43,7 @@ use kernel::time::hrtimer::{
 use kernel::time::{Delta, Instant, Monotonic};
 use kernel::{new_mutex, new_spinlock};
 
+use crate::attribution::{Attributed, AttributionView};
 use crate::cgroup_walk::{Cgroups, CgroupsView};
 use crate::model::config::Config;
 use crate::model::config::WalkerPolicy;
@@ -51,7 +52,7 @@ use crate::model::history::Sampled;
 use crate::model::walks::Walks;
 use crate::new_raw_spinlock_irq;
 use crate::raw_spinlock::RawSpinLockIrq;
-use crate::threads;
+use crate::threads::{self, Run, Visit};
 use crate::walker::Walker;
 
 /// Nanoseconds per second.
@@ -73,6 +74,9 @@ pub struct Sampler {
     /// or swap the `Arc`: readers never wait for a walk, and never sleep here.
     #[pin]
     view: SpinLock<Arc<CgroupsView>>,
+    /// The attribution's keys as the last walk published them, held as `view` is.
+    #[pin]
+    attribution_view: SpinLock<Arc<AttributionView>>,
     /// The kernel thread that walks.
     walker: Walker,
     /// Length of one tick in nanoseconds.
@@ -95,6 +99,42 @@ struct Walked {
     cgroups: Cgroups,
     /// A view no reader holds any more, whose allocation the next publication reuses.
     spare: Option<Pin<UniqueArc<CgroupsView>>>,
+    /// The keys of load attribution.
+    attributed: Attributed,
+    /// As `spare`, for the attribution's view.
+    attribution_spare: Option<Pin<UniqueArc<AttributionView>>>,
+}
+
+/// A walk's visitors: the cgroups' table and the attribution's, each seeing every run.
+struct Visitors<'a> {
+    cgroups: &'a mut Cgroups,
+    attributed: &'a mut Attributed,
+}
+
+impl Visit for Visitors<'_> {
+    fn wants_cgroups(&self) -> bool {
+        self.cgroups.wants_cgroups()
+    }
+
+    fn wants_tasks(&self) -> bool {
+        self.attributed.wants_tasks()
+    }
+
+    fn start(&mut self) {
+        self.cgroups.start();
+        self.attributed.start();
+    }
+
+    fn lock_break(&mut self) {
+        self.cgroups.lock_break();
+        self.attributed.lock_break();
+    }
+
+    fn run(&mut self, run: &Run<'_>) -> u32 {
+        self.cgroups
+            .run(run)
+            .saturating_add(self.attributed.run(run))
+    }
 }
 
 /// The handle of the timer: dropping it cancels the timer and waits for a callback in flight.
@@ -134,18 +174,37 @@ unsafe extern "C" fn walk_entry(data: *const c_void) {
 impl Sampler {
     /// Creates a sampler with every average at zero, its first window ending one period from
     /// now. With `hold_ms` above 0 (tests only), the first sample comes that late, so that the
-    /// windows it missed must be caught up. It tracks up to `max_cgroups` cgroups (0: none).
-    pub fn new(config: Config, hz: u32, hold_ms: u32, max_cgroups: usize) -> Result<Arc<Sampler>> {
+    /// windows it missed must be caught up. It tracks up to `max_cgroups` cgroups (0: none),
+    /// and attributes the load to up to `max_keys` keys (0: none), unwinding at most `unwinds`
+    /// stacks a sample.
+    pub fn new(
+        config: Config,
+        hz: u32,
+        hold_ms: u32,
+        max_cgroups: usize,
+        (max_keys, unwinds): (usize, u32),
+    ) -> Result<Arc<Sampler>> {
         let engine = Engine::new(config, threads::jiffies());
         let walker = Walker::new()?;
         let cgroups = Cgroups::new(max_cgroups)?;
         let view = Arc::new(CgroupsView::empty(cgroups.capacity()), GFP_KERNEL)?;
+        let attributed = Attributed::new(max_keys, unwinds)?;
+        let attribution_view = Arc::new(AttributionView::empty(attributed.capacity()), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
                 state <- new_raw_spinlock_irq!(Sampled::new(engine), "loadavg_rs_engine"),
-                walked <- new_mutex!(Walked { cgroups, spare: None }, "loadavg_rs_cgroups"),
+                walked <- new_mutex!(
+                    Walked {
+                        cgroups,
+                        spare: None,
+                        attributed,
+                        attribution_spare: None,
+                    },
+                    "loadavg_rs_cgroups"
+                ),
                 view <- new_spinlock!(view, "loadavg_rs_cgroups_view"),
+                attribution_view <- new_spinlock!(attribution_view, "loadavg_rs_attribution_view"),
                 walker,
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
                 hold_ms,
@@ -214,11 +273,17 @@ impl Sampler {
         self.view.lock().clone()
     }
 
-    /// In the walker thread: walks the threads and applies the sample, globally and to every
-    /// cgroup, if a window has ended.
+    /// The attribution's keys of the last walk: a reference to them, taken without waiting for
+    /// a walk in progress.
+    pub fn attribution(&self) -> Arc<AttributionView> {
+        self.attribution_view.lock().clone()
+    }
+
+    /// In the walker thread: walks the threads and applies the sample, globally, to every
+    /// cgroup and to every key of the attribution, if a window has ended.
     fn walk(&self) {
-        let mut walked = self.walked.lock();
-        let cgroups = &mut walked.cgroups;
+        let mut guard = self.walked.lock();
+        let walked = &mut *guard;
         let now = threads::jiffies();
         let seq = {
             let state = self.state.lock();
@@ -227,8 +292,13 @@ impl Sampler {
             }
             state.engine.stats().samples + 1
         };
-        cgroups.begin_walk(seq);
-        let Some((counts, walk)) = threads::count_threads(&mut *cgroups) else {
+        walked.cgroups.begin_walk(seq);
+        walked.attributed.begin_walk(seq);
+        let mut visitors = Visitors {
+            cgroups: &mut walked.cgroups,
+            attributed: &mut walked.attributed,
+        };
+        let Some((counts, walk)) = threads::count_threads(&mut visitors) else {
             return;
         };
         let (closed, decay, sample) = {
@@ -241,8 +311,42 @@ impl Sampler {
                 state.engine.stats().samples,
             )
         };
-        cgroups.end_walk(&decay, closed);
-        Self::publish(&self.view, &mut walked, sample);
+        walked.cgroups.end_walk(&decay, closed);
+        walked.attributed.end_walk(&decay, closed);
+        Self::publish(&self.view, walked, sample);
+        Self::publish_attribution(&self.attribution_view, walked, sample);
+    }
+
+    /// Publishes the attribution's keys of sample `sample`, as [`Sampler::publish`] does the
+    /// cgroups' rows.
+    fn publish_attribution(
+        view: &SpinLock<Arc<AttributionView>>,
+        walked: &mut Walked,
+        sample: u64,
+    ) {
+        if !walked.attributed.enabled() {
+            return;
+        }
+        let mut next = match walked.attribution_spare.take() {
+            Some(spare) => spare,
+            None => {
+                let empty = AttributionView::empty(walked.attributed.capacity());
+                match UniqueArc::new(empty, GFP_KERNEL) {
+                    Ok(v) => Pin::from(v),
+                    Err(_) => return,
+                }
+            }
+        };
+        if walked.attributed.fill(&mut next, sample).is_err() {
+            walked.attribution_spare = Some(next);
+            return;
+        }
+        let old = core::mem::replace(&mut *view.lock(), next.into());
+        // Outside the lock: a reader's last reference frees the old keys, else they are spare.
+        walked.attribution_spare = Arc::into_unique_or_drop(old).map(|mut spare| {
+            spare.clear();
+            spare
+        });
     }
 
     /// Publishes the rows of the walk that made sample `sample`, reusing the spare view's

@@ -61,6 +61,10 @@ pub struct Run<'g> {
     /// `'g`, so valid (a cgroup is freed only a grace period after its last reference goes)
     /// until that lock is released.
     cgroup: *mut glue::cgroup,
+    /// INVARIANT: Null (tasks not asked for, or a run of tasks with no fact), or the run's one
+    /// task, read from the task lists under the RCU read lock `'g`, so valid (a task is freed
+    /// only a grace period after it is unhashed) until that lock is released.
+    task: *mut glue::task_struct,
     _rcu: PhantomData<&'g rcu::Guard>,
 }
 
@@ -86,8 +90,20 @@ impl<'g> Run<'g> {
             },
             threads: run.threads,
             cgroup: run.cgroup,
+            task: run.task,
             _rcu: PhantomData,
         }
+    }
+
+    /// The run's one task, for as long as `self`; `None` unless the walk's
+    /// [`Visit::wants_tasks`] and the task has a fact.
+    pub fn task(&self) -> Option<RcuTask<'_>> {
+        // INVARIANT: Not null, so valid under the RCU read lock `'g` (type invariant), which is
+        // held for as long as `self` is borrowed.
+        NonNull::new(self.task).map(|ptr| RcuTask {
+            ptr,
+            _rcu: PhantomData,
+        })
     }
 
     /// Their cgroup, for as long as `self`; `None` unless the walk's [`Visit::wants_cgroups`].
@@ -115,6 +131,22 @@ pub struct RcuCgroup<'g> {
 impl RcuCgroup<'_> {
     /// The cgroup, valid while `self` is (type invariant).
     pub fn as_ptr(self) -> *mut glue::cgroup {
+        self.ptr.as_ptr()
+    }
+}
+
+/// A task read under the RCU read lock `'g`: valid (not freed) while that lock is held, as a
+/// task is freed only a grace period after it leaves the task lists; it may be exiting.
+#[derive(Clone, Copy)]
+pub struct RcuTask<'g> {
+    /// INVARIANT: A valid task while the RCU read lock `'g` is held.
+    ptr: NonNull<glue::task_struct>,
+    _rcu: PhantomData<&'g rcu::Guard>,
+}
+
+impl RcuTask<'_> {
+    /// The task, valid while `self` is (type invariant).
+    pub fn as_ptr(self) -> *mut glue::task_struct {
         self.ptr.as_ptr()
     }
 }
@@ -165,17 +197,27 @@ unsafe fn lock_break(
     }
 }
 
-/// What else a walk does with the threads it counts (per-cgroup counts).
+/// What a stack unwound by a [`Visit`] costs, in threads: a stretch of the walk ends when its
+/// threads and unwinds together reach [`STRETCH_THREADS`]. An unwind reads a frame of the
+/// task's stack and looks its return address up in the unwinder's tables for each of up to
+/// [`crate::model::attribution::DEPTH`] frames, about as much as 16 threads' few cache misses;
+/// `make bench` measures it (the walk with attribution against without).
+pub const UNWIND_COST: u32 = 16;
+
+/// What else a walk does with the threads it counts (per-cgroup counts, load attribution).
 pub trait Visit {
     /// Whether each [`Run`] should carry its threads' cgroup.
     fn wants_cgroups(&self) -> bool;
+    /// Whether every thread with a fact should be a [`Run`] of its own, with its task.
+    fn wants_tasks(&self) -> bool;
     /// A pass over the lists starts (again, after a restart): forget the threads visited.
     fn start(&mut self);
     /// The walk is about to leave the RCU read-side critical section: anything kept from it
     /// may be freed before the next [`Visit::run`].
     fn lock_break(&mut self);
-    /// Visits the threads of `run`, which the walk just counted.
-    fn run(&mut self, run: &Run<'_>);
+    /// Visits the threads of `run`, which the walk just counted; returns the work it did
+    /// beyond them, in threads (an unwind is [`UNWIND_COST`]), which counts in the stretch.
+    fn run(&mut self, run: &Run<'_>) -> u32;
 }
 
 /// How one pass over the lists ended.
@@ -245,11 +287,13 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
     let mut counts = Counts::default();
     visit.start();
     let cgroups = visit.wants_cgroups();
+    let tasks = visit.wants_tasks();
     let mut rcu = rcu::read_lock();
     let mut stretch_start = Clock::now();
     let mut in_stretch = 0u32;
     const NO_RUN: glue::loadavg_rs_run = glue::loadavg_rs_run {
         cgroup: core::ptr::null_mut(),
+        task: core::ptr::null_mut(),
         facts: 0,
         threads: 0,
     };
@@ -282,7 +326,15 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
         let max = if walk.unbroken {
             u32::MAX
         } else {
-            STRETCH_THREADS - in_stretch
+            STRETCH_THREADS.saturating_sub(in_stretch).max(1)
+        };
+        // With tasks, each run may cost an unwind: as many runs as the stretch has room for
+        // (at least one), so that a stretch's threads and unwinds stay within twice
+        // `STRETCH_THREADS`, plus one unwind.
+        let max_runs = if tasks && !walk.unbroken {
+            (max / UNWIND_COST).clamp(1, RUNS as u32)
+        } else {
+            RUNS as u32
         };
         let mut read = 0u32;
         // SAFETY: The RCU read lock is held, under which the cursor was set (`walk_first()`, the
@@ -293,8 +345,9 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
                 &mut cursor,
                 max,
                 cgroups,
+                tasks,
                 runs.as_mut_ptr(),
-                RUNS as u32,
+                max_runs,
                 &mut read,
             )
         };
@@ -303,7 +356,7 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
             // SAFETY: `read_threads()` filled the first `filled` runs just now, under `rcu`.
             let run = unsafe { Run::new(&rcu, run) };
             counts.add_many(run.state, run.threads);
-            visit.run(&run);
+            in_stretch = in_stretch.saturating_add(visit.run(&run));
         }
     }
     end_stretch(walk, stretch_start, in_stretch);

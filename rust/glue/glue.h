@@ -18,6 +18,7 @@
 
 struct cgroup;
 struct lock_class_key;
+struct pid;
 struct proc_dir_entry;
 struct raw_spinlock;
 struct seq_file;
@@ -46,10 +47,15 @@ struct loadavg_rs_cursor {
 	struct task_struct *t;
 };
 
-/* Threads read one after the other with the same facts, in the same cgroup. */
+/*
+ * Threads read one after the other with the same facts, in the same cgroup; when tasks are
+ * asked for, a task with any fact is a run of its own, with its task.
+ */
 struct loadavg_rs_run {
 	/* Their cgroup (v2), valid under the RCU read lock they were read under, or NULL. */
 	struct cgroup *cgroup;
+	/* The run's one task, valid under that lock too; NULL unless tasks were asked for. */
+	struct task_struct *task;
 	/* Their facts (enum loadavg_rs_fact). */
 	unsigned int facts;
 	/* How many: at least 1. */
@@ -60,7 +66,7 @@ struct loadavg_rs_run {
 void loadavg_rs_walk_first(struct loadavg_rs_cursor *c);
 /* Under RCU: up to @max_threads threads from @c on, in at most @max_runs runs (threads.c). */
 unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int max_threads,
-				     bool cgroups, struct loadavg_rs_run *runs,
+				     bool cgroups, bool tasks, struct loadavg_rs_run *runs,
 				     unsigned int max_runs, unsigned int *threads);
 /* Tests only: a pause of @us microseconds between the read of on_rq and the others. */
 void loadavg_rs_set_test_state_delay(unsigned int us);
@@ -111,9 +117,25 @@ bool loadavg_rs_cgroup_is_descendant(struct cgroup *cg, struct cgroup *ancestor)
 int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *buf, size_t len);
 bool loadavg_rs_cgroup_psi(struct cgroup *cg, unsigned long *avgs);
 
+/* attribution.c: a task's process and kernel stack, symbols, and what a reader may see. */
+
+/* The length of a task's comm (TASK_COMM_LEN, checked in attribution.c). */
+#define LOADAVG_RS_COMM_LEN 16
+
+struct pid *loadavg_rs_task_process(struct task_struct *t, int *tgid, char *comm);
+void loadavg_rs_pid_get(struct pid *pid);
+void loadavg_rs_pid_put(struct pid *pid);
+unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries,
+				   unsigned int max);
+int loadavg_rs_symbol(unsigned long addr, char *buf, size_t len);
+int loadavg_rs_pid_vnr(struct pid *pid);
+bool loadavg_rs_reader_in_init_pid_ns(void);
+int loadavg_rs_pid_cgroup_path(struct pid *pid, struct cgroup *ns_root, char *buf, size_t len);
+
 /* proc_files.c: procfs. */
 
-struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data);
+/* @admin: readable only by CAP_SYS_ADMIN in the initial user namespace, as /proc/PID/stack. */
+struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data, bool admin);
 void loadavg_rs_proc_remove(struct proc_dir_entry *entry);
 int loadavg_rs_last_pid(void);
 /* Defined in Rust (rust/proc_files.rs): prints the file whose data is @data. */

@@ -8,11 +8,13 @@
  * the compiler checks every type below against them and against glue.h, whose prototypes are
  * all the Rust side sees. Everything else is Rust.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/user_namespace.h>
 
 #include "glue.h"
 
@@ -34,6 +36,18 @@ static int loadavg_rs_open(struct inode *inode, struct file *file)
 				loadavg_rs_size_hint(pde_data(inode)));
 }
 
+/*
+ * A file of kernel stacks: as /proc/PID/stack (proc_pid_stack() in fs/proc/base.c), only for
+ * an opener with CAP_SYS_ADMIN in the initial user namespace, checked with the opener's
+ * credentials.
+ */
+static int loadavg_rs_open_admin(struct inode *inode, struct file *file)
+{
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EACCES;
+	return loadavg_rs_open(inode, file);
+}
+
 static const struct proc_ops loadavg_rs_proc_ops = {
 	.proc_open	= loadavg_rs_open,
 	.proc_read	= seq_read,
@@ -41,9 +55,21 @@ static const struct proc_ops loadavg_rs_proc_ops = {
 	.proc_release	= single_release,
 };
 
-/* Creates /proc/@name, read-only; its reads call loadavg_rs_show(m, @data). */
-struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data)
+static const struct proc_ops loadavg_rs_admin_proc_ops = {
+	.proc_open	= loadavg_rs_open_admin,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+};
+
+/*
+ * Creates /proc/@name, read-only (@admin: for CAP_SYS_ADMIN in the initial user namespace
+ * alone, mode 0400); its reads call loadavg_rs_show(m, @data).
+ */
+struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data, bool admin)
 {
+	if (admin)
+		return proc_create_data(name, 0400, NULL, &loadavg_rs_admin_proc_ops, data);
 	return proc_create_data(name, 0444, NULL, &loadavg_rs_proc_ops, data);
 }
 

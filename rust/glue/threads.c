@@ -172,6 +172,8 @@ void loadavg_rs_walk_first(struct loadavg_rs_cursor *c)
  * Under RCU, which keeps c->g and c->t valid: reads up to @max_threads threads from c->t on,
  * in for_each_process_thread()'s order, into at most @max_runs runs of @runs: threads read one
  * after the other with the same facts (and, with @cgroups, in the same cgroup) make one run.
+ * With @tasks (load attribution), a thread with any fact is a run of its own, which carries
+ * it: those are the tasks that may count as load, few beside the sleepers with none.
  * Leaves @c at the next thread to read (c->t NULL: none left), *@threads at the number read,
  * and returns the number of runs filled.
  *
@@ -181,7 +183,7 @@ void loadavg_rs_walk_first(struct loadavg_rs_cursor *c)
  * css_set differs from the previous thread's.
  */
 unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int max_threads,
-				     bool cgroups, struct loadavg_rs_run *runs,
+				     bool cgroups, bool tasks, struct loadavg_rs_run *runs,
 				     unsigned int max_runs, unsigned int *threads)
 {
 	struct task_struct *g = c->g, *t = c->t;
@@ -203,12 +205,14 @@ unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int m
 				cg = cset->dfl_cgrp;
 			}
 		}
-		if (n && runs[n - 1].facts == facts && runs[n - 1].cgroup == cg) {
+		if (n && !runs[n - 1].task && !(tasks && facts) && runs[n - 1].facts == facts &&
+		    runs[n - 1].cgroup == cg) {
 			runs[n - 1].threads++;
 		} else {
 			if (n == max_runs)
 				break;
 			runs[n].cgroup = cg;
+			runs[n].task = tasks && facts ? t : NULL;
 			runs[n].facts = facts;
 			runs[n].threads = 1;
 			n++;

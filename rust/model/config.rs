@@ -22,6 +22,14 @@ pub const MAX_PERIOD_MS: u32 = 600_000;
 pub const DEFAULT_MAX_CGROUPS: u32 = 1024;
 /// The largest `max_cgroups`.
 pub const MAX_CGROUPS: u32 = 65536;
+/// Default `attribute_keys`: keys of load attribution (processes, and processes' wait sites).
+pub const DEFAULT_ATTRIBUTE_KEYS: u32 = 1024;
+/// The largest `attribute_keys`.
+pub const MAX_ATTRIBUTE_KEYS: u32 = 65536;
+/// Default `attribute_unwinds`: kernel stacks unwound per sample at most.
+pub const DEFAULT_ATTRIBUTE_UNWINDS: u32 = 1024;
+/// The largest `attribute_unwinds`.
+pub const MAX_ATTRIBUTE_UNWINDS: u32 = 1 << 20;
 /// The most a test may pause between the reads of one task (`test_state_delay_us`): 200 µs,
 /// so that a stretch of the walk (128 threads) stays within 26 ms of RCU read section.
 pub const MAX_TEST_STATE_DELAY_US: u32 = 200;
@@ -47,6 +55,10 @@ pub struct Params {
     pub windows_ms: [u32; 3],
     /// `max_cgroups`.
     pub max_cgroups: u32,
+    /// `attribute_keys`.
+    pub attribute_keys: u32,
+    /// `attribute_unwinds`.
+    pub attribute_unwinds: u32,
     /// `test_hold_ms`: tests only, the first sample held back this long.
     pub test_hold_ms: u32,
     /// `test_state_delay_us`: tests only, a pause between the reads of each task.
@@ -62,6 +74,10 @@ pub struct Settings {
     pub config: Config,
     /// Cgroups tracked at most (0: none).
     pub max_cgroups: usize,
+    /// Keys of load attribution at most (0: no attribution).
+    pub attribute_keys: usize,
+    /// Kernel stacks unwound per sample at most (0: processes only).
+    pub attribute_unwinds: u32,
     /// Tests only: how late the first sample comes, in ms.
     pub hold_ms: u32,
     /// Tests only: the pause between the reads of each task, in µs.
@@ -90,6 +106,8 @@ impl Params {
         period_ms: DEFAULT_PERIOD_MS,
         windows_ms: DEFAULT_WINDOWS_MS,
         max_cgroups: DEFAULT_MAX_CGROUPS,
+        attribute_keys: DEFAULT_ATTRIBUTE_KEYS,
+        attribute_unwinds: DEFAULT_ATTRIBUTE_UNWINDS,
         test_hold_ms: 0,
         test_state_delay_us: 0,
         walker_fifo: 1,
@@ -101,6 +119,13 @@ impl Params {
         Ok(Settings {
             config: Config::new(hz, self.period_ms, self.windows_ms)?,
             max_cgroups: at_most("max_cgroups", self.max_cgroups, MAX_CGROUPS)? as usize,
+            attribute_keys: at_most("attribute_keys", self.attribute_keys, MAX_ATTRIBUTE_KEYS)?
+                as usize,
+            attribute_unwinds: at_most(
+                "attribute_unwinds",
+                self.attribute_unwinds,
+                MAX_ATTRIBUTE_UNWINDS,
+            )?,
             hold_ms: at_most("test_hold_ms", self.test_hold_ms, MAX_PERIOD_MS)?,
             state_delay_us: at_most(
                 "test_state_delay_us",
@@ -234,6 +259,10 @@ mod tests {
                 s.map(|s| (s.config.decay, s.max_cgroups, s.hold_ms, s.walker)),
                 Ok(([EXP_1, EXP_5, EXP_15], 1024, 0, WalkerPolicy::Fifo))
             );
+            assert_eq!(
+                s.map(|s| (s.attribute_keys, s.attribute_unwinds)),
+                Ok((1024, 1024))
+            );
         }
     }
 
@@ -243,6 +272,8 @@ mod tests {
             period_ms: DEFAULT_PERIOD_MS,
             windows_ms: DEFAULT_WINDOWS_MS,
             max_cgroups: MAX_CGROUPS,
+            attribute_keys: MAX_ATTRIBUTE_KEYS,
+            attribute_unwinds: MAX_ATTRIBUTE_UNWINDS,
             test_hold_ms: MAX_PERIOD_MS,
             test_state_delay_us: MAX_TEST_STATE_DELAY_US,
             walker_fifo: 1,
@@ -268,6 +299,22 @@ mod tests {
                 },
                 "max_cgroups",
                 MAX_CGROUPS,
+            ),
+            (
+                Params {
+                    attribute_keys: MAX_ATTRIBUTE_KEYS + 1,
+                    ..ok
+                },
+                "attribute_keys",
+                MAX_ATTRIBUTE_KEYS,
+            ),
+            (
+                Params {
+                    attribute_unwinds: MAX_ATTRIBUTE_UNWINDS + 1,
+                    ..ok
+                },
+                "attribute_unwinds",
+                MAX_ATTRIBUTE_UNWINDS,
             ),
             (
                 Params {

@@ -11,6 +11,8 @@
 //! | `loadavg_cgroup`, `loadavg_cgroup_<definition>` | the reader's own cgroup (`all`, then the others) |
 //! | `loadavg_rs_cgroups`          | every tracked cgroup the reader may see             |
 //! | `loadavg_rs_metrics`          | all of it in the Prometheus text format             |
+//! | `loadavg_rs_top`              | the processes that make the load, split by cause    |
+//! | `loadavg_rs_stacks`           | the load by process and kernel stack, folded (root) |
 
 use core::fmt;
 
@@ -31,6 +33,10 @@ pub enum Content {
     Cgroups,
     /// Everything, in the Prometheus text format.
     Metrics,
+    /// The processes that make the load, like `top` in load units.
+    Top,
+    /// The load by process and kernel wait site, as folded stacks for a flame graph.
+    Stacks,
 }
 
 impl Content {
@@ -49,11 +55,23 @@ impl Content {
             .chain([Content::Table, Content::Samples])
             .chain(cgroup)
             .chain([Content::Cgroups, Content::Metrics])
+            .chain([Content::Top, Content::Stacks])
     }
 
     /// Whether the file is about cgroups, and so exists only when cgroups are tracked.
     pub fn per_cgroup(self) -> bool {
         matches!(self, Content::CgroupLoadavg(_) | Content::Cgroups)
+    }
+
+    /// Whether the file shows load attribution, and so exists only when tasks are attributed.
+    pub fn attribution(self) -> bool {
+        matches!(self, Content::Top | Content::Stacks)
+    }
+
+    /// Whether only `CAP_SYS_ADMIN` in the initial user namespace may read it (kernel stacks,
+    /// as `/proc/PID/stack`).
+    pub fn admin_only(self) -> bool {
+        self == Content::Stacks
     }
 
     /// The file's name in `/proc`, to be written out ([`fmt::Display`]).
@@ -75,6 +93,8 @@ impl fmt::Display for Name {
             Content::CgroupLoadavg(a) => write!(f, "loadavg_cgroup_{}", a.name()),
             Content::Cgroups => write!(f, "loadavg_rs_cgroups"),
             Content::Metrics => write!(f, "loadavg_rs_metrics"),
+            Content::Top => write!(f, "loadavg_rs_top"),
+            Content::Stacks => write!(f, "loadavg_rs_stacks"),
         }
     }
 }

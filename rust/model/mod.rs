@@ -10,6 +10,7 @@
 //!
 //! - [`calc_load`]: the kernel's fixed-point load arithmetic (`kernel/sched/loadavg.c`);
 //! - [`accounting`]: what each definition of load counts, from the facts of one thread;
+//! - [`attribution`]: each definition's load by process and kernel wait site;
 //! - [`config`]: the module's parameters, their defaults and their checks;
 //! - [`engine`]: the averages of every definition, advanced by the clock as the kernel does;
 //! - [`history`]: the last samples, for exact replays by readers;
@@ -19,6 +20,7 @@
 //! - [`report`], [`metrics`]: the files' text, and the Prometheus exposition.
 
 pub mod accounting;
+pub mod attribution;
 pub mod calc_load;
 pub mod cgroup_view;
 pub mod cgroups;

@@ -761,11 +761,16 @@ walks_unbroken       0
             "loadavg_cgroup_blocked",
             "loadavg_rs_cgroups",
             "loadavg_rs_metrics",
+            "loadavg_rs_top",
+            "loadavg_rs_stacks",
         ];
         assert_eq!(Content::all().count(), want.len());
         for (c, name) in Content::all().zip(want) {
             assert!(text_is(c.name(), name));
         }
         assert_eq!(Content::all().filter(|c| c.per_cgroup()).count(), 6);
+        assert_eq!(Content::all().filter(|c| c.attribution()).count(), 2);
+        let admin = Content::all().filter(|c| c.admin_only());
+        assert!(admin.eq([Content::Stacks]));
     }
 }

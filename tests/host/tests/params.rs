@@ -5,7 +5,8 @@
 //! string literals, which must say the same.
 
 use loadavg_rs_host::config::{
-    Params, MAX_CGROUPS, MAX_PERIOD_MS, MAX_TEST_STATE_DELAY_US, MIN_PERIOD_MS,
+    Params, MAX_ATTRIBUTE_KEYS, MAX_ATTRIBUTE_UNWINDS, MAX_CGROUPS, MAX_PERIOD_MS,
+    MAX_TEST_STATE_DELAY_US, MIN_PERIOD_MS,
 };
 
 const MAIN: &str = include_str!("../../../rust/loadavg_rs_main.rs");
@@ -30,6 +31,8 @@ fn every_description_states_the_default_config_rs_has() {
         ("window2_ms", d.windows_ms[1]),
         ("window3_ms", d.windows_ms[2]),
         ("max_cgroups", d.max_cgroups),
+        ("attribute_keys", d.attribute_keys),
+        ("attribute_unwinds", d.attribute_unwinds),
         ("walker_fifo", d.walker_fifo),
     ] {
         let text = description(name);
@@ -52,6 +55,8 @@ fn every_stated_range_is_config_rs_s() {
     for (name, range) in [
         ("period_ms", format!("{MIN_PERIOD_MS}..={MAX_PERIOD_MS}")),
         ("max_cgroups", format!("0..={MAX_CGROUPS}")),
+        ("attribute_keys", format!("0..={MAX_ATTRIBUTE_KEYS}")),
+        ("attribute_unwinds", format!("0..={MAX_ATTRIBUTE_UNWINDS}")),
         ("test_hold_ms", format!("0..={MAX_PERIOD_MS}")),
         (
             "test_state_delay_us",

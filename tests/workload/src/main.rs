@@ -36,6 +36,9 @@
 //! - `cgfill DIR N SECONDS`: N cgroups under DIR, a sleeping process in each (see `cgfill.rs`);
 //! - `container CGROUP CMD [ARG...]`: CMD in a container, as runtimes make one, with
 //!   `/proc/loadavg_cgroup` bind-mounted over `/proc/loadavg` (see `container.rs`);
+//! - `nocap CAP CMD [ARG...]`: CMD as the same user without capability CAP (its number:
+//!   21 is `CAP_SYS_ADMIN`), dropped from the bounding set too, so that an exec by root does
+//!   not get it back;
 //! - `verify ...`: the tests' load arithmetic, with the module's own (see `verify.rs`).
 
 mod burn;
@@ -62,8 +65,8 @@ fn usage() -> ! {
        loadgen reader|holder FILE SECONDS | readbench FILE N
        loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
        loadgen burn PERIOD_MS BURN_US SECONDS | cgfill DIR N SECONDS
-       loadgen container CGROUP CMD [ARG...]
-       loadgen verify replay|series|windows|advance|shown|decay ..."
+       loadgen container CGROUP CMD [ARG...] | nocap CAP CMD [ARG...]
+       loadgen verify replay|series|windows|advance|shown|decay|thousandths|sum_bound ..."
     );
     std::process::exit(2)
 }
@@ -281,10 +284,66 @@ fn main() {
         Some("container") => {
             container::container(&arg::<String>(&args, 2), &args[3.min(args.len())..])
         }
+        Some("nocap") => nocap(arg(&args, 2), &args[3.min(args.len())..]),
         Some(kind) => tasks(kind, &args),
         None => usage(),
     };
     std::process::exit(status);
+}
+
+/// `loadgen nocap CAP CMD [ARG...]`: drops capability `cap` from the bounding set and from the
+/// effective, permitted and inheritable sets, then execs `cmd`; returns only on failure.
+fn nocap(cap: u32, cmd: &[String]) -> i32 {
+    if cap >= 32 || cmd.is_empty() {
+        usage();
+    }
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    // _LINUX_CAPABILITY_VERSION_3: two `Data`, for capabilities 0-31 and 32-63.
+    let mut header = Header {
+        version: 0x2008_0522,
+        pid: 0,
+    };
+    let mut data = [Data::default(); 2];
+    // SAFETY: PR_CAPBSET_DROP takes a capability number; capget and capset read and write the
+    // header and the two `Data` given, of the layout version 3 defines.
+    let ok = unsafe {
+        libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) == 0
+            && libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) == 0
+    };
+    if !ok {
+        eprintln!("loadgen: nocap: {}", std::io::Error::last_os_error());
+        return 1;
+    }
+    let bit = !(1u32 << cap);
+    data[0].effective &= bit;
+    data[0].permitted &= bit;
+    data[0].inheritable &= bit;
+    // SAFETY: As above.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) } != 0 {
+        eprintln!("loadgen: nocap: {}", std::io::Error::last_os_error());
+        return 1;
+    }
+    let argv: Vec<CString> = cmd
+        .iter()
+        .map(|a| CString::new(a.as_str()).unwrap_or_default())
+        .collect();
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: `ptrs` is a NULL-terminated array of NUL-terminated strings that outlive the call.
+    unsafe { libc::execvp(ptrs[0], ptrs.as_ptr()) };
+    eprintln!("loadgen: nocap: {}: {}", cmd[0], std::io::Error::last_os_error());
+    1
 }
 
 /// `loadgen KIND N SECONDS [DEVICE]`.

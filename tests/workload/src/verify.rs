@@ -262,6 +262,16 @@ pub fn verify(args: &[String]) -> i32 {
             args.get(5).is_some_and(|a| a == "--first-closes-one"),
         ),
         "windows" => windows(&History::read(arg(1)), &History::read(arg(2))),
+        // An average in the unit of /proc/loadavg_rs_stacks, as the module rounds it.
+        "thousandths" => println!(
+            "{}",
+            crate::model::attribution::thousandths(number(arg(1)) as Load)
+        ),
+        // The bound within which K keys' averages add up to their definition's (2048ths).
+        "sum_bound" => println!(
+            "{}",
+            crate::model::attribution::sum_bound(number(arg(1)), number(arg(2)) as Load)
+        ),
         "advance" => {
             let times = args.get(5).map_or(1, |t| number(t));
             let mut l = number(arg(1)) as Load;

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kernel's side of load attribution: each counted task's process and, for a blocked one,
+//! its kernel stack, read in the walk (`rust/glue/attribution.c`); the references that keep the
+//! keys' processes; the rows each walk publishes; and the two files that show them,
+//! `/proc/loadavg_rs_top` and `/proc/loadavg_rs_stacks`. The bookkeeping is
+//! [`crate::model::attribution`].
+//!
+//! As for cgroups ([`crate::cgroup_walk`]), the table is the walker's, behind its mutex; after
+//! each walk the walker publishes the used entries, each with a reference on its process, and a
+//! reader takes the latest under a spinlock held for a reference count: it never waits for a
+//! walk, and the walker never waits for a reader. Frames are named when the file is read.
+
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use kernel::alloc::KVVec;
+use kernel::prelude::*;
+use kernel::seq_file::SeqFile;
+use kernel::seq_print;
+use kernel::sync::aref::{ARef, AlwaysRefCounted};
+
+use crate::cgroup_walk::ReaderScope;
+use crate::glue::{self, pid as Pid};
+use crate::model::accounting::Accounting;
+use crate::model::attribution::{
+    sort_top, Attribution, Entry, Folded, Holds, Process, Site, SiteKind, Stats, Symbols, TopHead,
+    TopRow, Unwind, COMM_LEN, DEPTH,
+};
+use crate::threads::{RcuTask, Run, Visit, UNWIND_COST};
+
+// SAFETY: `get_pid()` and `put_pid()` are a `struct pid`'s reference count, and a pid is freed
+// only after its last reference is put. Every `&Pid` this module makes is of a pid it holds a
+// reference on (an `ARef`'s), so `inc_ref` never revives a released one; a pid read from a task
+// under RCU alone is referenced through [`Taking`], whose safety argument is the C side's.
+unsafe impl AlwaysRefCounted for Pid {
+    fn inc_ref(&self) {
+        // SAFETY: `self` is a live pid (see above); a held reference may be duplicated.
+        unsafe { glue::pid_get(core::ptr::from_ref(self).cast_mut()) }
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it holds.
+        unsafe { glue::pid_put(obj.as_ptr()) }
+    }
+}
+
+// SAFETY: A pid's reference count, and the functions that read it, may be used from any thread.
+unsafe impl Send for Pid {}
+// SAFETY: As above.
+unsafe impl Sync for Pid {}
+
+/// The `struct pid *` behind a reference, for the C side.
+fn as_ptr(pid: &ARef<Pid>) -> *mut Pid {
+    core::ptr::from_ref::<Pid>(pid).cast_mut()
+}
+
+/// The table, in memory allocated at load.
+type Table = Attribution<KVVec<Entry>, KVVec<u32>>;
+
+/// A reference on each key's process, at its entry's index.
+struct Refs(KVVec<Option<ARef<Pid>>>);
+
+impl Refs {
+    /// The process of entry `slot`.
+    fn get(&self, slot: u32) -> Option<&ARef<Pid>> {
+        self.0.get(slot as usize).and_then(Option::as_ref)
+    }
+}
+
+impl Holds for Refs {
+    /// Outside a walk there is no process to take a hold on.
+    fn hold(&mut self, _: u32) -> bool {
+        false
+    }
+
+    fn release(&mut self, slot: u32) {
+        if let Some(r) = self.0.get_mut(slot as usize) {
+            // Dropping the reference puts it.
+            *r = None;
+        }
+    }
+}
+
+/// The holds while one task is attributed: a new entry takes a reference on its process, read
+/// from the task under the RCU read lock `'g`.
+struct Taking<'a, 'g> {
+    refs: &'a mut Refs,
+    /// The task's process; `None` if it has none any more.
+    pid: Option<NonNull<Pid>>,
+    _task: PhantomData<RcuTask<'g>>,
+}
+
+impl Holds for Taking<'_, '_> {
+    fn hold(&mut self, slot: u32) -> bool {
+        let (Some(pid), Some(r)) = (self.pid, self.refs.0.get_mut(slot as usize)) else {
+            return false;
+        };
+        // SAFETY: `pid` was read from a task under the RCU read lock `'g`, still held: its count
+        // is above zero until a grace period after that task is unhashed (`rust/glue/
+        // attribution.c`), so a reference may be taken.
+        unsafe { glue::pid_get(pid.as_ptr()) };
+        // SAFETY: The reference just taken, given to the `ARef`, which puts it on drop.
+        *r = Some(unsafe { ARef::from_raw(pid) });
+        true
+    }
+
+    fn release(&mut self, slot: u32) {
+        self.refs.release(slot);
+    }
+}
+
+/// The published rows of one walk.
+pub struct AttributionView {
+    /// The sample they are of (0: none yet).
+    pub sample: u64,
+    /// Every key, with a reference on its process.
+    rows: KVVec<(Entry, ARef<Pid>)>,
+    /// The `[other]` rows: processes, then sites.
+    other: [Entry; 2],
+    /// The walk's figures.
+    stats: Stats,
+    /// Entries in all.
+    slots: usize,
+}
+
+impl AttributionView {
+    /// The view before the first walk: no rows.
+    pub fn empty(slots: usize) -> AttributionView {
+        AttributionView {
+            sample: 0,
+            rows: KVVec::new(),
+            other: [Entry::FREE; 2],
+            stats: Stats::default(),
+            slots,
+        }
+    }
+
+    /// How many keys it has (processes and sites).
+    pub fn keys(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Forgets its rows (putting their references), keeping their memory.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+    }
+}
+
+/// The keys, and what each sample may unwind.
+pub struct Attributed {
+    /// INVARIANT: every used entry's process is the one `refs` holds at its index.
+    table: Table,
+    /// INVARIANT: none at a free entry.
+    refs: Refs,
+    /// Stacks unwound per sample at most.
+    unwinds: u32,
+    /// Whether tasks are attributed at all (`attribute_keys=0` turns it off).
+    enabled: bool,
+}
+
+impl Attributed {
+    /// A table of `max` keys (0: attribution off, a table of one entry that the walk leaves
+    /// alone), unwinding at most `unwinds` stacks a sample.
+    pub fn new(max: usize, unwinds: u32) -> Result<Attributed> {
+        let enabled = max > 0;
+        let max = max.max(1);
+        let entries = KVVec::from_elem(Entry::FREE, max, GFP_KERNEL)?;
+        let index_len = max.checked_mul(2).ok_or(EINVAL)?.next_power_of_two();
+        let index = KVVec::from_elem(0u32, index_len, GFP_KERNEL)?;
+        let table = Attribution::new(entries, index).map_err(|_| EINVAL)?;
+        let refs = Refs(KVVec::from_elem(None, max, GFP_KERNEL)?);
+        // INVARIANT: No entry is used, and no reference held.
+        Ok(Attributed {
+            table,
+            refs,
+            unwinds,
+            enabled,
+        })
+    }
+
+    /// Bytes allocated for `max` keys.
+    pub fn bytes(max: usize) -> usize {
+        let max = max.max(1);
+        max * (core::mem::size_of::<Entry>() + core::mem::size_of::<Option<ARef<Pid>>>())
+            + max.saturating_mul(2).next_power_of_two() * core::mem::size_of::<u32>()
+    }
+
+    /// Whether tasks are attributed.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// How many entries there are.
+    pub fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
+    /// Readies the walk that will be sample `seq`.
+    pub fn begin_walk(&mut self, seq: u64) {
+        if self.enabled {
+            self.table.begin_walk(seq, self.unwinds);
+        }
+    }
+
+    /// Ends the walk (its sample closed `closed` windows), reclaiming idle keys. Called without
+    /// the RCU read lock: reclaiming puts references.
+    pub fn end_walk(&mut self, decay: &[crate::model::calc_load::Load; 3], closed: u64) {
+        if self.enabled {
+            // INVARIANT: A reclaimed entry's reference is dropped with it.
+            self.table.end_walk(decay, closed, &mut self.refs);
+        }
+    }
+
+    /// Fills `view` with the keys of the walk that made sample `sample`, a reference on each
+    /// one's process. Allocates (outside the RCU read lock): on failure `view` is left empty.
+    pub fn fill(&self, view: &mut AttributionView, sample: u64) -> Result {
+        view.rows.clear();
+        view.sample = sample;
+        view.slots = self.table.capacity();
+        view.other = *self.table.other();
+        view.stats = self.table.stats();
+        view.rows
+            .reserve(self.table.used() as usize, GFP_KERNEL)
+            .inspect_err(|_| view.sample = 0)?;
+        for (i, e) in self.table.iter() {
+            // Every used entry has its reference (type invariant).
+            if let Some(pid) = self.refs.get(i).cloned() {
+                view.rows.push((*e, pid), GFP_KERNEL)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Visit for Attributed {
+    fn wants_cgroups(&self) -> bool {
+        false
+    }
+
+    fn wants_tasks(&self) -> bool {
+        self.enabled
+    }
+
+    fn start(&mut self) {
+        if self.enabled {
+            self.table.start();
+        }
+    }
+
+    fn lock_break(&mut self) {
+        // Nothing is kept from one stretch to the next but references.
+    }
+
+    /// Attributes the task of `run`, if it counts: to its process, and to its site.
+    fn run(&mut self, run: &Run<'_>) -> u32 {
+        let Some(task) = run.task() else {
+            return 0;
+        };
+        let mut cost = 0;
+        let site = match self.table.site_for(run.state) {
+            Unwind::Uncounted => return 0,
+            Unwind::Runqueue => Site::RUNQUEUE,
+            Unwind::Budget => Site::NOT_UNWOUND,
+            Unwind::Stack => {
+                cost = UNWIND_COST;
+                // One more than kept: a stack that fills it was cut.
+                let mut frames = [0usize; DEPTH + 1];
+                // SAFETY: `task` is valid under the RCU read lock the run was read under, held
+                // while `run` is borrowed; `frames` has room for the `DEPTH + 1` entries asked.
+                let n = unsafe {
+                    glue::task_stack(task.as_ptr(), frames.as_mut_ptr(), (DEPTH + 1) as u32)
+                };
+                Site::stack(frames.get(..n as usize).unwrap_or(&frames))
+            }
+        };
+        let (mut tgid, mut comm) = (0, [0u8; COMM_LEN]);
+        // SAFETY: As above; `tgid` is writable, `comm` has the `LOADAVG_RS_COMM_LEN` bytes the
+        // C side writes.
+        let pid = unsafe { glue::task_process(task.as_ptr(), &mut tgid, comm.as_mut_ptr().cast()) };
+        let process = Process {
+            key: pid as usize,
+            tgid,
+            comm,
+        };
+        let mut taking = Taking {
+            refs: &mut self.refs,
+            pid: NonNull::new(pid),
+            _task: PhantomData,
+        };
+        // INVARIANT: A new entry takes its process's reference, at its index, through `taking`.
+        self.table.add(&process, &site, run.state, &mut taking);
+        cost
+    }
+}
+
+impl Drop for Attributed {
+    fn drop(&mut self) {
+        // Each entry's reference is dropped as the entry is freed.
+        self.table.clear(&mut self.refs);
+    }
+}
+
+/// Frames named as `%ps` prints them.
+pub struct KernelSymbols;
+
+impl Symbols for KernelSymbols {
+    fn name(&self, addr: usize, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // A Rust symbol's mangled name may be long; a longer one is cut.
+        let mut buf = [0u8; 256];
+        // SAFETY: `buf` is writable for its length; `snprintf` NUL-terminates within it.
+        let n = unsafe { glue::symbol(addr, buf.as_mut_ptr().cast(), buf.len()) };
+        let n = usize::try_from(n).unwrap_or(0).min(buf.len() - 1);
+        match core::str::from_utf8(&buf[..n]) {
+            Ok(name) => f.write_str(name),
+            Err(_) => write!(f, "{addr:#x}"),
+        }
+    }
+}
+
+/// Prints `/proc/loadavg_rs_stacks` from `view`: every site key's folded lines, then the
+/// `[other]` sites'. (Only an opener with `CAP_SYS_ADMIN` in the initial user namespace gets
+/// here: `rust/glue/proc_files.c`.)
+pub fn show_stacks(m: &SeqFile, view: &AttributionView) {
+    for (entry, _) in view
+        .rows
+        .iter()
+        .filter(|(e, _)| e.site.kind != SiteKind::Process)
+    {
+        let folded = Folded {
+            entry,
+            other: false,
+            symbols: &KernelSymbols,
+        };
+        seq_print!(m, "{}", folded);
+    }
+    let other = Folded {
+        entry: &view.other[1],
+        other: true,
+        symbols: &KernelSymbols,
+    };
+    seq_print!(m, "{}", other);
+}
+
+/// Prints `/proc/loadavg_rs_top` from `view`, as the reader may see it: the processes its PID
+/// namespace numbers, sorted by the first window's `all`; the table's own figures and the
+/// `[other]` row only for a reader in the initial PID namespace, which sees every process.
+pub fn show_top(m: &SeqFile, view: &AttributionView, windows_ms: [u32; 3]) -> Result {
+    // SAFETY: Called from a read, in process context.
+    let everything = unsafe { glue::reader_in_init_pid_ns() };
+    let mut rows = KVVec::<(usize, i32)>::new();
+    for (i, (entry, pid)) in view.rows.iter().enumerate() {
+        if entry.site.kind != SiteKind::Process {
+            continue;
+        }
+        // SAFETY: The row holds a reference on its pid.
+        let nr = unsafe { glue::pid_vnr(as_ptr(pid)) };
+        if nr > 0 {
+            rows.push((i, nr), GFP_KERNEL)?;
+        }
+    }
+    let all = Accounting::All.index();
+    let load = |r: &(usize, i32)| view.rows.get(r.0).map_or(0, |(e, _)| e.loads[all][0]);
+    sort_top(&mut rows, load, |r| i64::from(r.1));
+    let head = TopHead {
+        sample: view.sample,
+        table: everything.then_some((view.stats, view.rows.len(), view.slots)),
+        windows_ms,
+    };
+    seq_print!(m, "{}", head);
+    // A path of up to `PATH_MAX - 1` bytes, and one more to tell a longer one.
+    let mut path = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL)?;
+    let reader = ReaderScope::current();
+    for &(i, nr) in rows.iter() {
+        let Some((entry, pid)) = view.rows.get(i) else {
+            continue;
+        };
+        // SAFETY: The row holds a reference on its pid; the reader's namespace root is valid for
+        // this read; `path` is writable for its length.
+        let n = unsafe {
+            glue::pid_cgroup_path(
+                as_ptr(pid),
+                reader.root(),
+                path.as_mut_ptr().cast(),
+                path.len(),
+            )
+        };
+        let cgroup = usize::try_from(n)
+            .ok()
+            .filter(|&n| n + 1 < path.len())
+            .and_then(|n| core::str::from_utf8(path.get(..n)?).ok());
+        let row = TopRow {
+            entry,
+            pid: Some(nr),
+            cgroup,
+        };
+        seq_print!(m, "{}", row);
+    }
+    if everything {
+        let row = TopRow {
+            entry: &view.other[0],
+            pid: None,
+            cgroup: None,
+        };
+        seq_print!(m, "{}", row);
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Load attribution's C side (rust/attribution.rs): a task's process and kernel stack, read
+ * under the walk's RCU read lock; the reference that keeps a process's struct pid while a key
+ * names it; and, at read time, a frame's symbol and what the reader may see of a process.
+ *
+ * - A task's process is its thread group's struct pid (task_tgid()). It is freed by
+ *   put_pid(), and the reference a task holds on it is put only an RCU grace period after the
+ *   task is unhashed (free_pid() defers it with call_rcu()), so a pid read from a task under
+ *   RCU has a count above zero for the rest of that read section, and get_pid() on it is safe,
+ *   as get_task_pid() does. Once the thread group's leader is unhashed its task_tgid() is NULL.
+ * - A kernel stack is unwound as /proc/PID/stack unwinds it: stack_trace_save_tsk(), which pins
+ *   the stack (try_get_task_stack()) and leaves out the scheduler's own functions, so the
+ *   innermost frame is the caller of schedule(), io_schedule(), or the lock's slow path: the
+ *   wait site. A task may wake while it is unwound; the unwinder checks every frame against
+ *   the stack's bounds, and reads the stack with KASAN's checks off, as for /proc/PID/stack.
+ */
+#include <linux/cgroup.h>
+#include <linux/kallsyms.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sprintf.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+
+#include "glue.h"
+
+static_assert(LOADAVG_RS_COMM_LEN == TASK_COMM_LEN);
+
+/*
+ * Under RCU, which keeps @t valid: @t's process, without a reference (NULL if its thread group
+ * is being released), its tgid in the initial PID namespace into *@tgid, and its leader's comm
+ * into @comm (LOADAVG_RS_COMM_LEN bytes, NUL-padded).
+ */
+struct pid *loadavg_rs_task_process(struct task_struct *t, int *tgid, char *comm)
+{
+	/* Cleared under tasklist_lock when the leader is unhashed: read once. */
+	struct pid *pid = READ_ONCE(t->signal->pids[PIDTYPE_TGID]);
+	struct task_struct *leader = READ_ONCE(t->group_leader);
+	char buf[TASK_COMM_LEN];
+
+	*tgid = pid_nr(pid);
+	/* A racy copy, as /proc/PID/stat makes: set_task_comm() may write it meanwhile. */
+	get_task_comm(buf, leader);
+	memcpy(comm, buf, TASK_COMM_LEN);
+	return pid;
+}
+
+/* Under RCU, @pid read from a task under it (see above): takes a reference. */
+void loadavg_rs_pid_get(struct pid *pid)
+{
+	get_pid(pid);
+}
+
+/* Puts a reference taken by loadavg_rs_pid_get(). */
+void loadavg_rs_pid_put(struct pid *pid)
+{
+	put_pid(pid);
+}
+
+/*
+ * Under RCU, which keeps @t valid: @t's kernel stack, innermost frame first, into @entries (at
+ * most @max); returns the number of frames stored, 0 if its stack is gone.
+ */
+unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries,
+				   unsigned int max)
+{
+	return stack_trace_save_tsk(t, entries, max, 0);
+}
+
+/* The name of the code at @addr, as %ps prints it (`name`, or `name [module]`), into @buf. */
+int loadavg_rs_symbol(unsigned long addr, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%ps", (void *)addr);
+}
+
+/* @pid's number in the reader's PID namespace, 0 if it has none there (it cannot see it). */
+int loadavg_rs_pid_vnr(struct pid *pid)
+{
+	return pid_vnr(pid);
+}
+
+/* Whether the reader is in the initial PID namespace, which sees every process. */
+bool loadavg_rs_reader_in_init_pid_ns(void)
+{
+	return task_active_pid_ns(current) == &init_pid_ns;
+}
+
+/*
+ * The cgroup (v2) of @pid's process, now, as a path below @ns_root (the reader's cgroup
+ * namespace root) in @buf: as loadavg_rs_cgroup_path_from() returns it, or -ESRCH if the
+ * process has exited, -EACCES if its cgroup is outside @ns_root.
+ */
+int loadavg_rs_pid_cgroup_path(struct pid *pid, struct cgroup *ns_root, char *buf, size_t len)
+{
+	struct task_struct *task;
+	struct cgroup *cg;
+	int ret;
+
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_TGID);
+	if (!task) {
+		ret = -ESRCH;
+	} else {
+		cg = task_dfl_cgroup(task);
+		if (cgroup_is_descendant(cg, ns_root))
+			ret = loadavg_rs_cgroup_path_from(cg, ns_root, buf, len);
+		else
+			ret = -EACCES;
+	}
+	rcu_read_unlock();
+	return ret;
+}
