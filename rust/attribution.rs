@@ -80,6 +80,12 @@ impl Holds for Refs {
             *r = None;
         }
     }
+
+    fn exited(&self, slot: u32) -> bool {
+        // SAFETY: The entry holds a reference on its pid.
+        self.get(slot)
+            .is_some_and(|pid| unsafe { glue::pid_exited(as_ptr(pid)) })
+    }
 }
 
 /// The holds while one task is attributed: a new entry takes a reference on its process, read
@@ -91,14 +97,26 @@ struct Taking<'a, 'g> {
     _task: PhantomData<RcuTask<'g>>,
 }
 
+impl<'a, 'g> Taking<'a, 'g> {
+    /// The holds for `task`, whose process (read from it under the RCU read lock it was read
+    /// under, `'g`) is `pid`.
+    fn new(refs: &'a mut Refs, _task: RcuTask<'g>, pid: *mut Pid) -> Taking<'a, 'g> {
+        Taking {
+            refs,
+            pid: NonNull::new(pid),
+            _task: PhantomData,
+        }
+    }
+}
+
 impl Holds for Taking<'_, '_> {
     fn hold(&mut self, slot: u32) -> bool {
         let (Some(pid), Some(r)) = (self.pid, self.refs.0.get_mut(slot as usize)) else {
             return false;
         };
         // SAFETY: `pid` was read from a task under the RCU read lock `'g`, still held: its count
-        // is above zero until a grace period after that task is unhashed (`rust/glue/
-        // attribution.c`), so a reference may be taken.
+        // is above zero until a grace period after its thread group's leader is unhashed
+        // (`rust/glue/attribution.c`), so a reference may be taken.
         unsafe { glue::pid_get(pid.as_ptr()) };
         // SAFETY: The reference just taken, given to the `ARef`, which puts it on drop.
         *r = Some(unsafe { ARef::from_raw(pid) });
@@ -107,6 +125,10 @@ impl Holds for Taking<'_, '_> {
 
     fn release(&mut self, slot: u32) {
         self.refs.release(slot);
+    }
+
+    fn exited(&self, slot: u32) -> bool {
+        self.refs.exited(slot)
     }
 }
 
@@ -242,9 +264,11 @@ impl Visit for Attributed {
         self.enabled
     }
 
-    fn start(&mut self) {
+    fn start(&mut self, unbroken: bool) {
         if self.enabled {
-            self.table.start();
+            // A pass without lock breaks unwinds nothing: its unwinds would add up in one RCU
+            // read section.
+            self.table.start(!unbroken);
         }
     }
 
@@ -283,11 +307,7 @@ impl Visit for Attributed {
             tgid,
             comm,
         };
-        let mut taking = Taking {
-            refs: &mut self.refs,
-            pid: NonNull::new(pid),
-            _task: PhantomData,
-        };
+        let mut taking = Taking::new(&mut self.refs, task, pid);
         // INVARIANT: A new entry takes its process's reference, at its index, through `taking`.
         self.table.add(&process, &site, run.state, &mut taking);
         cost

@@ -383,7 +383,7 @@ impl Visit for Cgroups {
         false
     }
 
-    fn start(&mut self) {
+    fn start(&mut self, _unbroken: bool) {
         if !self.enabled {
             return;
         }

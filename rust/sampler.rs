@@ -120,9 +120,9 @@ impl Visit for Visitors<'_> {
         self.attributed.wants_tasks()
     }
 
-    fn start(&mut self) {
-        self.cgroups.start();
-        self.attributed.start();
+    fn start(&mut self, unbroken: bool) {
+        self.cgroups.start(unbroken);
+        self.attributed.start(unbroken);
     }
 
     fn lock_break(&mut self) {

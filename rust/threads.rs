@@ -210,8 +210,10 @@ pub trait Visit {
     fn wants_cgroups(&self) -> bool;
     /// Whether every thread with a fact should be a [`Run`] of its own, with its task.
     fn wants_tasks(&self) -> bool;
-    /// A pass over the lists starts (again, after a restart): forget the threads visited.
-    fn start(&mut self);
+    /// A pass over the lists starts (again, after a restart): forget the threads visited. With
+    /// `unbroken`, the pass will not break its RCU read section (see [`MAX_RESTARTS`]): it must
+    /// do no work beyond the threads' own, which would then add up unbounded.
+    fn start(&mut self, unbroken: bool);
     /// The walk is about to leave the RCU read-side critical section: anything kept from it
     /// may be freed before the next [`Visit::run`].
     fn lock_break(&mut self);
@@ -285,7 +287,7 @@ const _: () = assert!(RUNS > 0);
 /// (`glue::read_threads()`); they are counted here.
 fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
     let mut counts = Counts::default();
-    visit.start();
+    visit.start(walk.unbroken);
     let cgroups = visit.wants_cgroups();
     let tasks = visit.wants_tasks();
     let mut rcu = rcu::read_lock();

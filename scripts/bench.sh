@@ -15,7 +15,9 @@
 #     user-space way per container (LXCFS);
 #   - the walk's longest stretch with a full cgroup table and cgroups beyond it, and with a chain
 #     of cgroups deeper than the bound, against attribution off; the read of the cgroup table at
-#     1,000 cgroups.
+#     1,000 cgroups;
+#   - the walk with load attribution against without, 10k threads with 0, 100 and 1,000 blocked
+#     tasks (each unwound at every sample).
 #
 #   scripts/bench.sh [--old KO]   (make bench [OLD=KO])
 #
@@ -142,5 +144,15 @@ for n in 1000 10000 50000; do
 	[ -z "$(get "lxcfs_updates_$n")" ] ||
 		printf '| LXCFS keeping up, %s threads: of 6 gaps between the module'"'"'s samples, those in which LXCFS refreshed (a busy cgroup'"'"'s figure changed) | %s of 6 | 5 or 6 (a refresh every 5 to 6 s: its sleep is 5 s less its walk'"'"'s CPU time) |\n' \
 			"$(get "lxcfs_threads_$n")" "$(get "lxcfs_updates_$n")"
+done
+for d in 0 100 1000; do
+	[ -n "$(get "attr_on_walk_ns_$d")" ] || continue
+	printf '| walk with load attribution vs without, %s threads, %s blocked (unwound each sample) | %s ns vs %s ns: ratio %s; %s ns a blocked task | |\n' \
+		"$(get "attr_threads_$d")" "$(get "attr_blocked_$d")" "$(get "attr_on_walk_ns_$d")" "$(get "attr_off_walk_ns_$d")" \
+		"$(ratio "$(get "attr_on_walk_ns_$d")" "$(get "attr_off_walk_ns_$d")")" \
+		"$(awk -v a="$(get "attr_on_walk_ns_$d")" -v b="$(get "attr_off_walk_ns_$d")" -v n="$(get "attr_blocked_$d")" 'BEGIN { if (n > 0) printf "%.0f", (a - b) / n; else print "-" }')"
+	printf '| longest stretch between lock breaks, the same | %s ns vs %s ns: ratio %s | <= 2 (an unwind counts as 16 threads) |\n' \
+		"$(get "attr_on_stretch_ns_$d")" "$(get "attr_off_stretch_ns_$d")" \
+		"$(ratio "$(get "attr_on_stretch_ns_$d")" "$(get "attr_off_stretch_ns_$d")")"
 done
 printf '\nreproduce: make bench (figures in %s)\n' "$figures"

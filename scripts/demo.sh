@@ -4,7 +4,9 @@
 # CPU-bound, disk-bound, lock-bound, mixed, idle), reading /proc/loadavg and every definition
 # once a second; then a containers part (three cgroups, each its own kind of load). Ends with a
 # table of what each definition said at the end of each phase, CSVs of the time series and
-# charts (one for the story, one panel per container with its PSI), in build/demo/.
+# charts (one for the story, one panel per container with its PSI), and what the load was made
+# of at the end of the mixed phase: the processes that made it (/proc/loadavg_rs_top) and a
+# load flame graph (/proc/loadavg_rs_stacks drawn by inferno), in build/demo/.
 #
 #   scripts/demo.sh              time compressed 6x: a 1 s period, windows of 10/50/150 s,
 #                                phases of 30 s (about 4 minutes in all)
@@ -66,6 +68,27 @@ if [ "$(wc -l <"$out/containers.csv")" -gt 1 ]; then
 	gnuplot -e "prefix='$out/containers_'; png='$out/containers.png'; phase=$(awk -F= '$1 == "PHASE_S" { print $2 }' "$out/extra/demo.conf"); title='loadavg-rs: load per container ($scale)'" \
 		"$PROJECT_DIR/scripts/demo/containers.gp"
 	printf '\ncontainers CSV:   %s\ncontainers chart: %s\n' "$out/containers.csv" "$out/containers.png"
+fi
+
+# What the load was made of at the end of the mixed phase: the processes, and the flame graph
+# of cpu, io and blocked (which add up to all, without counting a task twice), by process and
+# kernel wait site.
+sed -n '/^--- top$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/top.txt"
+sed -n '/^--- stacks$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/stacks.folded"
+if [ -s "$out/top.txt" ] && [ -s "$out/stacks.folded" ]; then
+	printf '
+What the load was made of at the end of the mixed phase (/proc/loadavg_rs_top), first window:
+
+'
+	awk '$1 == "pid" { for (i = NF; i >= 1; i--) { col[$i] = i; if ($i ~ /^all_/) w = substr($i, 5) }; next }
+		w && $(col["all_" w]) != "0.00" {
+			printf "%-7s %-16s %6s %6s %6s %6s  %s\n", $1, $(col["comm"]), $(col["all_" w]), $(col["cpu_" w]),
+				$(col["io_" w]), $(col["blocked_" w]), $(col["cgroup"]) }' "$out/top.txt" |
+		sed '1i pid     comm                all    cpu     io  blocked  cgroup'
+	grep -E '^(cpu|io|blocked);' "$out/stacks.folded" |
+		"$INFERNO_FLAMEGRAPH" --title "loadavg-rs: the load by cause, process and kernel wait site ($scale)" \
+			--countname "thousandths of a task" >"$out/load-flamegraph.svg"
+	printf '\ntop:         %s\nstacks:      %s\nflame graph: %s\n' "$out/top.txt" "$out/stacks.folded" "$out/load-flamegraph.svg"
 fi
 printf '\nCSV:   %s\nchart: %s\n' "$out/demo.csv" "$out/demo.png"
 exit "$status"

@@ -123,4 +123,9 @@ kernel_build_dir() {
 NODE_EXPORTER=$LOADAVG_RS_CACHE/fleet/prometheus-node-exporter/usr/bin/prometheus-node-exporter
 PROMTOOL=$LOADAVG_RS_CACHE/fleet/prometheus/usr/bin/promtool
 LXCFS=$LOADAVG_RS_CACHE/fleet/lxcfs/usr/bin/lxcfs
+# The flame graph tools: Brendan Gregg's flamegraph.pl as Debian ships it (in
+# libdevel-nytprof-perl, unpacked beside the fleet tools), and inferno's, built by cargo.
+FLAMEGRAPH_PL=$LOADAVG_RS_CACHE/fleet/libdevel-nytprof-perl/usr/share/perl5/Devel/NYTProf/flamegraph.pl
+INFERNO_VERSION=0.12.8
+INFERNO_FLAMEGRAPH=$LOADAVG_RS_CACHE/inferno-$INFERNO_VERSION/bin/inferno-flamegraph
 LIBLXCFS_DIR=usr/lib/x86_64-linux-gnu/lxcfs

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Installs or fetches what building and booting the test kernel needs, when it is missing:
-# Debian packages (compilers, QEMU, busybox), bindgen-cli, the Rust core sources that match
+# Debian packages (compilers, QEMU, busybox), bindgen-cli, inferno (flame graphs), the Rust core sources that match
 # `rustc`, and the test kernel's source tree. Quiet when everything is there already.
 #
 # Packages from a suite the machine's apt sources lack (the kernel source and rust-src come
@@ -111,9 +111,9 @@ fetch_kernel_source() {
 # and only unpacked (installing them would start services), into $LOADAVG_RS_CACHE/fleet.
 fetch_fleet_tools() {
 	local dir=$LOADAVG_RS_CACHE/fleet pkg tmp
-	for pkg in prometheus-node-exporter prometheus lxcfs; do
+	for pkg in prometheus-node-exporter prometheus lxcfs libdevel-nytprof-perl; do
 		[ -d "$dir/$pkg" ] && continue
-		log "fetching Debian's $pkg (the guest's node_exporter, promtool, LXCFS)"
+		log "fetching Debian's $pkg (the guest's node_exporter, promtool, LXCFS; flamegraph.pl)"
 		tmp=$(mktemp -d)
 		if ! (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" 2>/dev/null); then
 			as_root apt-get update -qq || die "apt-get update failed"
@@ -127,10 +127,21 @@ fetch_fleet_tools() {
 	done
 }
 
+# inferno's flame graph tool, for the demo's load flame graph and the check that it draws the
+# module's folded stacks, into the cache (not the user's ~/.cargo/bin).
+install_inferno() {
+	[ -x "$INFERNO_FLAMEGRAPH" ] && return 0
+	command -v cargo >/dev/null || die "cargo is not installed: install a Rust toolchain (rustup) first"
+	log "installing inferno $INFERNO_VERSION with cargo (a few minutes)"
+	cargo install --quiet --locked inferno --version "$INFERNO_VERSION" \
+		--root "$LOADAVG_RS_CACHE/inferno-$INFERNO_VERSION" || die "cargo install inferno failed"
+}
+
 main() {
 	mkdir -p "$LOADAVG_RS_CACHE"
 	install_deb_packages
 	fetch_fleet_tools
+	install_inferno
 	# A kernel of the user's own brings its source and its built Rust core: nothing to fetch.
 	[ -z "$KDIR" ] || return 0
 	install_bindgen

@@ -15,10 +15,11 @@
 #             against the kernel's own C from the fetched source
 #   build     the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`)
 #   main      guest, default test kernel: KUnit suites, lifecycle, load, scenarios, missed windows,
-#             containers, node_exporter (then promtool on the exposition and the rules)
+#             containers, load attribution, node_exporter (then promtool on the exposition and
+#             the rules, flamegraph.pl and inferno on the folded stacks)
 #   realtime  guest, the kernel's defaults against /proc/loadavg, then a throttled cgroup (5 min)
 #   debug     guest, debug test kernel (KASAN, kmemleak, lockdep, ...; panic_on_warn): KUnit, the
-#             lifecycle, unload races, a thread storm, CPU hotplug
+#             lifecycle, unload races, a thread storm, CPU hotplug, load attribution (unwinds)
 #   harness   runs that must fail (a WARN, a failing KUnit case, missing KTAP, a hang) do fail,
 #             for the right reason; the guests' time limit; the guest library's recovery of the
 #             kernel's counts (tests/harness/kernel_windows.sh); `make shell` typed at
@@ -169,6 +170,8 @@ stage_main() {
 		"$PROJECT_DIR/tests/guest/jobs/main.sh" 2>&1 | tally || true
 	"$PROJECT_DIR/tests/harness/fleet_checks.sh" "$PROJECT_DIR/build/runs/main/output.log" | tally ||
 		not_ok "tests/harness/fleet_checks.sh runs to its end" "it stopped on an error (see above)"
+	"$PROJECT_DIR/tests/harness/flamegraph_checks.sh" "$PROJECT_DIR/build/runs/main/output.log" | tally ||
+		not_ok "tests/harness/flamegraph_checks.sh runs to its end" "it stopped on an error (see above)"
 }
 
 stage_realtime() {
@@ -184,7 +187,7 @@ stage_debug() {
 		# One kernel: the debug job's reliability tests run on it, with whatever checkers it has.
 		"$PROJECT_DIR/scripts/guest-run.sh" --name debug --timeout 1800 --memory 2048 \
 			--append "panic_on_warn=1" "${suites[@]}" "$PROJECT_DIR/tests/guest/jobs/debug.sh" 2>&1 | tally || true
-	elif step "guest: debug test kernel (KASAN, kmemleak, lockdep, PROVE_RCU, panic_on_warn)" &&
+	elif step "guest: debug test kernel (KASAN, kmemleak, lockdep, PROVE_RCU, panic_on_warn; attribution's unwinds)" &&
 		kdebug=$("$PROJECT_DIR/scripts/build-kernel.sh" debug); then
 		"$PROJECT_DIR/scripts/guest-run.sh" --variant debug --name debug --timeout 1800 --memory 2048 \
 			--append "panic_on_warn=1" "${suites[@]}" "$PROJECT_DIR/tests/guest/jobs/debug.sh" 2>&1 | tally || true

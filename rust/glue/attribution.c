@@ -71,10 +71,21 @@ unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries
 	return stack_trace_save_tsk(t, entries, max, 0);
 }
 
-/* The name of the code at @addr, as %ps prints it (`name`, or `name [module]`), into @buf. */
+/*
+ * The name of the function that return address @addr returns into, as %ps prints it (`name`,
+ * or `name [module]`), into @buf: the name at @addr - 1, as %pB finds it for /proc/PID/stack
+ * (a call that ends its function returns to the next one's first byte).
+ */
 int loadavg_rs_symbol(unsigned long addr, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%ps", (void *)addr);
+	return snprintf(buf, len, "%ps", (void *)(addr ? addr - 1 : 0));
+}
+
+/* Whether @pid's thread group has exited: no task has it as its tgid any more. */
+bool loadavg_rs_pid_exited(struct pid *pid)
+{
+	/* A racy read of a list head, as a statistic: the walk's next sample reads it again. */
+	return !data_race(pid_has_task(pid, PIDTYPE_TGID));
 }
 
 /* @pid's number in the reader's PID namespace, 0 if it has none there (it cannot see it). */

@@ -128,6 +128,7 @@ void loadavg_rs_pid_put(struct pid *pid);
 unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries,
 				   unsigned int max);
 int loadavg_rs_symbol(unsigned long addr, char *buf, size_t len);
+bool loadavg_rs_pid_exited(struct pid *pid);
 int loadavg_rs_pid_vnr(struct pid *pid);
 bool loadavg_rs_reader_in_init_pid_ns(void);
 int loadavg_rs_pid_cgroup_path(struct pid *pid, struct cgroup *ns_root, char *buf, size_t len);

@@ -325,6 +325,52 @@ for arm in fifo normal; do
 	eval "say policy_${arm}_walk_ns \"\$(median \$${arm}_walk)\""
 done
 
+# 10. Load attribution: the walk with it (the default, here with room for every key and every
+# unwind) against without (attribute_keys=0), 10k sleeping threads, with none, 100 and 1,000
+# tasks in D (vfork parents, each a process of its own, whose stacks are unwound at every
+# sample); 3 alternated rounds of 20 samples, medians of the walk's time and of its longest
+# stretch between lock breaks.
+storm 10000 600 || echo "bench: loadgen did not start 10000 threads: $(cat "$STORM_LOG")" >&2
+attr_holder=$STORM_PID
+# attr_round KEYS: loads with attribute_keys=KEYS, and prints the median walk time and longest
+# stretch of 20 samples.
+attr_round() {
+	insmod "$MODULE" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000 \
+		attribute_keys="$1" attribute_unwinds=4096
+	take_history /tmp/a0
+	wait_samples /tmp/a0 21
+	take_history /tmp/a1
+	unload
+	echo "$(columns /tmp/a0 /tmp/a1 walk_ns | tail -n 20 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')" \
+		"$(columns /tmp/a0 /tmp/a1 stretch_ns | tail -n 20 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+}
+for d in 0 100 1000; do
+	if [ "$d" -gt 0 ]; then
+		loadgen uninterruptible "$d" 600 >/tmp/attr_d.log &
+		d_parent=$!
+		wait_state D $(wait_started /tmp/attr_d.log)
+	fi
+	off_walk= off_stretch= on_walk= on_stretch=
+	for round in 1 2 3; do
+		set -- $(attr_round 0)
+		off_walk="$off_walk $1" off_stretch="$off_stretch $2"
+		set -- $(attr_round 4096)
+		on_walk="$on_walk $1" on_stretch="$on_stretch $2"
+	done
+	say "attr_threads_$d" "$(record_value /tmp/a1 last threads)"
+	say "attr_blocked_$d" "$(record_value /tmp/a1 last blocked)"
+	say "attr_off_walk_ns_$d" "$(median $off_walk)"
+	say "attr_on_walk_ns_$d" "$(median $on_walk)"
+	say "attr_off_stretch_ns_$d" "$(median $off_stretch)"
+	say "attr_on_stretch_ns_$d" "$(median $on_stretch)"
+	if [ "$d" -gt 0 ]; then
+		kill -KILL "$d_parent" $(sed -n 's/.* started: //p' /tmp/attr_d.log) 2>/dev/null
+		wait "$d_parent" 2>/dev/null
+	fi
+done
+kill "$attr_holder"
+wait "$attr_holder" 2>/dev/null
+
 # 9. LXCFS itself (Debian's 5.0.3, `lxcfs -l`) beside the module, both at the kernel's own 5 s
 # period: N threads in 100 cgroups (N/100 sleeping threads each), every cgroup's load asked for
 # once from inside it, as each container's /proc/loadavg would be (LXCFS then refreshes all of

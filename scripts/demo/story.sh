@@ -9,10 +9,14 @@
 #   mixed      1 of each
 #   idle       nothing again: everything decays
 #
-# then a containers part: three cgroups, each with its own kind of load (see below).
+# At the end of the mixed phase, what the load is made of: /proc/loadavg_rs_top and
+# /proc/loadavg_rs_stacks, the load of the last windows by process and kernel wait site (the
+# disk and lock phases' tasks have exited, and their load decays under their names).
+# Then a containers part: three cgroups, each with its own kind of load (see below).
 #
 # Settings come from /job/extra/demo.conf (PERIOD_MS, WINDOW*_MS, PHASE_S). Output: progress
-# lines, then the CSVs between `--- csv` (or `--- containers`) and `--- end`.
+# lines, then the CSVs between `--- csv` (or `--- containers`) and `--- end`, the two files
+# between `--- top` (or `--- stacks`) and `--- end`.
 . /tests/lib.sh
 . /job/extra/demo.conf
 
@@ -23,9 +27,9 @@ load period_ms="$PERIOD_MS" window1_ms="$WINDOW1_MS" window2_ms="$WINDOW2_MS" wi
 csv=/tmp/demo.csv
 echo "t,phase,loadavg,all,cpu,io,cpuio,blocked" >"$csv"
 t=0
-# record PHASE: reads every file once a second for PHASE_S seconds.
+# record PHASE [SECONDS]: reads every file once a second for SECONDS (PHASE_S).
 record() {
-	end=$((t + PHASE_S))
+	end=$((t + ${2:-$PHASE_S}))
 	while [ "$t" -lt "$end" ]; do
 		read -r kernel </proc/loadavg
 		read -r all </proc/loadavg_all
@@ -42,20 +46,30 @@ record() {
 		t=$((t + 1))
 	done
 }
-# phase NAME CPU IO LOCKS
+# phase NAME CPU IO LOCKS [THEN]: the phase's tasks for PHASE_S seconds, and THEN, a command,
+# run a second before they end.
 phase() {
 	echo "demo: phase $1 ($2 busy, $3 on disk, $4 in lock-like waits, ${PHASE_S} s)"
 	[ "$2" -eq 0 ] || loadgen cpu "$2" "$PHASE_S" >/dev/null &
 	[ "$3" -eq 0 ] || loadgen io "$3" "$PHASE_S" /dev/nullb0 >/dev/null &
 	[ "$4" -eq 0 ] || loadgen uninterruptible "$4" "$PHASE_S" >/dev/null &
-	record "$1"
+	# The tasks end at their deadline, PHASE_S from now: look a second before.
+	record "$1" $((PHASE_S - 1))
+	[ -z "${5:-}" ] || "$5"
+	record "$1" 1
 	wait
+}
+# made_of: what the load is made of, now: both files of load attribution.
+made_of() {
+	echo "demo: what the load is made of: /proc/loadavg_rs_top and /proc/loadavg_rs_stacks"
+	cat /proc/loadavg_rs_top >/tmp/top
+	cat /proc/loadavg_rs_stacks >/tmp/stacks
 }
 phase idle 0 0 0
 phase cpu 2 0 0
 phase disk 0 2 0
 phase locks 0 0 2
-phase mixed 1 1 1
+phase mixed 1 1 1 made_of
 phase idle-again 0 0 0
 
 # Containers: three cgroups, each its own kind of load, started one after the other: `web` (2
@@ -102,4 +116,10 @@ cat "$csv"
 echo "--- end"
 echo "--- containers"
 cat "$ccsv"
+echo "--- end"
+echo "--- top"
+cat /tmp/top
+echo "--- end"
+echo "--- stacks"
+cat /tmp/stacks
 echo "--- end"

@@ -161,15 +161,17 @@ for a in $ACCOUNTINGS; do
 	want=$(record_value /tmp/h "$k" "$a")
 	check "the rows' $a counts add up to the definition's at sample $k ($sum, $want)" test "$sum" = "$want"
 done
-# And the averages, to the bound: lines of L keys (sites, [other] among them) are within
-# sum_bound(L) 2048ths of the definition's first window, plus half a thousandth a line and half
-# for the definition's own rounding.
+# And the averages, to the bound of rust/model/attribution.rs: the site keys' first-window
+# averages add up to the definition's within sum_bound(K) 2048ths, K the keys in the table (site
+# keys among them) and the keys let go since the module loaded (each leaves its rounding error
+# behind); the lines are rounded to thousandths besides (half of one each, and half for the
+# definition's own).
 for a in $ACCOUNTINGS; do
 	lines=$(grep -c "^$a;" /tmp/stacks)
 	sum=$(awk -v a="$a" -F';' '$1 == a { n = split($0, w, " "); s += w[n] } END { print s + 0 }' /tmp/stacks)
 	fixed=$(hfixed /tmp/h "$a" 1)
 	want=$(loadgen verify thousandths "$fixed")
-	keys=$(awk '$1 == "keys" { print $2 }' /tmp/top)
+	keys=$(($(hval /tmp/top keys) + $(hval /tmp/top keys_gone)))
 	decay=$(awk '$1 == "decay" { print $2 }' /tmp/h)
 	bound=$(awk -v b="$(loadgen verify sum_bound "$keys" "$decay")" -v l="$lines" 'BEGIN { printf "%d", b * 1000 / 2048 + l / 2 + 1 }')
 	check "the $a lines weigh $sum thousandths, the definition $want (within $bound)" \
