@@ -292,7 +292,10 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
     let tasks = visit.wants_tasks();
     let mut rcu = rcu::read_lock();
     let mut stretch_start = Clock::now();
+    // The stretch's work, in threads (its threads, and its unwinds at `UNWIND_COST` each), which
+    // ends it at `STRETCH_THREADS`; and its threads alone, for the walk's figures.
     let mut in_stretch = 0u32;
+    let mut stretch_threads = 0u32;
     const NO_RUN: glue::loadavg_rs_run = glue::loadavg_rs_run {
         cgroup: core::ptr::null_mut(),
         task: core::ptr::null_mut(),
@@ -309,7 +312,7 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
     unsafe { glue::walk_first(&mut cursor) };
     while !cursor.t.is_null() {
         if in_stretch >= STRETCH_THREADS && !walk.unbroken {
-            end_stretch(walk, stretch_start, in_stretch);
+            end_stretch(walk, stretch_start, stretch_threads);
             walk.breaks = walk.breaks.saturating_add(1);
             visit.lock_break();
             // SAFETY: The cursor's tasks, the next thread to read and its process, are valid
@@ -324,6 +327,7 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
             }
             stretch_start = Clock::now();
             in_stretch = 0;
+            stretch_threads = 0;
         }
         let max = if walk.unbroken {
             u32::MAX
@@ -354,6 +358,7 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
             )
         };
         in_stretch = in_stretch.saturating_add(read);
+        stretch_threads = stretch_threads.saturating_add(read);
         for run in runs.iter().take(filled as usize) {
             // SAFETY: `read_threads()` filled the first `filled` runs just now, under `rcu`.
             let run = unsafe { Run::new(&rcu, run) };
@@ -361,6 +366,6 @@ fn walk_once(walk: &mut Walk, visit: &mut impl Visit) -> Pass {
             in_stretch = in_stretch.saturating_add(visit.run(&run));
         }
     }
-    end_stretch(walk, stretch_start, in_stretch);
+    end_stretch(walk, stretch_start, stretch_threads);
     Pass::Done(counts)
 }

@@ -342,7 +342,11 @@ fn nocap(cap: u32, cmd: &[String]) -> i32 {
     ptrs.push(std::ptr::null());
     // SAFETY: `ptrs` is a NULL-terminated array of NUL-terminated strings that outlive the call.
     unsafe { libc::execvp(ptrs[0], ptrs.as_ptr()) };
-    eprintln!("loadgen: nocap: {}: {}", cmd[0], std::io::Error::last_os_error());
+    eprintln!(
+        "loadgen: nocap: {}: {}",
+        cmd[0],
+        std::io::Error::last_os_error()
+    );
     1
 }
 
