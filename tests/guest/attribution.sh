@@ -59,14 +59,15 @@ r1=$(wait_started /tmp/started.r1) r2=$(wait_started /tmp/started.r2)
 v1=$(wait_started /tmp/started.v1) v2=$(wait_started /tmp/started.v2)
 c1=$(wait_started /tmp/started.c)
 wait_state D "$r1" "$r2" "$v1" "$v2"
-# A 250 ms period (windows of 5, 25 and 75 s): reading four files at one sample takes a few
-# tries under emulation, and the samples file's 64 records are 16 s.
-PARAMS="period_ms=250 window1_ms=5000 window2_ms=25000 window3_ms=75000"
-check "module loads with a 250 ms period" load $PARAMS
+# A 1 s period (windows of 20, 100 and 300 s): four files read at one sample take a few tries
+# under emulation, and more on the debug kernel, where naming every frame of the stacks file is
+# slow; the samples file's 64 records are a minute.
+PARAMS="period_ms=1000 window1_ms=20000 window2_ms=100000 window3_ms=300000"
+check "module loads with a 1 s period" load $PARAMS
 check "/proc/loadavg_rs_top is readable by everyone (0444)" test "$(stat -c %a /proc/loadavg_rs_top)" = 444
 check "/proc/loadavg_rs_stacks by root alone (0400)" test "$(stat -c %a /proc/loadavg_rs_stacks)" = 400
 
-AVGS=$(for a in $ACCOUNTINGS; do printf '%s_5s %s_25s %s_75s ' "$a" "$a" "$a"; done)
+AVGS=$(for a in $ACCOUNTINGS; do printf '%s_20s %s_100s %s_300s ' "$a" "$a" "$a"; done)
 # top_fields TOP PID COLUMN...: the COLUMNs of process PID's row in a copy of the top file.
 top_fields() {
 	local t=$1 p=$2
@@ -94,8 +95,8 @@ take_all() {
 			[ "$k" = "$(hval /tmp/cgroups sample)" ] && return
 	done
 }
-# 12 samples (3 s), then the files, read at one sample: the five keys were made at the first
-# sample, and their whole history must be within the 64 records the samples file keeps.
+# 12 samples, then the files, read at one sample: the five keys were made at the first sample,
+# and their whole history must be within the 64 records the samples file keeps.
 take_history /tmp/h0
 wait_samples /tmp/h0 12
 take_all
@@ -122,10 +123,10 @@ for pair in "$c1 cpu" "$v1 blocked" "$v2 blocked"; do
 	since=$(top_fields /tmp/top "$1" since)
 	set -- $1 $2 $(series_of "$1")
 	want=$(shown "$3" "$4" "$5")
-	got=$(top_fields /tmp/top "$1" "${2}_5s" "${2}_25s" "${2}_75s")
+	got=$(top_fields /tmp/top "$1" "${2}_20s" "${2}_100s" "${2}_300s")
 	check "process $1's $2 averages ($got) are the arithmetic over one task from sample $since to $k ($want, $6 samples)" \
 		test "$got" = "$want" -a "$6" -eq $((k - since + 1))
-	check "and its all averages are the same" test "$(top_fields /tmp/top "$1" all_5s all_25s all_75s)" = "$want"
+	check "and its all averages are the same" test "$(top_fields /tmp/top "$1" all_20s all_100s all_300s)" = "$want"
 	check "its count is 1 in $2 and all" test "$(top_fields /tmp/top "$1" "$2" all)" = "1 1"
 done
 
@@ -152,7 +153,7 @@ for r in $r1 $r2; do
 	check "reader $r's io is at the block read path: $(printf '%s\n' "$io" | head -1)" \
 		matches "$io" ';(blkdev_read_iter|__blkdev_direct_IO[a-z_]*)'
 done
-r_io=$(top_fields /tmp/top "$r1" io_5s) r2_io=$(top_fields /tmp/top "$r2" io_5s)
+r_io=$(top_fields /tmp/top "$r1" io_20s) r2_io=$(top_fields /tmp/top "$r2" io_20s)
 echo "# the readers' io, first window: $r_io and $r2_io"
 
 # Conservation: per definition, the rows' counts add up to the definition's count.
@@ -181,8 +182,9 @@ done
 # A reader in a PID namespace of its own sees its own processes only, and no system figure:
 # every row's pid is one the namespace allocated (at most its last pid, /proc/loadavg's field
 # 5 read in it after the file: host processes are numbered in the hundreds here), one of them
-# is its busy loop, and none is the host's.
-unshare -p -f --mount-proc sh -c "loadgen cpu 1 20 >/tmp/started.ns & while ! grep -q ' started: ' /tmp/started.ns; do sleep 0.1; done; sleep 1; cat /proc/loadavg_rs_top >/tmp/top.ns; cut -d' ' -f5 /proc/loadavg >/tmp/last.ns; kill \$(sed -n 's/.* started: //p' /tmp/started.ns)" 2>/dev/null
+# is its busy loop (counted at the samples of the 3 s it ran before the read), and none is the
+# host's.
+unshare -p -f --mount-proc sh -c "loadgen cpu 1 20 >/tmp/started.ns & while ! grep -q ' started: ' /tmp/started.ns; do sleep 0.1; done; sleep 3; cat /proc/loadavg_rs_top >/tmp/top.ns; cut -d' ' -f5 /proc/loadavg >/tmp/last.ns; kill \$(sed -n 's/.* started: //p' /tmp/started.ns)" 2>/dev/null
 sed 's/^/# top, in a PID namespace: /' /tmp/top.ns
 last=$(cat /tmp/last.ns)
 rows=$(awk '$1 ~ /^[0-9]+$/' /tmp/top.ns | wc -l)

@@ -19,6 +19,10 @@ loadgen reader /proc/loadavg_rs_cgroups 3600 >/tmp/reader_cgroups.log 2>&1 &
 readers="$readers $!"
 loadgen reader /proc/loadavg_cgroup 3600 >/tmp/reader_cgroup.log 2>&1 &
 readers="$readers $!"
+# The attribution's two files, in turn, by one reader (each reader spins on ENOENT while the
+# module is unloaded: one more is CPU the cgroup churn below, slow on the debug kernel, lacks).
+loadgen reader /proc/loadavg_rs_top,/proc/loadavg_rs_stacks 3600 >/tmp/reader_attribution.log 2>&1 &
+readers="$readers $!"
 
 # Meanwhile 1,000 cgroups are created and removed, a sleeping task moved into every tenth for a
 # moment (so that walks find it there, and the module tracks the cgroup and holds a reference
@@ -59,10 +63,11 @@ done
 [ -z "$churn" ] || wait "$churn"
 kill -TERM $readers
 wait
-cat /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log /tmp/reader_cgroups.log /tmp/reader_cgroup.log | sed 's/^/# /'
+logs="/tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log /tmp/reader_cgroups.log /tmp/reader_cgroup.log /tmp/reader_attribution.log"
+cat $logs | sed 's/^/# /'
 check "$CYCLES loads succeeded ($loads)" test "$loads" -eq "$CYCLES"
 check "$CYCLES unloads succeeded ($unloads)" test "$unloads" -eq "$CYCLES"
-for log in /tmp/reader_cpu.log /tmp/reader_table.log /tmp/holder.log /tmp/reader_cgroups.log /tmp/reader_cgroup.log; do
+for log in $logs; do
 	tally=$(grep '^loadgen: ' "$log" | tail -n1)
 	set -- $tally
 	# loadgen: WHAT FILE: ok N enoent N eio N bad N

@@ -22,7 +22,7 @@
 //!
 //! - `threads N SECONDS`: N sleeping threads in one process (a thread storm);
 //! - `churn SECONDS`: processes forked and reaped as fast as possible;
-//! - `reader FILE SECONDS`, `holder FILE SECONDS`: read a proc file in a loop, opening it each
+//! - `reader FILE[,FILE...] SECONDS`, `holder FILE SECONDS`: read proc files in a loop, opening each
 //!   time or keeping it open, and count well-formed reads, `ENOENT`, `EIO` and anything else
 //!   (which fails);
 //! - `readbench FILE N`: nanoseconds per open-read-close of FILE;

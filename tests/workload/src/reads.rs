@@ -39,9 +39,9 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn count(&mut self, r: std::io::Result<String>) {
+    fn count(&mut self, file: &str, r: std::io::Result<String>) {
         match r {
-            Ok(text) if well_formed(&text) => self.ok += 1,
+            Ok(text) if well_formed_file(file, &text) => self.ok += 1,
             Ok(text) => {
                 self.bad += 1;
                 eprintln!("loadgen: malformed read: {text:?}");
@@ -61,6 +61,77 @@ impl Tally {
             self.ok, self.enoent, self.eio, self.bad
         );
     }
+}
+
+/// Whether `text` is what `file` reads whole: for `/proc/loadavg_rs_top` and
+/// `/proc/loadavg_rs_stacks` their formats ([`top_well_formed`], [`stacks_well_formed`]); for
+/// the others, [`well_formed`].
+pub fn well_formed_file(file: &str, text: &str) -> bool {
+    if file.ends_with("/loadavg_rs_top") {
+        top_well_formed(text)
+    } else if file.ends_with("/loadavg_rs_stacks") {
+        stacks_well_formed(text)
+    } else {
+        well_formed(text)
+    }
+}
+
+/// Whether `text` is the whole `/proc/loadavg_rs_top` of a reader in the initial PID namespace:
+/// its seven head lines, its header (`pid` first, `cgroup` last), a row of at least as many
+/// fields for each process, the `[other]` row last.
+pub fn top_well_formed(text: &str) -> bool {
+    let mut lines = text.lines();
+    let head = [
+        "sample ",
+        "keys ",
+        "key_slots ",
+        "other_tasks ",
+        "unwinds ",
+        "not_unwound ",
+    ];
+    if !head
+        .iter()
+        .all(|h| lines.next().is_some_and(|l| l.starts_with(h)))
+        || !lines.next().is_some_and(|l| l.starts_with("keys_gone "))
+    {
+        return false;
+    }
+    let header = lines.next().unwrap_or("");
+    let n = header.split(' ').count();
+    if !header.starts_with("pid cpu ") || !header.ends_with(" comm cgroup") {
+        return false;
+    }
+    let mut last = "";
+    for row in lines {
+        if row.split(' ').count() < n {
+            return false;
+        }
+        last = row;
+    }
+    text.ends_with('\n') && last.starts_with("- ") && last.ends_with(" [other] -")
+}
+
+/// Whether `text` is the whole `/proc/loadavg_rs_stacks`: folded lines,
+/// `definition;process[;frame...] WEIGHT`, each definition one of the module's (none when no
+/// key has a weight).
+pub fn stacks_well_formed(text: &str) -> bool {
+    let names: Vec<&str> = crate::model::accounting::Accounting::ALL
+        .iter()
+        .map(|a| a.name())
+        .collect();
+    (text.is_empty() || text.ends_with('\n'))
+        && text.lines().all(|l| {
+            let Some((stack, weight)) = l.rsplit_once(' ') else {
+                return false;
+            };
+            let mut frames = stack.split(';');
+            let definition = frames.next().unwrap_or("");
+            !weight.is_empty()
+                && weight.bytes().all(|b| b.is_ascii_digit())
+                && names.contains(&definition)
+                && frames.next().is_some_and(|p| !p.is_empty())
+                && frames.all(|f| !f.is_empty())
+        })
 }
 
 /// Whether `text` is a `/proc/loadavg` line (`"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`), the
@@ -120,13 +191,18 @@ fn read_once(file: &str) -> std::io::Result<String> {
     Ok(text)
 }
 
-/// Opens, reads and closes `file` in a loop until the deadline or SIGTERM.
+/// Opens, reads and closes `file` in a loop until the deadline or SIGTERM; `file` may be several
+/// files, separated by commas, read in turn (one tally for them all).
 pub fn reader(file: &str, seconds: f64) -> i32 {
     stop_on_term();
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let mut tally = Tally::default();
-    while running(deadline) {
-        tally.count(read_once(file));
+    let files: Vec<&str> = file.split(',').collect();
+    for f in files.iter().cycle() {
+        if !running(deadline) {
+            break;
+        }
+        tally.count(f, read_once(f));
     }
     tally.print("reader", file);
     i32::from(tally.bad > 0)
@@ -145,7 +221,7 @@ pub fn holder(file: &str, seconds: f64) -> i32 {
         let Some(f) = &open else {
             match File::open(file) {
                 Ok(f) => open = Some(f),
-                Err(e) => tally.count(Err(e)),
+                Err(e) => tally.count(file, Err(e)),
             }
             continue;
         };
@@ -157,7 +233,7 @@ pub fn holder(file: &str, seconds: f64) -> i32 {
                 open = None;
             }
         }
-        tally.count(r);
+        tally.count(file, r);
         std::thread::sleep(Duration::from_millis(1));
     }
     tally.print("holder", file);
@@ -180,7 +256,25 @@ pub fn readbench(file: &str, n: u64) -> i32 {
 
 #[cfg(test)]
 mod tests {
-    use super::well_formed;
+    use super::{stacks_well_formed, top_well_formed, well_formed};
+
+    #[test]
+    fn attribution_files() {
+        let head = "sample 3\nkeys 2\nkey_slots 8\nother_tasks 0\nunwinds 0\nnot_unwound 0\n\
+                    keys_gone 0\npid cpu io all cpuio blocked since x comm cgroup\n";
+        let other = "- 0 0 0 0 0 0 0.00 [other] -\n";
+        assert!(top_well_formed(&format!(
+            "{head}7 1 0 1 1 0 2 0.10 sh /\n{other}"
+        )));
+        assert!(!top_well_formed(head));
+        assert!(!top_well_formed(&format!("{head}7 1 0\n{other}")));
+        assert!(stacks_well_formed(""));
+        assert!(stacks_well_formed("io;tar-42;a;b 670\ncpu;[other] 3\n"));
+        assert!(!stacks_well_formed("io;tar-42;a;b 670"));
+        assert!(!stacks_well_formed("disk;tar-42 670\n"));
+        assert!(!stacks_well_formed("io;tar-42;;b 670\n"));
+        assert!(!stacks_well_formed("io 670\n"));
+    }
 
     #[test]
     fn loadavg_lines() {
