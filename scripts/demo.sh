@@ -36,7 +36,8 @@ esac
 log "demo: $scale; progress below"
 status=0
 "$PROJECT_DIR/scripts/guest-run.sh" --name demo --follow --timeout 3600 --extra "$out/extra" \
-	"$PROJECT_DIR/scripts/demo/story.sh" | grep --line-buffered -v '^--- \|^[0-9]*,\|^t,' || status=$?
+	"$PROJECT_DIR/scripts/demo/story.sh" |
+	sed -u '/^--- \(top\|stacks\)$/,/^--- end$/d' | grep --line-buffered -v '^--- \|^[0-9]*,\|^t,' || status=$?
 run=$PROJECT_DIR/build/runs/demo
 sed -n '/^--- csv$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/demo.csv"
 sed -n '/^--- containers$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/containers.csv"
@@ -85,9 +86,13 @@ What the load was made of at the end of the mixed phase (/proc/loadavg_rs_top), 
 			printf "%-7s %-16s %6s %6s %6s %6s  %s\n", $1, $(col["comm"]), $(col["all_" w]), $(col["cpu_" w]),
 				$(col["io_" w]), $(col["blocked_" w]), $(col["cgroup"]) }' "$out/top.txt" |
 		sed '1i pid     comm                all    cpu     io  blocked  cgroup'
-	grep -E '^(cpu|io|blocked);' "$out/stacks.folded" |
-		"$INFERNO_FLAMEGRAPH" --title "loadavg-rs: the load by cause, process and kernel wait site ($scale)" \
-			--countname "thousandths of a task" >"$out/load-flamegraph.svg"
+	if grep -qE '^(cpu|io|blocked);' "$out/stacks.folded"; then
+		grep -E '^(cpu|io|blocked);' "$out/stacks.folded" |
+			"$INFERNO_FLAMEGRAPH" --title "loadavg-rs: the load by cause, process and kernel wait site ($scale)" \
+				--countname "thousandths of a task" >"$out/load-flamegraph.svg"
+	else
+		printf '\nno cpu, io or blocked load at that moment: no flame graph\n'
+	fi
 	printf '\ntop:         %s\nstacks:      %s\nflame graph: %s\n' "$out/top.txt" "$out/stacks.folded" "$out/load-flamegraph.svg"
 fi
 printf '\nCSV:   %s\nchart: %s\n' "$out/demo.csv" "$out/demo.png"

@@ -297,6 +297,8 @@ pub struct Attribution<E, I> {
     unwinds_left: u32,
     /// Whether the current pass may unwind at all.
     may_unwind: bool,
+    /// Whether the current pass found a key with no free entry for it.
+    short_of_room: bool,
     /// The current walk's figures, then the last one's.
     stats: Stats,
 }
@@ -335,6 +337,7 @@ where
             seq: 0,
             unwinds_left: 0,
             may_unwind: true,
+            short_of_room: false,
             stats: Stats::default(),
         })
     }
@@ -431,6 +434,7 @@ where
             return Some(e);
         }
         let slot = self.free;
+        self.short_of_room |= slot == NONE;
         let next = self.entries.get(slot as usize)?.next;
         self.entries[slot as usize] = Entry {
             process: process.key,
@@ -475,6 +479,7 @@ where
             o.own = Counts::ZERO;
         }
         self.stats.other_tasks = 0;
+        self.short_of_room = false;
     }
 
     /// How the site of a task in state `t` is found: a blocked task's stack is unwound while the
@@ -522,10 +527,10 @@ where
     /// its averages advance with them, and keys are let go: those left with nothing to show;
     /// and those of processes that have exited (counted nowhere at this sample) when the walk
     /// was short of room, or once their averages all read 0.00, their averages added to their
-    /// `[other]` row, so that the sums stay. (An exited process's load is shown under its name
-    /// while it matters and there is room; its slowest average would take over an hour to
-    /// decay to 0, holding its entry and its `struct pid`.) Their holds are released. Returns
-    /// how many were let go.
+    /// `[other]` row, so that the sums stay. (With room to spare, an exited process's load is
+    /// shown under its name until its slowest average reads 0.00, over an hour at the default
+    /// windows, its entry and `struct pid` held meanwhile; a shortage of entries, for a process
+    /// or a site, lets it go at once.) Their holds are released. Returns how many were let go.
     pub fn end_walk(&mut self, decay: &[Load; 3], closed: u64, holds: &mut impl Holds) -> u32 {
         let reach = self.reach as usize;
         for e in self.entries.get_mut(..reach).unwrap_or(&mut []).iter_mut() {
@@ -543,7 +548,7 @@ where
             }
         }
         let mut reclaimed = 0;
-        let short = self.stats.other_tasks > 0;
+        let short = self.short_of_room;
         for slot in 0..self.reach {
             let e = self.entries[slot as usize];
             if !e.is_used() {
@@ -969,31 +974,36 @@ mod tests {
             sums(&t, is_process, Accounting::All).1,
             sums(&t, is_site, Accounting::All).1,
         ];
-        // A walk short of room (a task without a process counts in [other]): they go, their
-        // averages stay.
+        // A walk short of room (three more processes, two of which find entries, 8 in all):
+        // the exited keys go, their averages to [other], which also counted the third.
         t.begin_walk(3, 1);
-        t.add(&process(0), &Site::RUNQUEUE, R, &mut holds);
+        for p in [10, 11, 12] {
+            t.add(&process(p), &Site::RUNQUEUE, R, &mut holds);
+        }
         assert_eq!(t.end_walk(&DECAY, 1, &mut holds), 4);
-        assert_eq!((t.used(), holds.held, t.stats().gone), (0, 0, 4));
-        // Each key decayed on its own, then was added to [other], which counted the task
-        // without a process: within a unit a key of what the sum would have decayed to.
+        assert_eq!((t.used(), holds.held, t.stats().gone), (4, 4, 4));
+        // Each key decayed on its own, then was added: within a unit a key of what the sum would
+        // have decayed to, beside three tasks, two with keys of their own, one in [other].
         let task = calc_load(0, DECAY[0], FIXED_1) as u64;
         for (kind, b) in [
             (is_process as fn(SiteKind) -> bool, before[0]),
             (is_site, before[1]),
         ] {
             let after = sums(&t, kind, Accounting::All).1;
-            let want = calc_load(b as Load, DECAY[0], 0) as u64 + task;
+            let want = calc_load(b as Load, DECAY[0], 0) as u64 + 3 * task;
             assert!(b > 0 && after.abs_diff(want) <= 2);
         }
-        // A live process counted nowhere keeps its keys.
+        let other_loads = |w: usize| t.other()[w].loads[Accounting::All.index()][0] as u64;
+        assert!(other_loads(0) > task && other_loads(1) > task);
+        // The exited keys' averages went to the row of their kind: the blocked task's site key
+        // to the sites' row, which therefore holds its blocked load.
+        assert!(t.other()[1].loads[Accounting::Blocked.index()][0] > 0);
+        assert!(t.other()[0].loads[Accounting::Blocked.index()][0] > 0);
         holds.exited = false;
+        // Live processes counted nowhere keep their keys.
         t.begin_walk(4, 0);
-        t.add(&process(5), &Site::RUNQUEUE, R, &mut holds);
-        t.end_walk(&DECAY, 1, &mut holds);
-        t.begin_walk(5, 0);
         assert_eq!(t.end_walk(&DECAY, 1, &mut holds), 0);
-        assert_eq!(t.used(), 2);
+        assert_eq!(t.used(), 4);
     }
 
     #[test]
