@@ -26,6 +26,7 @@ use crate::glue::{self, cgroup as Cgroup};
 use crate::model::calc_load::Load;
 use crate::model::cgroup_view::{self, Own, Row, Scope};
 use crate::model::cgroups::{CgroupTable, Holds, Slot, MAX_LEVEL, NO_SLOT};
+use crate::model::metrics::CgroupNs;
 use crate::model::report::PSI_COLUMNS;
 use crate::threads::{RcuCgroup, Run, Visit};
 
@@ -486,9 +487,10 @@ impl ReaderScope {
     }
 
     /// Writes the path of `row`'s cgroup as the namespace sees it (its root is `/`) into `buf`;
-    /// returns it, or `None` if it does not fit. Takes no lock; `row` must be one it
-    /// [sees](ReaderScope::sees).
-    pub fn path<'a>(&self, row: &Row<ARef<Cgroup>>, buf: &'a mut [u8]) -> Option<&'a str> {
+    /// returns its bytes (a name may hold any byte but `/` and NUL: print them with
+    /// [`crate::model::report::PathText`]), or `None` if it does not fit. Takes no lock; `row`
+    /// must be one it [sees](ReaderScope::sees).
+    pub fn path<'a>(&self, row: &Row<ARef<Cgroup>>, buf: &'a mut [u8]) -> Option<&'a [u8]> {
         // SAFETY: `root` is valid (type invariant), the row holds a reference on its cgroup,
         // and `buf` is writable for its length.
         let n = unsafe {
@@ -502,7 +504,37 @@ impl ReaderScope {
         // kernfs_path_from_node() returns the length it wrote, at most `buf.len() - 1`: a path
         // that long may have been cut short, and is not shown.
         let n = usize::try_from(n).ok().filter(|&n| n + 1 < buf.len())?;
-        core::str::from_utf8(buf.get(..n)?).ok()
+        buf.get(..n)
+    }
+
+    /// What the namespace's root is, as the metrics' `cgroupns` label names it: the hierarchy's
+    /// root (the paths are the machine's), or another cgroup, by its id.
+    pub fn namespace(&self) -> CgroupNs {
+        // SAFETY: Always safe to call: the root cgroup lives as long as the kernel.
+        let hierarchy_root = unsafe { glue::root_cgroup() };
+        if core::ptr::eq(self.root, hierarchy_root) {
+            return CgroupNs::Host;
+        }
+        // SAFETY: `root` is valid (type invariant).
+        let id = unsafe { glue::cgroup_id(self.root) };
+        CgroupNs::Root(id)
+    }
+
+    /// The id of the parent of `row`'s cgroup, or `None` for the namespace's root, whose parent
+    /// the namespace does not see; `row` must be one it [sees](ReaderScope::sees).
+    pub fn parent_id(&self, row: &Row<ARef<Cgroup>>) -> Option<u64> {
+        let cg = as_ptr(&row.cgroup);
+        if core::ptr::eq(cg, self.root) {
+            return None;
+        }
+        // SAFETY: The row holds a reference on its cgroup, which pins its parent.
+        let parent = unsafe { glue::cgroup_parent(cg) };
+        if parent.is_null() {
+            return None;
+        }
+        // SAFETY: `parent` is pinned by its child (above).
+        let id = unsafe { glue::cgroup_id(parent) };
+        Some(id)
     }
 
     /// How the reading task's own cgroup reads in `view`; `EACCES` when the task's cgroup is

@@ -75,6 +75,10 @@ module! {
             default: crate::model::config::Params::DEFAULT.max_cgroups,
             description: "Cgroups tracked at most, 0..=65536 (default 1024; 0: none); more fold into an ancestor",
         },
+        metrics_cgroups: u32 {
+            default: crate::model::config::Params::DEFAULT.metrics_cgroups,
+            description: "Cgroups in /proc/loadavg_rs_metrics at most, the largest, 0..=65536 (default 100: 2100 series); the rest summed in [other]",
+        },
         attribute_keys: u32 {
             default: crate::model::config::Params::DEFAULT.attribute_keys,
             description: "Keys of load attribution (processes, wait sites), 0..=65536 (default 1024; 0: none); more count in [other]",
@@ -127,6 +131,7 @@ fn settings(hz: u32) -> Result<Settings> {
         period_ms: param!(period_ms),
         windows_ms: [param!(window1_ms), param!(window2_ms), param!(window3_ms)],
         max_cgroups: param!(max_cgroups),
+        metrics_cgroups: param!(metrics_cgroups),
         attribute_keys: param!(attribute_keys),
         attribute_unwinds: param!(attribute_unwinds),
         test_hold_ms: param!(test_hold_ms),
@@ -152,6 +157,7 @@ impl kernel::Module for LoadavgRs {
         let Settings {
             config,
             max_cgroups,
+            metrics_cgroups,
             attribute_keys,
             attribute_unwinds,
             hold_ms,
@@ -168,13 +174,15 @@ impl kernel::Module for LoadavgRs {
         )?;
         let running = sampler.clone().start(walker)?;
         let cgroups = max_cgroups > 0;
+        // With cgroups tracked, the metrics print the series of this many at most.
+        let metrics_cgroups = cgroups.then_some(metrics_cgroups);
         let attributed = attribute_keys > 0;
         let mut files = KVec::new();
         let wanted = |c: &Content| (cgroups || !c.per_cgroup()) && (attributed || !c.attribution());
         for content in Content::all().filter(wanted) {
             // On an error, the files made so far and the sampler are dropped in that order.
             files.push(
-                ProcFile::new(sampler.clone(), content, cgroups)?,
+                ProcFile::new(sampler.clone(), content, metrics_cgroups)?,
                 GFP_KERNEL,
             )?;
         }

@@ -16,6 +16,7 @@ use core::ptr::NonNull;
 
 use kernel::ffi::{c_int, c_void};
 
+use kernel::alloc::KVVec;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
@@ -26,10 +27,12 @@ use crate::attribution::{self, KernelSymbols};
 use crate::cgroup_walk::{self, ReaderScope};
 use crate::glue::{self, proc_dir_entry};
 use crate::model::attribution::{Folded, TopHead, TopRow};
-use crate::model::cgroup_view::Own;
+use crate::model::cgroup_view::{self, Own, Seen};
 use crate::model::files::Content;
 use crate::model::history::Sampled;
-use crate::model::metrics::{CgroupFamily, CgroupHead, CgroupSeries, Metrics};
+use crate::model::metrics::{
+    self, CgroupFamily, CgroupHead, CgroupLabel, CgroupSeries, CgroupSummary, Metrics,
+};
 use crate::model::report::{
     CgroupRow, CgroupsHead, FixedText, LoadavgText, SamplesText, Table, LINE_MAX,
 };
@@ -55,6 +58,7 @@ kernel_display!(
     CgroupsHead<'_>,
     CgroupRow<'_>,
     Metrics<'_>,
+    CgroupSummary,
     CgroupHead,
     CgroupSeries<'_>,
     Folded<'_, KernelSymbols>,
@@ -66,8 +70,9 @@ kernel_display!(
 struct FileData {
     sampler: Arc<Sampler>,
     content: Content,
-    /// Cgroups are tracked: the metrics show their series.
-    cgroups: bool,
+    /// Cgroups are tracked: the metrics show the series of this many at most
+    /// (`metrics_cgroups`).
+    metrics_cgroups: Option<usize>,
 }
 
 /// A file in `/proc`, removed when dropped.
@@ -93,8 +98,12 @@ impl ProcFile {
     pub const DATA_BYTES: usize = core::mem::size_of::<FileData>();
 
     /// Creates the file of `content` (`/proc/<name>`), read-only, showing it from `sampler`;
-    /// `cgroups`: whether cgroups are tracked.
-    pub fn new(sampler: Arc<Sampler>, content: Content, cgroups: bool) -> Result<ProcFile> {
+    /// `metrics_cgroups`: with cgroups tracked, how many the metrics show at most.
+    pub fn new(
+        sampler: Arc<Sampler>,
+        content: Content,
+        metrics_cgroups: Option<usize>,
+    ) -> Result<ProcFile> {
         // The longest name is `loadavg_cgroup_<definition>`.
         let mut name = FixedText::<64>::new();
         write!(name, "{}\0", content.name()).map_err(|_| EINVAL)?;
@@ -103,7 +112,7 @@ impl ProcFile {
             FileData {
                 sampler,
                 content,
-                cgroups,
+                metrics_cgroups,
             },
             GFP_KERNEL,
         )?;
@@ -144,9 +153,18 @@ unsafe fn write_line(m: *mut bindings::seq_file, line: &LoadavgText) {
     unsafe { bindings::seq_write(m, buf.as_ptr().cast(), len) };
 }
 
+/// A path's usual length, as printed: for [`loadavg_rs_size_hint`], which only sizes a first
+/// buffer.
+const PATH_BYTES: usize = 64;
+
 /// Bytes a row of `/proc/loadavg_rs_cgroups` takes at most but for its path, and a path's
-/// usual length: for [`loadavg_rs_size_hint`], which only sizes a first buffer.
-const CGROUP_ROW_BYTES: usize = 9 * 11 + 21 * 8 + 64;
+/// usual length.
+const CGROUP_ROW_BYTES: usize = 9 * 11 + 21 * 8 + PATH_BYTES;
+
+/// A buffer for a path of up to `PATH_MAX - 1` bytes, and one more to tell a longer one.
+fn path_buffer() -> Result<KVec<u8>> {
+    Ok(KVec::<u8>::from_elem(0, 4097, GFP_KERNEL)?)
+}
 
 /// The largest first buffer a read asks for: seq_file grows it if the file needs more. (The
 /// files are readable by everyone, and an estimate from every tracked row would otherwise let
@@ -171,10 +189,18 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
             // The head (6 lines, the header's 30 names) and the rows.
             (page + rows.saturating_mul(CGROUP_ROW_BYTES)).max(page)
         }
-        Content::Metrics if file.cgroups => {
-            let rows = file.sampler.cgroups().rows.len();
-            // The machine's series, then 21 lines a cgroup of about 100 bytes.
-            2 * page + rows.saturating_mul(21 * 100)
+        Content::Metrics => {
+            let (engine, walks) = file.sampler.snapshot_with_walks();
+            let machine = metrics::bytes(&Metrics {
+                engine: &engine,
+                walks: &walks,
+            });
+            let cgroups = file.metrics_cgroups.map_or(0, |bound| {
+                let rows = file.sampler.cgroups().rows.len().min(bound);
+                let ns = ReaderScope::current().namespace();
+                metrics::cgroup_bytes(engine.config().windows_ms, ns, rows, PATH_BYTES)
+            });
+            machine.saturating_add(cgroups).max(page)
         }
         Content::Top => {
             // A row of 5 counts, 15 averages, a pid, a comm and a path: about 200 bytes.
@@ -192,6 +218,73 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
         _ => page,
     };
     hint.min(MAX_SIZE_HINT)
+}
+
+/// Prints the per-cgroup series of the metrics, as the reader may see them: the cgroups of its
+/// cgroup namespace, at most `bound` of them, the largest first, the rest summed in `[other]`
+/// ([`cgroup_view::bound`]).
+fn show_cgroup_series(
+    m: &SeqFile,
+    sampler: &Sampler,
+    windows_ms: [u32; 3],
+    bound: usize,
+) -> Result {
+    let mut path = path_buffer()?;
+    let view = sampler.cgroups();
+    let reader = ReaderScope::current();
+    let mut seen = KVVec::<Seen>::with_capacity(view.rows.len(), GFP_KERNEL)?;
+    for (i, row) in view.rows.iter().enumerate() {
+        if !reader.sees(row) {
+            continue;
+        }
+        if let Some(s) = Seen::new(i, reader.parent_id(row)) {
+            seen.push(s, GFP_KERNEL)?;
+        }
+    }
+    // A path too long for a label is left out rather than cut short, and summed.
+    let other = cgroup_view::bound(&view.rows, &mut seen, bound, |row| {
+        reader.path(row, &mut path).is_some()
+    });
+    let ns = reader.namespace();
+    let summary = CgroupSummary {
+        sample: view.sample,
+        ns,
+        omitted: other.omitted,
+    };
+    seq_print!(m, "{}", summary);
+    for family in CgroupFamily::ALL {
+        seq_print!(m, "{}", CgroupHead(family));
+        for s in seen.iter().filter(|s| s.shown) {
+            let Some(row) = view.rows.get(s.row as usize) else {
+                continue;
+            };
+            // Renamed since to a path too long: left out of this read (and of no sum).
+            let Some(name) = reader.path(row, &mut path) else {
+                continue;
+            };
+            let series = CgroupSeries {
+                family,
+                ns,
+                cgroup: CgroupLabel::Path(name),
+                counts: &row.slot.counts,
+                loads: &row.slot.loads,
+                windows_ms,
+            };
+            seq_print!(m, "{}", series);
+        }
+        if other.omitted > 0 {
+            let series = CgroupSeries {
+                family,
+                ns,
+                cgroup: CgroupLabel::Other,
+                counts: &other.counts,
+                loads: &other.loads,
+                windows_ms,
+            };
+            seq_print!(m, "{}", series);
+        }
+    }
+    Ok(())
 }
 
 /// Prints the file whose data is `data` into `m`; called by `rust/glue/proc_files.c` on each read.
@@ -239,9 +332,8 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             unsafe { write_line(m, &line) };
         }
         Content::Cgroups => {
-            // A path of up to `PATH_MAX - 1` bytes, and one more to tell a longer one, which
-            // shows as `?`.
-            let Ok(mut path) = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL) else {
+            // A longer path shows as `?`.
+            let Ok(mut path) = path_buffer() else {
                 return ENOMEM.to_errno();
             };
             let view = file.sampler.cgroups();
@@ -260,11 +352,10 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             };
             seq_print!(m, "{}", head);
             for row in view.rows.iter().filter(|r| reader.sees(r)) {
-                let name = reader.path(row, &mut path).unwrap_or("?");
                 let row = CgroupRow {
                     slot: &row.slot,
                     psi: cgroup_walk::psi(row),
-                    path: name,
+                    path: reader.path(row, &mut path),
                 };
                 seq_print!(m, "{}", row);
             }
@@ -278,30 +369,10 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                 walks: &walks,
             };
             seq_print!(m, "{}", metrics);
-            if file.cgroups {
-                let Ok(mut path) = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL) else {
-                    return ENOMEM.to_errno();
-                };
-                let view = file.sampler.cgroups();
-                let reader = ReaderScope::current();
+            if let Some(bound) = file.metrics_cgroups {
                 let windows_ms = engine.config().windows_ms;
-                for (i, family) in CgroupFamily::ALL.into_iter().enumerate() {
-                    let sample = (i == 0).then_some(view.sample);
-                    let head = CgroupHead { family, sample };
-                    seq_print!(m, "{}", head);
-                    for row in view.rows.iter().filter(|r| reader.sees(r)) {
-                        // A path too long for a label is left out rather than cut short.
-                        let Some(path) = reader.path(row, &mut path) else {
-                            continue;
-                        };
-                        let series = CgroupSeries {
-                            family,
-                            slot: &row.slot,
-                            path,
-                            windows_ms,
-                        };
-                        seq_print!(m, "{}", series);
-                    }
+                if let Err(e) = show_cgroup_series(m, &file.sampler, windows_ms, bound) {
+                    return e.to_errno();
                 }
             }
         }

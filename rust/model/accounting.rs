@@ -251,7 +251,7 @@ impl Apart {
         }
     }
 
-    /// Its metric (`node_loadavg_rs_<name>`) and the metric's help, if the exposition has it.
+    /// Its metric (`loadavg_rs_<name>`) and the metric's help, if the exposition has it.
     /// Kernel threads are not among the metrics: they are a detail of `all`, for the tables.
     pub fn metric(self) -> Option<(&'static str, &'static str)> {
         match self {

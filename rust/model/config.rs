@@ -22,6 +22,18 @@ pub const MAX_PERIOD_MS: u32 = 600_000;
 pub const DEFAULT_MAX_CGROUPS: u32 = 1024;
 /// The largest `max_cgroups`.
 pub const MAX_CGROUPS: u32 = 65536;
+/// Default `metrics_cgroups`: cgroups whose series `/proc/loadavg_rs_metrics` prints at most.
+///
+/// A cgroup is 21 series (15 averages, 5 counts, its threads: [`crate::model::metrics`]), so
+/// 100 cgroups are 2,100 series: the order of what node_exporter's own collectors export from
+/// a server (a thousand series and up, with its CPUs, disks and interfaces), so that a
+/// Prometheus sized for a fleet's node_exporters needs at most about twice the room, not a
+/// multiple of it. 100 holds a machine's system services and the busiest of its containers (a
+/// Kubernetes node runs up to 110 pods by default, a cgroup each, with one below it a
+/// container); the rest are summed in `cgroup="[other]"`.
+pub const DEFAULT_METRICS_CGROUPS: u32 = 100;
+/// The largest `metrics_cgroups`: as many as can be tracked.
+pub const MAX_METRICS_CGROUPS: u32 = MAX_CGROUPS;
 /// Default `attribute_keys`: keys of load attribution (processes, and processes' wait sites).
 pub const DEFAULT_ATTRIBUTE_KEYS: u32 = 1024;
 /// The largest `attribute_keys`.
@@ -55,6 +67,8 @@ pub struct Params {
     pub windows_ms: [u32; 3],
     /// `max_cgroups`.
     pub max_cgroups: u32,
+    /// `metrics_cgroups`.
+    pub metrics_cgroups: u32,
     /// `attribute_keys`.
     pub attribute_keys: u32,
     /// `attribute_unwinds`.
@@ -74,6 +88,9 @@ pub struct Settings {
     pub config: Config,
     /// Cgroups tracked at most (0: none).
     pub max_cgroups: usize,
+    /// Cgroups whose series the metrics print at most, the largest first (0: only the sum of
+    /// the rest, `[other]`).
+    pub metrics_cgroups: usize,
     /// Keys of load attribution at most (0: no attribution).
     pub attribute_keys: usize,
     /// Kernel stacks unwound per sample at most (0: processes only).
@@ -106,6 +123,7 @@ impl Params {
         period_ms: DEFAULT_PERIOD_MS,
         windows_ms: DEFAULT_WINDOWS_MS,
         max_cgroups: DEFAULT_MAX_CGROUPS,
+        metrics_cgroups: DEFAULT_METRICS_CGROUPS,
         attribute_keys: DEFAULT_ATTRIBUTE_KEYS,
         attribute_unwinds: DEFAULT_ATTRIBUTE_UNWINDS,
         test_hold_ms: 0,
@@ -119,6 +137,8 @@ impl Params {
         Ok(Settings {
             config: Config::new(hz, self.period_ms, self.windows_ms)?,
             max_cgroups: at_most("max_cgroups", self.max_cgroups, MAX_CGROUPS)? as usize,
+            metrics_cgroups: at_most("metrics_cgroups", self.metrics_cgroups, MAX_METRICS_CGROUPS)?
+                as usize,
             attribute_keys: at_most("attribute_keys", self.attribute_keys, MAX_ATTRIBUTE_KEYS)?
                 as usize,
             attribute_unwinds: at_most(
@@ -260,8 +280,8 @@ mod tests {
                 Ok(([EXP_1, EXP_5, EXP_15], 1024, 0, WalkerPolicy::Fifo))
             );
             assert_eq!(
-                s.map(|s| (s.attribute_keys, s.attribute_unwinds)),
-                Ok((1024, 1024))
+                s.map(|s| (s.attribute_keys, s.attribute_unwinds, s.metrics_cgroups)),
+                Ok((1024, 1024, 100))
             );
         }
     }
@@ -272,6 +292,7 @@ mod tests {
             period_ms: DEFAULT_PERIOD_MS,
             windows_ms: DEFAULT_WINDOWS_MS,
             max_cgroups: MAX_CGROUPS,
+            metrics_cgroups: MAX_METRICS_CGROUPS,
             attribute_keys: MAX_ATTRIBUTE_KEYS,
             attribute_unwinds: MAX_ATTRIBUTE_UNWINDS,
             test_hold_ms: MAX_PERIOD_MS,
@@ -280,9 +301,14 @@ mod tests {
         };
         let s = ok.check(250);
         assert_eq!(
-            s.map(|s| (s.max_cgroups, s.hold_ms, s.walker)),
-            Ok((65536, 600_000, WalkerPolicy::Fifo))
+            s.map(|s| (s.max_cgroups, s.metrics_cgroups, s.hold_ms, s.walker)),
+            Ok((65536, 65536, 600_000, WalkerPolicy::Fifo))
         );
+        let none = Params {
+            metrics_cgroups: 0,
+            ..ok
+        };
+        assert_eq!(none.check(250).map(|s| s.metrics_cgroups), Ok(0));
         let normal = Params {
             walker_fifo: 0,
             ..ok
@@ -299,6 +325,14 @@ mod tests {
                 },
                 "max_cgroups",
                 MAX_CGROUPS,
+            ),
+            (
+                Params {
+                    metrics_cgroups: MAX_METRICS_CGROUPS + 1,
+                    ..ok
+                },
+                "metrics_cgroups",
+                MAX_METRICS_CGROUPS,
             ),
             (
                 Params {

@@ -317,19 +317,71 @@ pub const PSI_WINDOWS_S: [u32; 3] = [10, 60, 300];
 /// A cgroup row's pressure columns: each resource over each window.
 pub const PSI_COLUMNS: usize = PSI_RESOURCES.len() * PSI_WINDOWS_S.len();
 
+/// A path (a cgroup's: any bytes but `/` and NUL in each name) as text, losslessly: `\\` for a
+/// backslash, `\xNN` (two lowercase hex digits) for each byte that is not part of a valid UTF-8
+/// character or is part of a control character (a newline, a tab, DEL, C1 controls), every
+/// other character as it is.
+///
+/// Anyone who may make a cgroup (a delegated subtree's owner) names it, so a name may hold any
+/// byte: shown raw, a newline would forge a row of a line-based file, and a name that is not
+/// UTF-8 could not be a Prometheus label. Every file that names a cgroup prints it this way, so
+/// one name reads the same everywhere; reading `\\` as a backslash and `\xNN` as byte `NN`
+/// gives the bytes back.
+pub struct PathText<'a>(pub &'a [u8]);
+
+impl fmt::Display for PathText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            // The longest valid UTF-8 prefix, then the bytes of the one invalid sequence after
+            // it (all that is left when the bytes end inside a character).
+            let (valid, bad) = match core::str::from_utf8(rest) {
+                Ok(s) => (s, 0),
+                Err(e) => {
+                    let n = e.valid_up_to();
+                    let valid = rest
+                        .get(..n)
+                        .and_then(|v| core::str::from_utf8(v).ok())
+                        .unwrap_or("");
+                    (valid, e.error_len().unwrap_or(rest.len() - n))
+                }
+            };
+            for c in valid.chars() {
+                if c == '\\' {
+                    f.write_str("\\\\")?;
+                } else if c.is_control() {
+                    let mut utf8 = [0; 4];
+                    for b in c.encode_utf8(&mut utf8).bytes() {
+                        write!(f, "\\x{b:02x}")?;
+                    }
+                } else {
+                    fmt::Write::write_char(f, c)?;
+                }
+            }
+            let invalid = rest.get(valid.len()..valid.len() + bad).unwrap_or(&[]);
+            for b in invalid {
+                write!(f, "\\x{b:02x}")?;
+            }
+            rest = rest.get(valid.len() + bad..).unwrap_or(&[]);
+        }
+        Ok(())
+    }
+}
+
 /// One cgroup's row in `/proc/loadavg_rs_cgroups`: its counts at the last sample (its threads
 /// and its descendants'), the sample it was first tracked at, its averages with two decimals
 /// (every definition, every window), its pressure (`some`, percent, exactly as its
 /// `cpu.pressure` and `io.pressure` show it; `-` when it has none, as the root, whose pressure
-/// is the system's, which modules cannot reach), and its path, last, so that a path with
-/// spaces still parses.
+/// is the system's, which modules cannot reach), and its path ([`PathText`]), last, so that a
+/// path with spaces still parses.
 pub struct CgroupRow<'a> {
     /// The cgroup's slot.
     pub slot: &'a Slot,
     /// Its pressure: cpu over 10, 60, 300 s, then io; fixed point, percent.
     pub psi: Option<[Load; PSI_COLUMNS]>,
-    /// Its path.
-    pub path: &'a str,
+    /// Its path, as the reader's cgroup namespace names it; `None` for one of `PATH_MAX` bytes
+    /// or more, shown as `?` (a path always starts with `/`).
+    pub path: Option<&'a [u8]>,
 }
 
 impl fmt::Display for CgroupRow<'_> {
@@ -351,7 +403,10 @@ impl fmt::Display for CgroupRow<'_> {
             }
             None => (0..PSI_COLUMNS).try_for_each(|_| write!(f, " -"))?,
         }
-        writeln!(f, " {}", self.path)
+        match self.path {
+            Some(path) => writeln!(f, " {}", PathText(path)),
+            None => writeln!(f, " ?"),
+        }
     }
 }
 
@@ -441,11 +496,22 @@ impl<const N: usize> fmt::Write for FixedText<N> {
     }
 }
 
-/// Tests: whether `value` writes exactly `want` (at most 1 KiB).
+/// Tests: whether `value` writes exactly `want`, compared as it is written (no buffer: a KUnit
+/// test runs on a kernel stack).
 #[cfg(any(test, MODULE))]
 pub fn text_is(value: impl fmt::Display, want: &str) -> bool {
-    let mut text = FixedText::<1024>::new();
-    fmt::write(&mut text, format_args!("{value}")).is_ok() && text.as_str() == want
+    /// What is still to come.
+    struct Rest<'a>(&'a str);
+
+    impl fmt::Write for Rest<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 = self.0.strip_prefix(s).ok_or(fmt::Error)?;
+            Ok(())
+        }
+    }
+
+    let mut rest = Rest(want);
+    fmt::write(&mut rest, format_args!("{value}")).is_ok() && rest.0.is_empty()
 }
 
 #[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_report))]
@@ -684,16 +750,108 @@ psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path
             slot: &slot,
             // Truncated as psi_show() prints pressure: 2047 is 0.99 (rounded, it would be 1.00).
             psi: Some([0, 2048, 205, 100 * 2048, 2047, 2]),
-            path: "/my group/x",
+            path: Some(b"/my group/x"),
         };
         let want = "40 2 1 3 3 0 4 0 3 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 0.00 1.00 0.10 100.00 0.99 0.00 /my group/x\n";
         assert!(text_is(row, want));
         let row = CgroupRow {
             slot: &slot,
             psi: None,
-            path: "/",
+            path: Some(b"/"),
         };
         assert!(text_is(row, "40 2 1 3 3 0 4 0 3 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 - - - - - - /\n"));
+        // A name that is not UTF-8, or holds a newline, reads escaped; a path too long, `?`.
+        let row = CgroupRow {
+            slot: &slot,
+            psi: None,
+            path: Some(b"/x\xffy/a\nb"),
+        };
+        assert!(text_is(row, "40 2 1 3 3 0 4 0 3 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 - - - - - - /x\\xffy/a\\x0ab\n"));
+        let row = CgroupRow {
+            slot: &slot,
+            psi: None,
+            path: None,
+        };
+        assert!(text_is(row, "40 2 1 3 3 0 4 0 3 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 - - - - - - ?\n"));
+    }
+
+    /// `text` read back as [`PathText`] says (`\\` a backslash, `\xNN` byte `NN`) into
+    /// `out`: the bytes' length, or `None` if `text` is not such an escape.
+    fn unescaped(text: &str, out: &mut [u8]) -> Option<usize> {
+        let (mut rest, mut n) = (text, 0);
+        while let Some(c) = rest.chars().next() {
+            let byte = if let Some(r) = rest.strip_prefix("\\\\") {
+                rest = r;
+                b'\\'
+            } else if let Some(r) = rest.strip_prefix("\\x") {
+                let hex = r.get(..2)?;
+                rest = r.get(2..)?;
+                u8::from_str_radix(hex, 16).ok()?
+            } else if c == '\\' || c.is_control() {
+                return None;
+            } else {
+                // A character as it is: its bytes.
+                let mut utf8 = [0; 4];
+                for b in c.encode_utf8(&mut utf8).bytes() {
+                    *out.get_mut(n)? = b;
+                    n += 1;
+                }
+                rest = rest.get(c.len_utf8()..)?;
+                continue;
+            };
+            *out.get_mut(n)? = byte;
+            n += 1;
+        }
+        Some(n)
+    }
+
+    /// Whether `path` prints as `want`, and `want` reads back as `path`.
+    fn escaped_losslessly(path: &[u8], want: &str) -> bool {
+        let mut back = [0u8; 64];
+        text_is(PathText(path), want)
+            && unescaped(want, &mut back).and_then(|n| back.get(..n)) == Some(path)
+    }
+
+    #[test]
+    fn paths_are_escaped_losslessly() {
+        for (path, want) in [
+            (&b"/a b/c"[..], "/a b/c"),
+            (b"/x\xffy", "/x\\xffy"),
+            (b"/back\\slash", "/back\\\\slash"),
+            (b"/\\x41", "/\\\\x41"),
+            (
+                b"/new\nline\ttab\x7f\x01",
+                "/new\\x0aline\\x09tab\\x7f\\x01",
+            ),
+            ("/é/€/😀\"'".as_bytes(), "/é/€/😀\"'"),
+            // A C1 control (U+0085), then a character cut short, an overlong `/`, a surrogate.
+            ("/\u{85}".as_bytes(), "/\\xc2\\x85"),
+            (b"/cut\xe2\x82", "/cut\\xe2\\x82"),
+            (b"/\xc0\xaf", "/\\xc0\\xaf"),
+            (b"/\xed\xa0\x80z", "/\\xed\\xa0\\x80z"),
+            (b"", ""),
+        ] {
+            assert!(escaped_losslessly(path, want));
+        }
+        // Every byte alone: printable ASCII as it is, the rest escaped, all read back.
+        for b in 0..=255u8 {
+            let mut text = FixedText::<8>::new();
+            assert!(fmt::write(&mut text, format_args!("{}", PathText(&[b]))).is_ok());
+            let plain = (0x20..0x7f).contains(&b) && b != b'\\';
+            assert_eq!(
+                text.as_str().len(),
+                if plain {
+                    1
+                } else if b == b'\\' {
+                    2
+                } else {
+                    4
+                }
+            );
+            let mut back = [0u8; 4];
+            assert_eq!(unescaped(text.as_str(), &mut back), Some(1));
+            assert_eq!(back[0], b);
+        }
     }
 
     #[test]

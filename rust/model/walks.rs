@@ -25,11 +25,15 @@ pub struct Walk {
     pub unbroken: bool,
 }
 
-/// What the walks so far cost: the last one, and the most of each figure.
+/// What the walks so far cost: the last one, the most of each figure, and their sums.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Walks {
     /// The last walk.
     pub last: Walk,
+    /// Walks so far (one a sample).
+    pub walks: u64,
+    /// The walks' durations added up, in ns (at most `u64::MAX`: 584 years).
+    pub total_ns: u64,
     /// Longest walk so far, in ns.
     pub max_walk_ns: u64,
     /// Longest stretch between lock breaks so far, in ns.
@@ -53,6 +57,8 @@ impl Walks {
             restarts: 0,
             unbroken: false,
         },
+        walks: 0,
+        total_ns: 0,
         max_walk_ns: 0,
         max_stretch_ns: 0,
         max_stretch_threads: 0,
@@ -63,6 +69,8 @@ impl Walks {
     /// Takes in the figures of a walk.
     pub fn add(&mut self, walk: Walk) {
         self.last = walk;
+        self.walks = self.walks.saturating_add(1);
+        self.total_ns = self.total_ns.saturating_add(walk.ns);
         self.max_walk_ns = self.max_walk_ns.max(walk.ns);
         self.max_stretch_ns = self.max_stretch_ns.max(walk.stretch_ns);
         self.max_stretch_threads = self.max_stretch_threads.max(walk.stretch_threads);
@@ -95,5 +103,24 @@ mod tests {
         assert_eq!(s.max_stretch_threads, 128);
         assert_eq!(s.restarts, 2);
         assert_eq!(s.unbroken, 1);
+        assert_eq!((s.walks, s.total_ns), (2, 800));
+    }
+
+    #[test]
+    fn the_sums_saturate() {
+        let mut s = Walks {
+            walks: u64::MAX - 1,
+            total_ns: u64::MAX - 5,
+            ..Walks::NONE
+        };
+        let walk = Walk {
+            ns: 4,
+            ..Walk::default()
+        };
+        s.add(walk);
+        assert_eq!((s.walks, s.total_ns), (u64::MAX, u64::MAX - 1));
+        s.add(walk);
+        assert_eq!((s.walks, s.total_ns), (u64::MAX, u64::MAX));
+        assert_eq!(s.last, walk);
     }
 }

@@ -16,7 +16,9 @@
 #   with the windows each sample closed (from /proc/loadavg_rs_samples).
 # Then: a loop moved from A/x to B moves its count; C removed (its tasks killed) leaves the
 # table at the next sample; a reader in A/x reads its own cgroup in /proc/loadavg's format, and
-# so does `cat /proc/loadavg` in a mount namespace where that file is bind-mounted over it.
+# so does `cat /proc/loadavg` in a mount namespace where that file is bind-mounted over it;
+# cgroups named with bytes that are not UTF-8, a backslash, a tab read escaped, the same text
+# in the table and in the metrics.
 . /tests/lib.sh
 
 cg=/sys/fs/cgroup
@@ -191,6 +193,44 @@ read_as_ax "cat /proc/loadavg_cgroup" all
 read_as_ax "cat /proc/loadavg_cgroup_cpu" cpu
 read_as_ax "unshare -m sh -c \"mount --bind /proc/loadavg_cgroup /proc/loadavg && cat /proc/loadavg\"" all
 echo "# /proc/loadavg in A/x, bind-mounted: $(in_cgroup A/x unshare -m sh -c "'mount --bind /proc/loadavg_cgroup /proc/loadavg && cat /proc/loadavg'"); the machine's: $(cat /proc/loadavg)"
+
+# Names that anyone with a delegated cgroup may give: bytes that are not UTF-8, a backslash, a
+# control character (a tab: cgroup_mkdir() refuses a newline). None is dropped or shown as `?`:
+# the table prints each escaped (`\xNN` for such a byte, `\\` for a backslash), a row still one
+# line, and the metrics' label holds the very same text (read back from the exposition's own
+# escapes: `\\` for a backslash).
+odd1=$(printf 'x\377y') odd2=$(printf 'back\\slash') odd3=$(printf 'tab\tname')
+for name in "$odd1" "$odd2" "$odd3"; do
+	mkdir "$cg/$name"
+	# The name is an argument, never parsed by a shell.
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec sleep 3600' sh "$cg/$name" &
+	while [ -z "$(cat "$cg/$name/cgroup.procs")" ]; do sleep 0.05; done
+done
+take_history /tmp/m0
+wait_samples /tmp/m0 2
+while :; do
+	cat /proc/loadavg_rs_cgroups >/tmp/t
+	cat /proc/loadavg_rs_metrics >/tmp/metrics
+	[ "$(awk '$1 == "loadavg_rs_cgroup_sample" { print $2 }' /tmp/metrics)" = "$(hval /tmp/t sample)" ] && break
+done
+check "every row is one line: $(paths /tmp/t | wc -l) paths for $(hval /tmp/t cgroups_tracked) cgroups tracked" \
+	test "$(paths /tmp/t | wc -l)" -eq "$(hval /tmp/t cgroups_tracked)"
+# label_threads PATH: the threads of the series whose cgroup label, read back, is PATH.
+label_threads() {
+	sed -n 's/^loadavg_rs_cgroup_threads{cgroup="\(.*\)",cgroupns="host"} \([0-9]*\)$/\2 \1/p' /tmp/metrics |
+		sed 's/\\\\/\\/g' | p=$1 awk '{ v = $1; sub(/^[0-9]+ /, "") } $0 == ENVIRON["p"] { print v }'
+}
+for want in '/x\xffy' '/back\\slash' '/tab\x09name'; do
+	check "the cgroup named $want is in the table so, its one thread counted ($(paths /tmp/t | grep -cxF -- "$want") row, $(field /tmp/t threads "$want") thread)" \
+		test "$(paths /tmp/t | grep -cxF -- "$want")" -eq 1 -a "$(field /tmp/t threads "$want")" = 1
+	check "and in the metrics, the same text as its label ($(label_threads "$want") thread)" \
+		test "$(label_threads "$want")" = 1
+done
+for name in "$odd1" "$odd2" "$odd3"; do
+	kill -KILL $(cat "$cg/$name/cgroup.procs") 2>/dev/null
+	while [ -n "$(cat "$cg/$name/cgroup.procs")" ]; do sleep 0.05; done
+	rmdir "$cg/$name"
+done
 
 # Room for one cgroup only (max_cgroups=1): the root, which then counts everything, and the
 # table says how many threads it counted for cgroups without a slot: A/x's 2 (loadgen and

@@ -4,7 +4,8 @@
 # 1. A container made as runtimes make one (`loadgen container`: its own cgroup, cgroup + mount
 #    + PID namespaces, a fresh /proc, /proc/loadavg_cgroup bind-mounted over /proc/loadavg),
 #    read with Debian's procps `uptime` and `top -bn1`: the container's load, its own last PID, only
-#    its own cgroups in the table, no `/..` path; a second container's 6 tasks in D nowhere.
+#    its own cgroups in the table and the metrics (cgroupns: its root's id), no `/..` path; a
+#    second container's 6 tasks in D nowhere.
 # 2. A reader in a cgroup no walk has found a thread in reads zero, not an ancestor's line.
 # 3. max_cgroups=2: a zombie in a removed cgroup takes no slot; a live cgroup gets it, nothing is
 #    folded. A cgroup that finds the table full reads ENOSPC, never its ancestor's line, and so
@@ -13,8 +14,8 @@
 #    and read ENOSPC.
 # 5. A reader looping on /proc/loadavg_cgroup while a walk of 10,000 threads runs is never in D
 #    because of the module: its cgroup's `blocked` count is 0 at every one of 30 samples.
-# 6. A path longer than PATH_MAX shows as `?` in the table and has no series in the metrics,
-#    never a path cut short (which could name another cgroup).
+# 6. A path longer than PATH_MAX shows as `?` in the table and has no series of its own in the
+#    metrics, never a path cut short (which could name another cgroup): it is in [other].
 #
 # Columns of /proc/loadavg_rs_cgroups are found by their names in its header line.
 . /tests/lib.sh
@@ -53,6 +54,7 @@ while :; do
 	cat /proc/loadavg_cgroup_blocked >/tmp/c.blocked
 	debian uptime >/tmp/c.uptime 2>&1
 	cat /proc/loadavg_rs_cgroups >/tmp/c.table
+	cat /proc/loadavg_rs_metrics >/tmp/c.metrics
 	cat /proc/self/cgroup >/tmp/c.self
 	ls /sys/fs/cgroup >/tmp/c.ls
 	s1=$(awk '$1 == "sample" { print $2 }' /proc/loadavg_rs_cgroups)
@@ -81,9 +83,18 @@ check "its head counts only them: $(hval /tmp/c.table cgroups_tracked) tracked o
 	test "$(hval /tmp/c.table cgroups_tracked)" -eq 2 -a "$(hval /tmp/c.table cgroups_existing)" -eq 2
 check "its sleeping cgroup counts its 2 threads, none active ($(field /tmp/c.table threads /sub) threads, all $(field /tmp/c.table all /sub))" \
 	test "$(field /tmp/c.table threads /sub)" -eq 2 -a "$(field /tmp/c.table all /sub)" -eq 0
+# Its metrics: its own cgroups, their paths its own, told apart from the host's "/" by
+# cgroupns, the id of its namespace's root cgroup (the inode of ct2's directory on the host).
+ct2_id=$(stat -c %i "$cg/ct2")
+labels=$(sed -n 's/^loadavg_rs_cgroup_threads{\(.*\)} [0-9]*$/\1/p' /tmp/c.metrics | paste -sd' ')
+check "its metrics name its own cgroups only, of its namespace, cgroupns its root's id $ct2_id ($labels)" \
+	test "$labels" = "cgroup=\"/\",cgroupns=\"$ct2_id\" cgroup=\"/sub\",cgroupns=\"$ct2_id\""
 cat /proc/loadavg_rs_cgroups >/tmp/h.table
+cat /proc/loadavg_rs_metrics >/tmp/h.metrics
 check "the host's table shows both containers ($(paths /tmp/h.table | paste -sd' '))" \
 	test -n "$(field /tmp/h.table all /ct1)" -a -n "$(field /tmp/h.table all /ct2/sub)"
+check "and the host's metrics too, as cgroupns=\"host\" ($(grep -c '^loadavg_rs_cgroup_threads{cgroup="/ct[12][/a-z]*",cgroupns="host"}' /tmp/h.metrics) of 3)" \
+	test "$(grep -c '^loadavg_rs_cgroup_threads{cgroup="/ct[12][/a-z]*",cgroupns="host"}' /tmp/h.metrics)" -eq 3
 # procps top reads every process of the container: slower than a 200 ms period under
 # emulation. With samples 2 s apart, its line and /proc/loadavg are read at one sample.
 check "module unloads" unload
@@ -229,8 +240,13 @@ after_samples 2
 cat /proc/loadavg_rs_cgroups >/tmp/t
 check "the cgroup whose path is 4,309 bytes shows as '?' ($(paths /tmp/t | grep -c '^?$') such row), its 16 ancestors by name ($(paths /tmp/t | grep -c "${name}x"))" \
 	test "$(paths /tmp/t | grep -c '^?$')" -eq 1 -a "$(paths /tmp/t | grep -c "${name}x")" -eq 16
-check "and it has no series in the metrics, rather than a label cut short ($(grep -c "x17" /proc/loadavg_rs_metrics))" \
-	test "$(grep -c "x17" /proc/loadavg_rs_metrics)" -eq 0
+cat /proc/loadavg_rs_metrics >/tmp/m
+check "and it has no series of its own in the metrics, rather than a label cut short ($(grep -c "x17" /tmp/m))" \
+	test "$(grep -c "x17" /tmp/m)" -eq 0
+# It is left out, and summed in [other] alone: its ancestors are named.
+other=$(awk '$1 == "loadavg_rs_cgroup_threads{cgroup=\"[other]\",cgroupns=\"host\"}" { print $2 }' /tmp/m)
+check "it is counted left out ($(awk '$1 == "loadavg_rs_cgroups_omitted{cgroupns=\"host\"}" { print $2 }' /tmp/m)), its $(field /tmp/t threads '?') threads in [other] ($other)" \
+	test "$(awk '$1 == "loadavg_rs_cgroups_omitted{cgroupns=\"host\"}" { print $2 }' /tmp/m)" = 1 -a "$other" = "$(field /tmp/t threads '?')"
 check "module unloads" unload
 cat >/tmp/long_rm.sh <<EOF
 cd $cg

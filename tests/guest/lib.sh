@@ -299,21 +299,23 @@ wait_state() {
 
 # The cgroup table (/proc/loadavg_rs_cgroups), read by its header's column names.
 # field TABLE COLUMN PATH: COLUMN of PATH's row in a copy of the table; every row's path is the
-# rest of the line after the header's last column.
+# rest of the line after the header's last column, escaped as the table prints it (`\\` for a
+# backslash, `\xNN` for a byte that is not UTF-8 or a control): given through the environment,
+# since awk -v would read those backslashes as escapes of its own.
 field() {
-	awk -v c="$2" -v p="$3" '
+	p=$3 awk -v c="$2" '
 		$1 == "threads" { for (i = 1; i <= NF; i++) col[$i] = i; n = NF; next }
 		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
-			if (path == p) print $(col[c]) }' "$1"
+			if (path == ENVIRON["p"]) print $(col[c]) }' "$1"
 }
 # fields TABLE PATH COLUMN...: the COLUMNs of PATH's row, on one line.
 fields() {
 	local t=$1 p=$2
 	shift 2
-	awk -v names="$*" -v p="$p" '
+	p=$p awk -v names="$*" '
 		$1 == "threads" { for (i = 1; i <= NF; i++) col[$i] = i; n = NF; k = split(names, want, " "); next }
 		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
-			if (path == p) { line = ""; for (i = 1; i <= k; i++) line = line (i > 1 ? " " : "") $(col[want[i]]); print line } }' "$t"
+			if (path == ENVIRON["p"]) { line = ""; for (i = 1; i <= k; i++) line = line (i > 1 ? " " : "") $(col[want[i]]); print line } }' "$t"
 }
 # storm N [SECONDS]: N sleeping threads in one process (loadgen threads) for SECONDS (3600), in
 # the background, once all have started: STORM_PID is the process, STORM_LOG what it said.

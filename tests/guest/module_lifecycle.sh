@@ -119,6 +119,7 @@ bad_param window1_ms 5003 "window1_ms=5003 is out of range: it must be in 5004..
 bad_param window2_ms 0 "window2_ms=0 is out of range: it must be in 5004..="
 bad_param window3_ms 4294967295 "window3_ms=4294967295 is out of range: it must be in 5004..="
 bad_param walker_fifo 2 "walker_fifo=2 is out of range: it must be in 0..=1"
+bad_param metrics_cgroups 65537 "metrics_cgroups=65537 is out of range: it must be in 0..=65536"
 # Not a number for a u32: the kernel's parameter parser refuses it, naming value and parameter.
 q='`'
 bad_param period_ms -1 "${q}-1' invalid for parameter ${q}period_ms'"

@@ -5,9 +5,10 @@
 //! string literals, which must say the same.
 
 use loadavg_rs_host::config::{
-    Params, MAX_ATTRIBUTE_KEYS, MAX_ATTRIBUTE_UNWINDS, MAX_CGROUPS, MAX_PERIOD_MS,
-    MAX_TEST_STATE_DELAY_US, MIN_PERIOD_MS,
+    Params, MAX_ATTRIBUTE_KEYS, MAX_ATTRIBUTE_UNWINDS, MAX_CGROUPS, MAX_METRICS_CGROUPS,
+    MAX_PERIOD_MS, MAX_TEST_STATE_DELAY_US, MIN_PERIOD_MS,
 };
+use loadavg_rs_host::metrics::SERIES_PER_CGROUP;
 
 const MAIN: &str = include_str!("../../../rust/loadavg_rs_main.rs");
 
@@ -31,6 +32,7 @@ fn every_description_states_the_default_config_rs_has() {
         ("window2_ms", d.windows_ms[1]),
         ("window3_ms", d.windows_ms[2]),
         ("max_cgroups", d.max_cgroups),
+        ("metrics_cgroups", d.metrics_cgroups),
         ("attribute_keys", d.attribute_keys),
         ("attribute_unwinds", d.attribute_unwinds),
         ("walker_fifo", d.walker_fifo),
@@ -51,10 +53,19 @@ fn every_description_states_the_default_config_rs_has() {
 }
 
 #[test]
+fn the_metrics_bound_states_its_series() {
+    let d = Params::DEFAULT.metrics_cgroups as usize;
+    let series = format!("{} series", d * SERIES_PER_CGROUP);
+    let text = description("metrics_cgroups");
+    assert!(text.contains(&series), "'{text}' does not state {series}");
+}
+
+#[test]
 fn every_stated_range_is_config_rs_s() {
     for (name, range) in [
         ("period_ms", format!("{MIN_PERIOD_MS}..={MAX_PERIOD_MS}")),
         ("max_cgroups", format!("0..={MAX_CGROUPS}")),
+        ("metrics_cgroups", format!("0..={MAX_METRICS_CGROUPS}")),
         ("attribute_keys", format!("0..={MAX_ATTRIBUTE_KEYS}")),
         ("attribute_unwinds", format!("0..={MAX_ATTRIBUTE_UNWINDS}")),
         ("test_hold_ms", format!("0..={MAX_PERIOD_MS}")),
