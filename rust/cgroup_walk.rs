@@ -27,6 +27,7 @@ use crate::model::calc_load::Load;
 use crate::model::cgroup_view::{self, Own, Row, Scope};
 use crate::model::cgroups::{CgroupTable, Holds, Slot, MAX_LEVEL, NO_SLOT};
 use crate::model::metrics::CgroupNs;
+use crate::model::pressure::{Pressure, RESOURCES};
 use crate::model::report::PSI_COLUMNS;
 use crate::threads::{RcuCgroup, Run, Visit};
 
@@ -434,13 +435,40 @@ impl Drop for Cgroups {
     }
 }
 
-/// The pressure of a published row's cgroup, "some": cpu over 10, 60 and 300 s, then io;
-/// `None` if it has none to show (the root, or no PSI).
+/// The pressure of a published row's cgroup, "some", as its `cpu.pressure` and
+/// `io.pressure` would print it now ([`Pressure::now`]): cpu over 10, 60 and 300 s, then io;
+/// `None` if it has none to show (the root, or no PSI). Process context only.
 pub fn psi(row: &Row<ARef<Cgroup>>) -> Option<[Load; PSI_COLUMNS]> {
+    let mut p = glue::loadavg_rs_psi {
+        avg: [[0; 3]; RESOURCES],
+        total: [0; RESOURCES],
+        avg_total: [0; RESOURCES],
+        next_update: 0,
+        last_update: 0,
+        now: 0,
+        period: 0,
+        clock_stopped: false,
+    };
+    // SAFETY: The row holds a reference on its cgroup; `p` is writable. Called from a read.
+    if !unsafe { glue::cgroup_psi(as_ptr(&row.cgroup), &mut p) } {
+        return None;
+    }
+    let shown = Pressure {
+        avg: p.avg,
+        total: p.total,
+        avg_total: p.avg_total,
+        next_update: p.next_update,
+        last_update: p.last_update,
+        now: p.now,
+        period: p.period,
+        clock_stopped: p.clock_stopped,
+    }
+    .now();
     let mut avgs = [0; PSI_COLUMNS];
-    // SAFETY: The row holds a reference on its cgroup; `avgs` holds the 6 values the C side
-    // writes (`PSI_COLUMNS`: two resources, three windows).
-    unsafe { glue::cgroup_psi(as_ptr(&row.cgroup), avgs.as_mut_ptr()) }.then_some(avgs)
+    for (to, from) in avgs.iter_mut().zip(shown.iter().flatten()) {
+        *to = *from;
+    }
+    Some(avgs)
 }
 
 /// The `struct cgroup *` behind a reference, for the C side.

@@ -9,11 +9,15 @@
  * loadavg_rs_cgroup_tryget_online() succeeded, until loadavg_rs_cgroup_put().
  */
 #include <linux/cgroup.h>
+#include <linux/jiffies.h>
 #include <linux/kernfs.h>
+#include <linux/mutex.h>
 #include <linux/nsproxy.h>
 #include <linux/psi_types.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/workqueue.h>
 
 #include "glue.h"
 
@@ -124,28 +128,50 @@ int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *bu
 }
 
 /*
- * The cgroup's pressure averages, "some", as cgroup.pressure files show them: cpu over 10, 60
- * and 300 s, then io; percent in fixed point (FIXED_1 = 100%). False when the cgroup has none:
- * the root's are the system's (psi_system, which modules cannot reach), and a kernel without
- * CONFIG_PSI, or booted with psi=0 or cgroup_disable=pressure, keeps none.
+ * PSI's period (PSI_FREQ in kernel/sched/psi.c, private to it: 2 s and a tick) on the
+ * time line of psi_period, jiffies_to_nsecs(PSI_FREQ).
  */
-bool loadavg_rs_cgroup_psi(struct cgroup *cg, unsigned long *avgs)
+#define LOADAVG_RS_PSI_FREQ (2 * HZ + 1)
+
+/*
+ * What rust/model/pressure.rs needs of the cgroup's pressure, "some", cpu then io, to print
+ * it as the cgroup's cpu.pressure and io.pressure files would now: read under the group's
+ * avgs_lock, as psi_show() reads it (a mutex: process context only), with the time and
+ * whether its averaging work is queued. False when the cgroup has none: the root's are the
+ * system's (psi_system, which modules cannot reach), and a kernel without CONFIG_PSI, or
+ * booted with psi=0 or cgroup_disable=pressure, keeps none.
+ */
+bool loadavg_rs_cgroup_psi(struct cgroup *cg, struct loadavg_rs_psi *p)
 {
 #ifdef CONFIG_PSI
+	static const int states[LOADAVG_RS_PSI_RESOURCES] = { PSI_CPU_SOME, PSI_IO_SOME };
 	struct psi_group *psi;
-	int w;
+	int r, w;
 
+	might_sleep();
 	if (!cgroup_parent(cg))
 		return false;
 	psi = cg->psi;
 	if (!psi)
 		return false;
-	for (w = 0; w < 3; w++) {
-		/* Written by PSI's averaging work, without a lock readers share: racy reads. */
-		avgs[w] = data_race(psi->avg[PSI_CPU_SOME][w]);
-		/* As above. */
-		avgs[3 + w] = data_race(psi->avg[PSI_IO_SOME][w]);
+	mutex_lock(&psi->avgs_lock);
+	p->now = sched_clock();
+	p->period = jiffies_to_nsecs(LOADAVG_RS_PSI_FREQ);
+	p->next_update = psi->avg_next_update;
+	p->last_update = psi->avg_last_update;
+	/*
+	 * The work queues itself again under this lock while the group is busy; a task's state
+	 * change queues it without the lock (psi_group_change()), in which case the change is
+	 * at most a moment old and its stall time, if any, not yet folded by anyone.
+	 */
+	p->clock_stopped = !delayed_work_pending(&psi->avgs_work);
+	for (r = 0; r < LOADAVG_RS_PSI_RESOURCES; r++) {
+		p->total[r] = psi->total[PSI_AVGS][states[r]];
+		p->avg_total[r] = psi->avg_total[states[r]];
+		for (w = 0; w < 3; w++)
+			p->avg[r][w] = psi->avg[states[r]][w];
 	}
+	mutex_unlock(&psi->avgs_lock);
 	return true;
 #else
 	return false;

@@ -115,7 +115,23 @@ struct cgroup *loadavg_rs_reader_ns_root(void);
 bool loadavg_rs_current_cgroup(struct cgroup *ns_root, u64 *id, int *level);
 bool loadavg_rs_cgroup_is_descendant(struct cgroup *cg, struct cgroup *ancestor);
 int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *buf, size_t len);
-bool loadavg_rs_cgroup_psi(struct cgroup *cg, unsigned long *avgs);
+/* The resources of struct loadavg_rs_psi: cpu, then io. */
+#define LOADAVG_RS_PSI_RESOURCES 2
+
+/* A cgroup's pressure state, "some", for rust/model/pressure.rs (its struct Pressure). */
+struct loadavg_rs_psi {
+	unsigned long avg[LOADAVG_RS_PSI_RESOURCES][3];
+	u64 total[LOADAVG_RS_PSI_RESOURCES];
+	u64 avg_total[LOADAVG_RS_PSI_RESOURCES];
+	u64 next_update;
+	u64 last_update;
+	u64 now;
+	u64 period;
+	bool clock_stopped;
+};
+
+/* Process context (it takes the group's mutex). */
+bool loadavg_rs_cgroup_psi(struct cgroup *cg, struct loadavg_rs_psi *p);
 
 /* attribution.c: a task's process and kernel stack, symbols, and what a reader may see. */
 

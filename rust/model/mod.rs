@@ -17,6 +17,7 @@
 //! - [`walks`]: what each walk cost (the walker's telemetry, apart from the averages);
 //! - [`cgroups`], [`cgroup_view`]: per-cgroup counts and averages, and what a reader may see;
 //! - [`files`]: the files in `/proc`, their names and what each shows;
+//! - [`pressure`]: a cgroup's pressure averages as its pressure files would print them now;
 //! - [`report`], [`metrics`]: the files' text, and the Prometheus exposition.
 
 pub mod accounting;
@@ -29,5 +30,6 @@ pub mod engine;
 pub mod files;
 pub mod history;
 pub mod metrics;
+pub mod pressure;
 pub mod report;
 pub mod walks;

@@ -137,13 +137,6 @@ check "its row is gone ($(row /tmp/t /C | wc -l) left), one cgroup fewer tracked
 # figures are read between two readings of the module's file, again until those are equal, so
 # that no update fell between (one that left the printed figures as they were leaves them equal
 # in the middle too).
-# pressure_of PATTERN: `some` avg10 avg60 avg300 of PATTERN with cpu, then with io, for %s.
-pressure_of() {
-	for r in cpu io; do
-		# shellcheck disable=SC2059 # the pattern is ours
-		awk '$1 == "some" { for (i = 2; i <= 4; i++) { sub(/^avg[0-9]+=/, "", $i); printf "%s ", $i } }' "$(printf "$1" "$r")"
-	done | sed 's/ $//'
-}
 # pressure_check NAME PATTERN SOURCE: SOURCE's figures (a command) are PATTERN's files'.
 pressure_check() {
 	local name=$1 pattern=$2 source=$3 before files after tries=0

@@ -317,6 +317,13 @@ fields() {
 		n && NF >= n { path = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ /, "", path)
 			if (path == ENVIRON["p"]) { line = ""; for (i = 1; i <= k; i++) line = line (i > 1 ? " " : "") $(col[want[i]]); print line } }' "$t"
 }
+# pressure_of PATTERN: `some` avg10 avg60 avg300 of PATTERN with cpu, then with io, for %s.
+pressure_of() {
+	for r in cpu io; do
+		# shellcheck disable=SC2059 # the pattern is ours
+		awk '$1 == "some" { for (i = 2; i <= 4; i++) { sub(/^avg[0-9]+=/, "", $i); printf "%s ", $i } }' "$(printf "$1" "$r")"
+	done | sed 's/ $//'
+}
 # storm N [SECONDS]: N sleeping threads in one process (loadgen threads) for SECONDS (3600), in
 # the background, once all have started: STORM_PID is the process, STORM_LOG what it said.
 # Creating them takes a while on a debug kernel under emulation: no limit of our own (a job's

@@ -6,7 +6,9 @@
 //! `LOADAVG_RS_KERNEL_SRC` (`make test` points it at the fetched test kernel's source):
 //! the constants and `calc_load()` from `include/linux/sched/loadavg.h`, `fixed_power_int()`,
 //! `calc_load_n()` and `get_avenrun()` from `kernel/sched/loadavg.c`, and the `seq_printf`
-//! format of `fs/proc/loadavg.c`. Without that variable the differential test fails and says
+//! format of `fs/proc/loadavg.c`; and PSI's catch-up of a group's averages, `calc_avgs()` and
+//! `update_averages()` from `kernel/sched/psi.c`, over a stand-in for the fields of
+//! `struct psi_group` they use. Without that variable the differential test fails and says
 //! why; the other host tests still build.
 
 use std::env;
@@ -83,6 +85,7 @@ fn kernel_c(src: &Path) -> Result<String, String> {
     let header = read(src, "include/linux/sched/loadavg.h")?;
     let sched = read(src, "kernel/sched/loadavg.c")?;
     let proc_file = read(src, "fs/proc/loadavg.c")?;
+    let psi = read(src, "kernel/sched/psi.c")?;
 
     // The format string of /proc/loadavg: the string literal of its seq_printf call.
     let format = proc_file
@@ -113,6 +116,47 @@ fn kernel_c(src: &Path) -> Result<String, String> {
     c += &c_function(&sched, "fixed_power_int(", true)?;
     c += &c_function(&sched, "calc_load_n(", true)?;
     c += &c_function(&sched, "void get_avenrun(", false)?;
+    // PSI's averages: its constants and the two functions, over the fields they use.
+    c += "typedef unsigned long long u64;\ntypedef unsigned int u32;\n\
+          static inline u64 div_u64(u64 dividend, u32 divisor) { return dividend / divisor; }\n\
+          enum { PSI_AVGS, NR_PSI_AGGREGATORS };\n\
+          /* Two states, cpu some and io some, and the count the loops stop before. */\n\
+          #define NR_PSI_STATES 3\n\
+          struct psi_group {\n\
+          \tu64 avg_next_update, avg_last_update;\n\
+          \tu64 total[NR_PSI_AGGREGATORS][NR_PSI_STATES - 1];\n\
+          \tu64 avg_total[NR_PSI_STATES - 1];\n\
+          \tunsigned long avg[NR_PSI_STATES - 1][3];\n\
+          };\n\
+          static u64 psi_period;\n";
+    for name in ["EXP_10s", "EXP_60s", "EXP_300s"] {
+        c += &c_define(&psi, name)?;
+    }
+    c += &c_function(&psi, "static void calc_avgs(", false)?;
+    c += &c_function(&psi, "static u64 update_averages(", false)?;
+    c += r#"
+/* What update_averages() leaves in a group of the two states, as psi_show() would print it. */
+void kernel_psi_update(const u64 avg_in[6], const u64 total[2], const u64 avg_total[2],
+		       u64 next_update, u64 last_update, u64 now, u64 period, u64 avg_out[6])
+{
+	struct psi_group g;
+	int s, w;
+
+	psi_period = period;
+	g.avg_next_update = next_update;
+	g.avg_last_update = last_update;
+	for (s = 0; s < 2; s++) {
+		g.total[PSI_AVGS][s] = total[s];
+		g.avg_total[s] = avg_total[s];
+		for (w = 0; w < 3; w++)
+			g.avg[s][w] = avg_in[s * 3 + w];
+	}
+	update_averages(&g, now);
+	for (s = 0; s < 2; s++)
+		for (w = 0; w < 3; w++)
+			avg_out[s * 3 + w] = g.avg[s][w];
+}
+"#;
     c += &format!(
         r#"
 unsigned long kernel_calc_load(unsigned long load, unsigned long exp, unsigned long active)

@@ -3,5 +3,5 @@
 # then every guest test. Each test prints TAP lines; the job fails if any test does.
 . /tests/lib.sh
 run_kunit
-run_tests module_lifecycle load_compressed scenarios missed_windows throttled deadline state_race walk_bound cgroups containers attribution prometheus || exit 1
+run_tests module_lifecycle load_compressed scenarios missed_windows throttled deadline state_race walk_bound cgroups pressure containers attribution prometheus || exit 1
 finish

@@ -20,6 +20,7 @@ fn differential_needs_the_kernel_source() {
 #[cfg(kernel_c)]
 mod with_kernel_c {
     use loadavg_rs_host::calc_load::*;
+    use loadavg_rs_host::pressure::Pressure;
     use loadavg_rs_host::report::LoadavgText;
 
     extern "C" {
@@ -27,6 +28,17 @@ mod with_kernel_c {
         fn kernel_fixed_power_int(x: usize, n: u32) -> usize;
         fn kernel_calc_load_n(load: usize, exp: usize, active: usize, n: u32) -> usize;
         fn kernel_constant(which: i32) -> usize;
+        #[allow(clippy::too_many_arguments)]
+        fn kernel_psi_update(
+            avg_in: *const u64,
+            total: *const u64,
+            avg_total: *const u64,
+            next_update: u64,
+            last_update: u64,
+            now: u64,
+            period: u64,
+            avg_out: *mut u64,
+        );
         fn kernel_loadavg_text(
             buf: *mut u8,
             len: usize,
@@ -180,6 +192,71 @@ mod with_kernel_c {
             }
             .to_string();
             assert_eq!(ours, kernel_text(loads, running, threads, last_pid));
+        }
+    }
+
+    /// An idle group's catch-up, as the module makes it on a copy, against `update_averages()`
+    /// on the kernel's side: the same bits for every state a stopped clock may leave, late by
+    /// 0 to a million periods, with stall time left over or none.
+    #[test]
+    fn pressure_caught_up_as_psi_show_would() {
+        let mut rng = Rng(0x5eed_0005);
+        // PSI's period at HZ 100, 250, 300 and 1000: (2 HZ + 1) jiffies, in ns.
+        let periods = [
+            2_010_000_000u64,
+            2_004_000_000,
+            2_003_333_333,
+            2_001_000_000,
+        ];
+        for i in 0..300_000u64 {
+            let period = periods[i as usize % periods.len()];
+            let pct = |r: &mut Rng| (r.next() % (100 * 2048 + 1)) as usize;
+            let avg = [
+                [pct(&mut rng), pct(&mut rng), pct(&mut rng)],
+                [pct(&mut rng), pct(&mut rng), pct(&mut rng)],
+            ];
+            let last_update = rng.next() % (1 << 50);
+            let next_update = last_update + 1 + rng.next() % period;
+            let late = match i % 4 {
+                0 => rng.next() % period,
+                1 => rng.next() % (20 * period),
+                2 => i * 1_000 * period / 300_000,
+                _ => rng.next() % (1_000_000 * period),
+            };
+            let avg_total = [rng.next() % (1 << 40), rng.next() % (1 << 40)];
+            let left = |r: &mut Rng| match r.next() % 3 {
+                0 => 0,
+                1 => r.next() % period,
+                _ => r.next() % (3 * period),
+            };
+            let total = [avg_total[0] + left(&mut rng), avg_total[1] + left(&mut rng)];
+            let p = Pressure {
+                avg,
+                total,
+                avg_total,
+                next_update,
+                last_update,
+                now: next_update + late,
+                period,
+                clock_stopped: true,
+            };
+            let flat =
+                |a: [[usize; 3]; 2]| a.concat().iter().map(|&x| x as u64).collect::<Vec<_>>();
+            let mut want = [0u64; 6];
+            // SAFETY: plain C over arrays of the sizes it reads and writes.
+            unsafe {
+                kernel_psi_update(
+                    flat(avg).as_ptr(),
+                    total.as_ptr(),
+                    avg_total.as_ptr(),
+                    next_update,
+                    last_update,
+                    p.now,
+                    period,
+                    want.as_mut_ptr(),
+                )
+            };
+            assert_eq!(flat(p.now()), want, "{p:?}");
         }
     }
 }
