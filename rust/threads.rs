@@ -86,6 +86,7 @@ impl<'g> Run<'g> {
                 new: has(glue::LOADAVG_RS_NEW),
                 throttled: has(glue::LOADAVG_RS_THROTTLED),
                 delayed: has(glue::LOADAVG_RS_DELAYED),
+                proxied: has(glue::LOADAVG_RS_PROXIED),
                 walker: has(glue::LOADAVG_RS_WALKER),
             },
             threads: run.threads,

@@ -39,6 +39,7 @@ enum loadavg_rs_fact {
 	LOADAVG_RS_THROTTLED = 1U << 5,
 	LOADAVG_RS_DELAYED = 1U << 6,
 	LOADAVG_RS_WALKER = 1U << 7,
+	LOADAVG_RS_PROXIED = 1U << 8,
 };
 
 /* Where a walk is: @t, the next thread to read, of process @g; @t NULL: no thread left. */

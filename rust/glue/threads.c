@@ -34,10 +34,16 @@
  *   reported as throttled, like the CFS case.
  * - A task asleep whose dequeue EEVDF delays stays on its runqueue with se.sched_delayed set
  *   (kernel/sched/fair.c, DELAY_DEQUEUE) and in nr_running; the walk reports it apart.
- * - With CONFIG_SCHED_PROXY_EXEC, a task blocked on a mutex stays on its runqueue as a donor
- *   (p->is_blocked set by try_to_block_task(), cleared by ttwu_do_wakeup(); find_proxy_task()
- *   in kernel/sched/core.c) and in nr_running: asleep, on the runqueue, as a delayed dequeue
- *   is, and reported the same way (in `all` as the kernel counts it, not in `cpu`).
+ * - With proxy execution (CONFIG_SCHED_PROXY_EXEC, on unless booted with sched_proxy_exec=0),
+ *   a task blocked on a mutex stays on its runqueue as a donor (p->is_blocked set by
+ *   try_to_block_task(), cleared by ttwu_do_wakeup(); find_proxy_task() in
+ *   kernel/sched/core.c) and in nr_running: reported as proxied (in `all` as the kernel counts
+ *   it, and in `blocked`, a lock wait; rust/model/accounting.rs). is_blocked is set for every
+ *   task that blocks, for a moment under the runqueue lock before its dequeue clears on_rq:
+ *   a kernel built without proxy execution is not read for it (such a task counts as the
+ *   runnable task nr_running still counts); one built with it and booted with
+ *   sched_proxy_exec=0 counts that moment as the block it is (the switch, the static key
+ *   __sched_proxy_exec, is not exported to modules). `all` is the same either way.
  * - RT group throttling (CONFIG_RT_GROUP_SCHED) takes a throttled group's tasks out of
  *   nr_running with on_rq set, but whether a group is throttled lives in struct rt_rq, private
  *   to the scheduler (kernel/sched/sched.h): a module cannot read it, and such tasks count as
@@ -127,8 +133,8 @@ static __always_inline unsigned int task_facts(const struct task_struct *p, unsi
 	if (READ_ONCE(p->se.sched_delayed))
 		facts |= LOADAVG_RS_DELAYED;
 #ifdef CONFIG_SCHED_PROXY_EXEC
-	if (on_rq && READ_ONCE(p->is_blocked))
-		facts |= LOADAVG_RS_DELAYED;
+	if (on_rq && READ_ONCE(p->is_blocked) && !(facts & LOADAVG_RS_DELAYED))
+		facts |= LOADAVG_RS_PROXIED;
 #endif
 	if (p == current)
 		facts |= LOADAVG_RS_WALKER;

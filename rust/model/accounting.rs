@@ -29,6 +29,11 @@
 //!   `DELAY_DEQUEUE` in `kernel/sched/fair.c`). The kernel's `nr_running` counts it, and so
 //!   does `all`, which must stay `/proc/loadavg`; but it is asleep and wants no CPU, so `cpu`
 //!   and `cpuio` leave it out and it is shown on its own ([`Counts::delayed`]);
+//! - with proxy execution (`CONFIG_SCHED_PROXY_EXEC`), a task that blocks on a mutex stays on
+//!   its runqueue as a donor (`p->is_blocked` set, not delayed; `find_proxy_task()` in
+//!   `kernel/sched/core.c`), in `nr_running`: the kernel counts it as runnable, `all` counts it
+//!   too, but it waits for a lock, so it counts as blocked, not as CPU demand
+//!   ([`ThreadState::proxied`]);
 //! - the walker itself, running while it counts, is a thread and nothing else: it is the
 //!   sampler's own work, not the load it measures ([`ThreadState::walker`]).
 //!
@@ -54,6 +59,8 @@ pub struct ThreadState {
     pub throttled: bool,
     /// Asleep, but still on its runqueue until its delayed dequeue (`se.sched_delayed`).
     pub delayed: bool,
+    /// Blocked on a mutex, but kept on its runqueue by proxy execution (`p->is_blocked`).
+    pub proxied: bool,
     /// The thread doing the walk.
     pub walker: bool,
 }
@@ -68,6 +75,7 @@ impl ThreadState {
         new: false,
         throttled: false,
         delayed: false,
+        proxied: false,
         walker: false,
     };
 }
@@ -82,11 +90,12 @@ pub struct Counts {
     /// On a runqueue only because its dequeue is delayed: asleep, yet in the kernel's
     /// `nr_running`, so counted in `all` (R as the kernel sees it) and nowhere else.
     pub delayed: u32,
-    /// Off the runqueue, counting as load (D).
+    /// Blocked, counting as load: off the runqueue (D), or a proxy-execution donor, which the
+    /// kernel keeps on it (and so counts in `nr_running`).
     pub uninterruptible: u32,
     /// Off the runqueue, waiting for IO.
     pub iowait: u32,
-    /// Off the runqueue, counting as load, not waiting for IO: locks and other waits.
+    /// Blocked, counting as load, not waiting for IO: locks and other waits.
     pub blocked: u32,
     /// Kernel threads among those counted in `all` (runnable or uninterruptible).
     pub kthreads: u32,
@@ -142,6 +151,13 @@ impl Counts {
         if t.on_rq {
             if t.delayed {
                 self.delayed = self.delayed.saturating_add(n);
+            } else if t.proxied {
+                // A lock wait, in `all` as the kernel counts it (in `nr_running`), and in
+                // `blocked`; not in `io` (`nr_iowait` counts only tasks off their runqueues).
+                self.uninterruptible = self.uninterruptible.saturating_add(n);
+                if !t.in_iowait {
+                    self.blocked = self.blocked.saturating_add(n);
+                }
             } else {
                 self.runnable = self.runnable.saturating_add(n);
             }
@@ -429,6 +445,28 @@ mod tests {
     }
 
     #[test]
+    fn proxy_donors_count_in_all_and_blocked_not_in_cpu() {
+        // Blocked on a mutex, kept queued by proxy execution: in `nr_running`, so in `all`; a
+        // lock wait, so in `blocked`. A donor whose dequeue is also delayed is a delayed sleeper.
+        let donor = ThreadState {
+            on_rq: true,
+            proxied: true,
+            ..ThreadState::ASLEEP
+        };
+        let delayed = ThreadState {
+            delayed: true,
+            ..donor
+        };
+        let c = count(&[(donor, 2), (delayed, 1), (R, 1)]);
+        assert_eq!(c.active(Accounting::Cpu), 1);
+        assert_eq!(c.active(Accounting::Io), 0);
+        assert_eq!(c.active(Accounting::All), 4);
+        assert_eq!(c.active(Accounting::CpuIo), 1);
+        assert_eq!(c.active(Accounting::Blocked), 2);
+        assert_eq!(c.delayed, 1);
+    }
+
+    #[test]
     fn the_walker_is_a_thread_and_nothing_else() {
         // Running while it walks, and a kernel thread: counted in neither.
         let walker = ThreadState {
@@ -450,9 +488,9 @@ mod tests {
         assert_eq!(Accounting::CpuIo.name(), "cpuio");
     }
 
-    /// Every combination of the eight facts.
+    /// Every combination of the nine facts.
     fn every_state() -> impl Iterator<Item = ThreadState> {
-        (0u32..256).map(|b| ThreadState {
+        (0u32..512).map(|b| ThreadState {
             on_rq: b & 1 != 0,
             contributes_to_load: b & 2 != 0,
             in_iowait: b & 4 != 0,
@@ -461,6 +499,7 @@ mod tests {
             throttled: b & 32 != 0,
             delayed: b & 64 != 0,
             walker: b & 128 != 0,
+            proxied: b & 256 != 0,
         })
     }
 

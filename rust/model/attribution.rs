@@ -224,10 +224,14 @@ pub fn counted(t: ThreadState) -> bool {
     Accounting::ALL.iter().any(|&a| c.active(a) > 0)
 }
 
-/// Whether a task in state `t` waits off its runqueue as load (D, or IO wait): its site is its
-/// kernel stack.
+/// Whether a task in state `t` waits as load (D, IO wait, or a mutex it is kept queued on as a
+/// proxy-execution donor): its site is its kernel stack.
 pub fn blocked(t: ThreadState) -> bool {
-    !t.on_rq && (t.contributes_to_load || t.in_iowait)
+    if t.on_rq {
+        t.proxied && !t.delayed && !t.throttled && !t.new && !t.walker
+    } else {
+        t.contributes_to_load || t.in_iowait
+    }
 }
 
 /// How a task's site is found ([`Attribution::site_for`]).
