@@ -25,7 +25,7 @@ use crate::glue::{self, pid as Pid};
 use crate::model::accounting::Accounting;
 use crate::model::attribution::{
     sort_top, Attribution, Entry, Folded, Holds, Process, Site, SiteKind, Stats, Symbols, TopHead,
-    TopRow, Unwind, COMM_LEN, DEPTH,
+    TopRow, Unwind, Who, COMM_LEN, DEPTH,
 };
 use crate::threads::{RcuTask, Run, Visit, UNWIND_COST};
 
@@ -225,6 +225,15 @@ impl Attributed {
         }
     }
 
+    /// Forgets the frames into code at `start..end`, which is going away
+    /// ([`Attribution::forget_frames`]); returns how many keys changed.
+    pub fn forget_frames(&mut self, start: usize, end: usize) -> u32 {
+        if !self.enabled {
+            return 0;
+        }
+        self.table.forget_frames(start, end)
+    }
+
     /// Ends the walk (its sample closed `closed` windows), reclaiming idle keys. Called without
     /// the RCU read lock: reclaiming puts references.
     pub fn end_walk(&mut self, decay: &[crate::model::calc_load::Load; 3], closed: u64) {
@@ -331,35 +340,60 @@ impl Symbols for KernelSymbols {
         // SAFETY: `buf` is writable for its length; `snprintf` NUL-terminates within it.
         let n = unsafe { glue::symbol(addr, buf.as_mut_ptr().cast(), buf.len()) };
         let n = usize::try_from(n).unwrap_or(0).min(buf.len() - 1);
+        // Never an address: `[unknown]` for a name that is not text either.
         match core::str::from_utf8(&buf[..n]) {
             Ok(name) => f.write_str(name),
-            Err(_) => write!(f, "{addr:#x}"),
+            Err(_) => f.write_str("[unknown]"),
         }
     }
 }
 
-/// Prints `/proc/loadavg_rs_stacks` from `view`: every site key's folded lines, then the
-/// `[other]` sites'. (Only an opener with `CAP_SYS_ADMIN` in the initial user namespace gets
+/// Which process `pid` is to the reader: `None` if its PID namespace does not number it (the
+/// reader cannot see it).
+fn who(pid: &ARef<Pid>) -> Option<Who> {
+    // SAFETY: The reference keeps the pid; called from a read, in process context.
+    let nr = unsafe { glue::pid_vnr(as_ptr(pid)) };
+    if nr <= 0 {
+        return None;
+    }
+    // SAFETY: As above.
+    if unsafe { glue::pid_exited(as_ptr(pid)) } {
+        Some(Who::Exited)
+    } else {
+        Some(Who::Pid(nr))
+    }
+}
+
+/// Prints `/proc/loadavg_rs_stacks` from `view`, as `/proc/PID/stack` would let the reader
+/// see it: the site keys of the processes its PID namespace numbers, by those numbers, then,
+/// for a reader in the initial PID namespace, which sees every process, the `[other]` sites'.
+/// (Only an opener with `CAP_SYS_ADMIN` and `CAP_SYS_PTRACE` in the initial user namespace gets
 /// here: `rust/glue/proc_files.c`.)
 pub fn show_stacks(m: &SeqFile, view: &AttributionView) {
-    for (entry, _) in view
+    for (entry, pid) in view
         .rows
         .iter()
         .filter(|(e, _)| e.site.kind != SiteKind::Process)
     {
+        let Some(who) = who(pid) else {
+            continue;
+        };
         let folded = Folded {
             entry,
-            other: false,
+            who,
             symbols: &KernelSymbols,
         };
         seq_print!(m, "{}", folded);
     }
-    let other = Folded {
-        entry: &view.other[1],
-        other: true,
-        symbols: &KernelSymbols,
-    };
-    seq_print!(m, "{}", other);
+    // SAFETY: Called from a read, in process context.
+    if unsafe { glue::reader_in_init_pid_ns() } {
+        let other = Folded {
+            entry: &view.other[1],
+            who: Who::Other,
+            symbols: &KernelSymbols,
+        };
+        seq_print!(m, "{}", other);
+    }
 }
 
 /// Prints `/proc/loadavg_rs_top` from `view`, as the reader may see it: the processes its PID
@@ -368,30 +402,35 @@ pub fn show_stacks(m: &SeqFile, view: &AttributionView) {
 pub fn show_top(m: &SeqFile, view: &AttributionView, windows_ms: [u32; 3]) -> Result {
     // SAFETY: Called from a read, in process context.
     let everything = unsafe { glue::reader_in_init_pid_ns() };
-    let mut rows = KVVec::<(usize, i32)>::new();
+    let mut rows = KVVec::<(usize, Who)>::new();
     for (i, (entry, pid)) in view.rows.iter().enumerate() {
         if entry.site.kind != SiteKind::Process {
             continue;
         }
-        // SAFETY: The row holds a reference on its pid.
-        let nr = unsafe { glue::pid_vnr(as_ptr(pid)) };
-        if nr > 0 {
-            rows.push((i, nr), GFP_KERNEL)?;
+        if let Some(who) = who(pid) {
+            rows.push((i, who), GFP_KERNEL)?;
         }
     }
     let all = Accounting::All.index();
-    let load = |r: &(usize, i32)| view.rows.get(r.0).map_or(0, |(e, _)| e.loads[all][0]);
-    sort_top(&mut rows, load, |r| i64::from(r.1));
+    let load = |r: &(usize, Who)| view.rows.get(r.0).map_or(0, |(e, _)| e.loads[all][0]);
+    // Exited processes after the live ones alike.
+    let order = |r: &(usize, Who)| match r.1 {
+        Who::Pid(nr) => i64::from(nr),
+        Who::Exited | Who::Other => i64::MAX,
+    };
+    sort_top(&mut rows, load, order);
     let head = TopHead {
         sample: view.sample,
         table: everything.then_some((view.stats, view.rows.len(), view.slots)),
         windows_ms,
+        // SAFETY: Always safe to call.
+        stacks: unsafe { glue::can_unwind() },
     };
     seq_print!(m, "{}", head);
     // A path of up to `PATH_MAX - 1` bytes, and one more to tell a longer one.
     let mut path = KVec::<u8>::from_elem(0, 4097, GFP_KERNEL)?;
     let reader = ReaderScope::current();
-    for &(i, nr) in rows.iter() {
+    for &(i, who) in rows.iter() {
         let Some((entry, pid)) = view.rows.get(i) else {
             continue;
         };
@@ -408,18 +447,14 @@ pub fn show_top(m: &SeqFile, view: &AttributionView, windows_ms: [u32; 3]) -> Re
         let cgroup = usize::try_from(n)
             .ok()
             .filter(|&n| n + 1 < path.len())
-            .and_then(|n| core::str::from_utf8(path.get(..n)?).ok());
-        let row = TopRow {
-            entry,
-            pid: Some(nr),
-            cgroup,
-        };
+            .and_then(|n| path.get(..n));
+        let row = TopRow { entry, who, cgroup };
         seq_print!(m, "{}", row);
     }
     if everything {
         let row = TopRow {
             entry: &view.other[0],
-            pid: None,
+            who: Who::Other,
             cgroup: None,
         };
         seq_print!(m, "{}", row);

@@ -32,7 +32,7 @@ use core::mem::MaybeUninit;
 use core::pin::Pin;
 
 use kernel::bindings;
-use kernel::ffi::c_void;
+use kernel::ffi::{c_uint, c_void};
 use kernel::impl_has_hr_timer;
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock, UniqueArc};
@@ -45,6 +45,7 @@ use kernel::{new_mutex, new_spinlock};
 
 use crate::attribution::{Attributed, AttributionView};
 use crate::cgroup_walk::{Cgroups, CgroupsView};
+use crate::glue;
 use crate::model::config::Config;
 use crate::model::config::WalkerPolicy;
 use crate::model::engine::{nanos_until_due, Engine, Jiffies};
@@ -140,12 +141,50 @@ impl Visit for Visitors<'_> {
 /// The handle of the timer: dropping it cancels the timer and waits for a callback in flight.
 type TimerHandle = <Arc<Sampler> as HrTimerPointer>::TimerHandle;
 
-/// A running sampler. Dropping it cancels the timer (waiting for a callback in flight), then
-/// stops the walker (waiting for the thread to exit), in that order: fields drop in the order
-/// they are declared.
+/// A running sampler. Dropping it stops watching for code that goes away, cancels the timer
+/// (waiting for a callback in flight), then stops the walker (waiting for the thread to exit),
+/// in that order: fields drop in the order they are declared.
 pub struct Running {
+    _code: Option<CodeWatch>,
     _timer: TimerHandle,
     _walker: StopWalker,
+}
+
+/// Tells the attribution of the sampler it holds of code that goes away (modules unloaded, or
+/// their init code freed), until dropped: `rust/glue/attribution.c`.
+struct CodeWatch {
+    /// Kept alive for the notifier, which reaches it through a raw pointer.
+    _sampler: Arc<Sampler>,
+}
+
+impl CodeWatch {
+    /// Starts watching for `sampler`.
+    fn new(sampler: Arc<Sampler>) -> Result<CodeWatch> {
+        let data: *const c_void = Arc::as_ptr(&sampler).cast();
+        // SAFETY: `data` points into the sampler's allocation, which the `CodeWatch` keeps alive
+        // until its drop has unregistered the notifier that passes it on.
+        kernel::error::to_result(unsafe { glue::watch_code(data.cast_mut()) })?;
+        Ok(CodeWatch { _sampler: sampler })
+    }
+}
+
+impl Drop for CodeWatch {
+    fn drop(&mut self) {
+        // SAFETY: Registered by `new`; returns once no notification is in flight.
+        unsafe { glue::unwatch_code() };
+    }
+}
+
+/// Called by `rust/glue/attribution.c` when the `size` bytes of code at `start` go away.
+///
+/// # Safety
+///
+/// `data` must point to a [`Sampler`] that stays alive for the call; process context.
+#[no_mangle]
+pub unsafe extern "C" fn loadavg_rs_code_going(data: *mut c_void, start: usize, size: c_uint) {
+    // SAFETY: The caller guarantees `data` points to a live `Sampler`.
+    let sampler = unsafe { &*data.cast::<Sampler>() };
+    sampler.forget_code(start, start.saturating_add(size as usize));
 }
 
 /// Stops the walker of the sampler it holds when dropped; until then it keeps the sampler,
@@ -222,12 +261,18 @@ impl Sampler {
         // with `EBUSY`, and nothing stops this walker before that `StopWalker` is dropped.
         unsafe { self.walker.start(walk_entry, data, policy) }?;
         let walker = StopWalker(self.clone());
+        let code = if self.attribution_enabled() {
+            Some(CodeWatch::new(self.clone())?)
+        } else {
+            None
+        };
         let first = if self.hold_ms > 0 {
             Delta::from_millis(i64::from(self.hold_ms))
         } else {
             self.delay_until(self.snapshot().next_due())
         };
         Ok(Running {
+            _code: code,
             _timer: HrTimerPointer::start(self, first),
             _walker: walker,
         })
@@ -277,6 +322,23 @@ impl Sampler {
     /// a walk in progress.
     pub fn attribution(&self) -> Arc<AttributionView> {
         self.attribution_view.lock().clone()
+    }
+
+    /// Whether load is attributed (`attribute_keys` > 0).
+    fn attribution_enabled(&self) -> bool {
+        self.walked.lock().attributed.enabled()
+    }
+
+    /// Forgets the attribution's frames into code at `start..end`, which is going away, and
+    /// publishes the keys again without them (as of the same sample) before it is gone.
+    fn forget_code(&self, start: usize, end: usize) {
+        let mut guard = self.walked.lock();
+        let walked = &mut *guard;
+        if walked.attributed.forget_frames(start, end) == 0 {
+            return;
+        }
+        let sample = self.attribution_view.lock().sample;
+        Self::publish_attribution(&self.attribution_view, walked, sample);
     }
 
     /// In the walker thread: walks the threads and applies the sample, globally, to every

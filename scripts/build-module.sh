@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Builds the module (and, with --harness, the deliberately broken modules of the harness
-# self-tests; with --bench, the benchmark's floor module, tests/bench) against a cached test
-# kernel, building that kernel first if it is missing. Prints the folder holding the .ko files.
+# Builds the module and the small modules the guest tests load beside it (tests/kmod); with
+# --harness, the deliberately broken modules of the harness self-tests; with --bench, the
+# benchmark's floor module (tests/bench): against a cached test kernel, building that kernel
+# first if it is missing. Prints the folder holding the .ko files.
 #
 #   scripts/build-module.sh [default|debug] [--harness] [--bench]
 #
@@ -46,6 +47,9 @@ kbuild() {
 		die "building the module in $1 against $kdir failed (see above)"
 }
 kbuild "$PROJECT_DIR" "$out/module"
+# The small modules the guest tests load beside it (tests/kmod).
+mkdir -p "$out/kmod"
+kbuild "$PROJECT_DIR/tests/kmod" "$out/kmod"
 if [ -n "$harness" ]; then
 	mkdir -p "$out/harness"
 	kbuild "$PROJECT_DIR/tests/harness" "$out/harness"

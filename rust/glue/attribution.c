@@ -14,9 +14,20 @@
  *   innermost frame is the caller of schedule(), io_schedule(), or the lock's slow path: the
  *   wait site. A task may wake while it is unwound; the unwinder checks every frame against
  *   the stack's bounds, and reads the stack with KASAN's checks off, as for /proc/PID/stack.
+ *   But it refuses only a task on a CPU when it starts: one that wakes and runs meanwhile
+ *   rewrites the stack under it, and the frames may be plausible and wrong. The kernel's
+ *   consistent readers (get_wchan()) hold the task's pi_lock, which no exported helper takes;
+ *   here the task's context-switch counts, on_cpu and on_rq are read before and after the
+ *   unwind, and a stack whose task ran or woke in between is not kept (no frames).
+ * - Without CONFIG_STACKTRACE there is no unwinder: no stack is kept, and blocked tasks are
+ *   attributed to their processes alone, under [no frames].
+ * - A frame is named when a file is read; an address that is no longer kernel text (its
+ *   module unloaded) is named [unknown], never printed as a number.
  */
 #include <linux/cgroup.h>
 #include <linux/kallsyms.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
@@ -68,17 +79,54 @@ void loadavg_rs_pid_put(struct pid *pid)
 unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries,
 				   unsigned int max)
 {
-	return stack_trace_save_tsk(t, entries, max, 0);
+#ifdef CONFIG_STACKTRACE
+	unsigned long switches;
+	unsigned int n;
+
+	/* Pairs with finish_task()'s release of on_cpu: the counts of its last switch are seen. */
+	if (smp_load_acquire(&t->on_cpu) || READ_ONCE(t->on_rq))
+		return 0;
+	switches = READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw);
+	/* As a seqcount's reader: the counts before the stack, the stack before the counts again. */
+	smp_rmb();
+	n = stack_trace_save_tsk(t, entries, max, 0);
+	/*
+	 * A task that woke meanwhile is on its runqueue, or on a CPU, or has been and blocked
+	 * again: __schedule() counts the switch (nvcsw) before finish_task() clears on_cpu.
+	 */
+	smp_rmb(); /* The stack's reads before the checks below, as above. */
+	if (smp_load_acquire(&t->on_cpu) || READ_ONCE(t->on_rq) ||
+	    READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw) != switches)
+		return 0;
+	return n;
+#else
+	return 0;
+#endif
+}
+
+/* Whether stacks can be unwound at all (CONFIG_STACKTRACE). */
+bool loadavg_rs_can_unwind(void)
+{
+	return IS_ENABLED(CONFIG_STACKTRACE);
 }
 
 /*
  * The name of the function that return address @addr returns into, as %ps prints it (`name`,
  * or `name [module]`), into @buf: the name at @addr - 1, as %pB finds it for /proc/PID/stack
- * (a call that ends its function returns to the next one's first byte).
+ * (a call that ends its function returns to the next one's first byte); `[unknown]` when the
+ * address is in no symbol.
  */
 int loadavg_rs_symbol(unsigned long addr, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%ps", (void *)(addr ? addr - 1 : 0));
+	int n = addr ? snprintf(buf, len, "%ps", (void *)(addr - 1)) : 0;
+
+	/*
+	 * %ps prints an address it finds no symbol for (no longer kernel text: its module went
+	 * away) as a number, 0x..., which no symbol's name starts with: not here.
+	 */
+	if (!addr || (len > 2 && buf[0] == '0' && buf[1] == 'x'))
+		return snprintf(buf, len, "[unknown]");
+	return n;
 }
 
 /* Whether @pid's thread group has exited: no task has it as its tgid any more. */
@@ -124,4 +172,51 @@ int loadavg_rs_pid_cgroup_path(struct pid *pid, struct cgroup *ns_root, char *bu
 	}
 	rcu_read_unlock();
 	return ret;
+}
+
+/*
+ * Code that goes away: a module's text when it is unloaded (MODULE_STATE_GOING, after its exit
+ * function), and its init text once it is live (do_init_module() frees it then), or with it
+ * if its load fails. Frames into it would later name nothing, or another module loaded at
+ * the same address: the attribution forgets them (loadavg_rs_code_going(), in Rust) before
+ * the module's memory is freed.
+ */
+static void *loadavg_rs_code_data;
+
+static int loadavg_rs_module_event(struct notifier_block *nb, unsigned long action, void *arg)
+{
+	struct module *mod = arg;
+	const struct module_memory *text = &mod->mem[MOD_TEXT];
+	const struct module_memory *init = &mod->mem[MOD_INIT_TEXT];
+
+	switch (action) {
+	case MODULE_STATE_GOING:
+		if (text->size)
+			loadavg_rs_code_going(loadavg_rs_code_data, (unsigned long)text->base,
+					      text->size);
+		fallthrough;
+	case MODULE_STATE_LIVE:
+		if (init->size)
+			loadavg_rs_code_going(loadavg_rs_code_data, (unsigned long)init->base,
+					      init->size);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block loadavg_rs_module_nb = {
+	.notifier_call = loadavg_rs_module_event,
+};
+
+/* Calls loadavg_rs_code_going(@data, ...) for code that goes away, until unwatched. */
+int loadavg_rs_watch_code(void *data)
+{
+	loadavg_rs_code_data = data;
+	return register_module_notifier(&loadavg_rs_module_nb);
+}
+
+/* Returns once no call of loadavg_rs_code_going() is in flight, and none will come. */
+void loadavg_rs_unwatch_code(void)
+{
+	unregister_module_notifier(&loadavg_rs_module_nb);
 }

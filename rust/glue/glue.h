@@ -142,17 +142,27 @@ bool loadavg_rs_cgroup_psi(struct cgroup *cg, struct loadavg_rs_psi *p);
 struct pid *loadavg_rs_task_process(struct task_struct *t, int *tgid, char *comm);
 void loadavg_rs_pid_get(struct pid *pid);
 void loadavg_rs_pid_put(struct pid *pid);
+/* 0 frames when the task ran or woke meanwhile, or the kernel has no CONFIG_STACKTRACE. */
 unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries,
 				   unsigned int max);
+bool loadavg_rs_can_unwind(void);
 int loadavg_rs_symbol(unsigned long addr, char *buf, size_t len);
 bool loadavg_rs_pid_exited(struct pid *pid);
 int loadavg_rs_pid_vnr(struct pid *pid);
 bool loadavg_rs_reader_in_init_pid_ns(void);
 int loadavg_rs_pid_cgroup_path(struct pid *pid, struct cgroup *ns_root, char *buf, size_t len);
+/* Module text going away: loadavg_rs_code_going() is called for it, in process context. */
+int loadavg_rs_watch_code(void *data);
+void loadavg_rs_unwatch_code(void);
+/* Defined in Rust (rust/sampler.rs): the @size bytes of code at @start are going away. */
+void loadavg_rs_code_going(void *data, unsigned long start, unsigned int size);
 
 /* proc_files.c: procfs. */
 
-/* @admin: readable only by CAP_SYS_ADMIN in the initial user namespace, as /proc/PID/stack. */
+/*
+ * @admin: readable only by CAP_SYS_ADMIN and CAP_SYS_PTRACE in the initial user namespace, as
+ * /proc/PID/stack of any process.
+ */
 struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data, bool admin);
 void loadavg_rs_proc_remove(struct proc_dir_entry *entry);
 int loadavg_rs_last_pid(void);

@@ -37,13 +37,18 @@ static int loadavg_rs_open(struct inode *inode, struct file *file)
 }
 
 /*
- * A file of kernel stacks: as /proc/PID/stack (proc_pid_stack() in fs/proc/base.c), only for
- * an opener with CAP_SYS_ADMIN in the initial user namespace, checked with the opener's
- * credentials.
+ * A file of kernel stacks, no wider than /proc/PID/stack (proc_pid_stack() in fs/proc/base.c):
+ * that needs CAP_SYS_ADMIN in the initial user namespace and ptrace_may_access(ATTACH) to the
+ * task. One open here shows many processes, so it asks for what attaches to any process
+ * whatever its owner, CAP_SYS_PTRACE in the initial user namespace, beside CAP_SYS_ADMIN,
+ * both checked with the opener's credentials; the file shows only processes the reader's
+ * PID namespace numbers (rust/attribution.rs). What it cannot apply: per-process LSM and Yama
+ * ptrace rules (ptrace_scope=3 forbids every attach, even with CAP_SYS_PTRACE).
  */
 static int loadavg_rs_open_admin(struct inode *inode, struct file *file)
 {
-	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) ||
+	    !file_ns_capable(file, &init_user_ns, CAP_SYS_PTRACE))
 		return -EACCES;
 	return loadavg_rs_open(inode, file);
 }
@@ -63,8 +68,8 @@ static const struct proc_ops loadavg_rs_admin_proc_ops = {
 };
 
 /*
- * Creates /proc/@name, read-only (@admin: for CAP_SYS_ADMIN in the initial user namespace
- * alone, mode 0400); its reads call loadavg_rs_show(m, @data).
+ * Creates /proc/@name, read-only (@admin: for CAP_SYS_ADMIN and CAP_SYS_PTRACE in the initial
+ * user namespace alone, mode 0400); its reads call loadavg_rs_show(m, @data).
  */
 struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data, bool admin)
 {

@@ -49,7 +49,7 @@ use core::ops::DerefMut;
 use crate::model::accounting::{Accounting, Counts, ThreadState};
 use crate::model::calc_load::{load_int_frac, Load, FIXED_1, FSHIFT};
 use crate::model::engine::{advance, Loads};
-use crate::model::report::Duration;
+use crate::model::report::{Duration, PathText};
 
 /// The most frames kept of a kernel stack, innermost first (deeper ones are cut, and the site
 /// says so).
@@ -583,14 +583,49 @@ where
         }
         self.stats.gone = self.stats.gone.saturating_add(u64::from(reclaimed));
         if reclaimed > 0 {
-            self.index.fill(NONE);
-            for slot in 0..self.reach {
-                if self.entries[slot as usize].is_used() {
-                    self.index_insert(slot);
-                }
-            }
+            self.reindex();
         }
         reclaimed
+    }
+
+    /// Builds the index again from the used entries.
+    fn reindex(&mut self) {
+        self.index.fill(NONE);
+        for slot in 0..self.reach {
+            if self.entries[slot as usize].is_used() {
+                self.index_insert(slot);
+            }
+        }
+    }
+
+    /// Forgets every frame that returns into code at `start..end`, which is going away (a
+    /// module being unloaded, or its init code being freed): once it is gone, its addresses
+    /// name nothing, and later another module's code, so such a frame becomes 0, which names
+    /// no code and prints as `[unknown]` ([`Folded`]). The keys changed, so the index is built
+    /// again; two keys may now be alike, and then the walk finds the first: the other keeps
+    /// its averages, which decay until it is reclaimed, and both print. Returns how many keys
+    /// changed.
+    pub fn forget_frames(&mut self, start: usize, end: usize) -> u32 {
+        let mut changed = 0u32;
+        for e in self.entries.iter_mut().take(self.reach as usize) {
+            if !e.is_used() || e.site.kind != SiteKind::Stack {
+                continue;
+            }
+            let depth = usize::from(e.site.depth);
+            let mut hit = false;
+            for f in e.site.frames.iter_mut().take(depth) {
+                // A return address names the code before it (a call may end its function).
+                if *f != 0 && (start..end).contains(&(*f - 1)) {
+                    *f = 0;
+                    hit = true;
+                }
+            }
+            changed += u32::from(hit);
+        }
+        if changed > 0 {
+            self.reindex();
+        }
+        changed
     }
 
     /// Frees every entry, telling `holds` of each.
@@ -646,19 +681,32 @@ pub trait Symbols {
     fn name(&self, addr: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result;
 }
 
+/// Which process a row of the files is, as the reader sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// A live process, by its number in the reader's PID namespace.
+    Pid(i32),
+    /// A process that has exited (its load is still decaying): its number may already be
+    /// another's, so it is not shown.
+    Exited,
+    /// The `[other]` row: tasks whose keys had no room.
+    Other,
+}
+
 /// The folded-stack lines of one key, one per definition it has load in:
 /// `definition;process;outermost frame;...;innermost frame WEIGHT`, the weight being the first
 /// window's average in thousandths of a task ([`thousandths`]); none when that is 0.
 ///
-/// The process is `comm-tgid` (as `stackcollapse-perf.pl --pid` writes it), `[other]` for
-/// the tasks that had no room. The frames: none for a task on a runqueue; a blocked task's
-/// kernel stack, outermost first, after `[...]` if it was cut; `[not unwound]` or
-/// `[no frames]` when it has none.
+/// The process is `comm-tgid` (as `stackcollapse-perf.pl --pid` writes it), the tgid as the
+/// reader's PID namespace numbers it; `comm-exited` once it has exited; `[other]` for the tasks
+/// that had no room. The frames: none for a task on a runqueue; a blocked task's kernel stack,
+/// outermost first, after `[...]` if it was cut, a frame whose code has gone (its module
+/// unloaded) as `[unknown]`; `[not unwound]` or `[no frames]` when it has none.
 pub struct Folded<'a, S> {
     /// The key.
     pub entry: &'a Entry,
-    /// Whether it is the `[other]` row.
-    pub other: bool,
+    /// Its process.
+    pub who: Who,
     /// How frames are named.
     pub symbols: &'a S,
 }
@@ -672,10 +720,10 @@ impl<S: Symbols> fmt::Display for Folded<'_, S> {
                 continue;
             }
             write!(f, "{}", a.name())?;
-            if self.other {
-                write!(f, ";[other]")?;
-            } else {
-                write!(f, ";{}-{}", Comm(&e.comm), e.tgid)?;
+            match self.who {
+                Who::Pid(pid) => write!(f, ";{}-{pid}", Comm(&e.comm))?,
+                Who::Exited => write!(f, ";{}-exited", Comm(&e.comm))?,
+                Who::Other => write!(f, ";[other]")?,
             }
             match e.site.kind {
                 SiteKind::Stack => {
@@ -684,7 +732,11 @@ impl<S: Symbols> fmt::Display for Folded<'_, S> {
                     }
                     for &addr in e.site.frames().iter().rev() {
                         f.write_str(";")?;
-                        self.symbols.name(addr, f)?;
+                        if addr == 0 {
+                            f.write_str("[unknown]")?;
+                        } else {
+                            self.symbols.name(addr, f)?;
+                        }
                     }
                 }
                 SiteKind::NotUnwound => write!(f, ";[not unwound]")?,
@@ -709,6 +761,7 @@ impl<S: Symbols> fmt::Display for Folded<'_, S> {
 /// unwinds 3
 /// not_unwound 0
 /// keys_gone 40
+/// stacks yes
 /// pid cpu io all cpuio blocked since cpu_60s cpu_300s cpu_900s ... blocked_900s comm cgroup
 /// ```
 pub struct TopHead {
@@ -719,6 +772,9 @@ pub struct TopHead {
     pub table: Option<(Stats, usize, usize)>,
     /// The windows, for the columns' names.
     pub windows_ms: [u32; 3],
+    /// Whether blocked tasks' kernel stacks are unwound: not on a kernel without
+    /// `CONFIG_STACKTRACE`, where their sites are all `[no frames]`.
+    pub stacks: bool,
 }
 
 /// A figure, or `-`.
@@ -744,6 +800,7 @@ impl fmt::Display for TopHead {
         writeln!(f, "unwinds {}", fig(|t| u64::from(t.0.unwinds)))?;
         writeln!(f, "not_unwound {}", fig(|t| u64::from(t.0.not_unwound)))?;
         writeln!(f, "keys_gone {}", fig(|t| t.0.gone))?;
+        writeln!(f, "stacks {}", if self.stacks { "yes" } else { "no" })?;
         write!(f, "pid")?;
         for a in Accounting::ALL {
             write!(f, " {}", a.name())?;
@@ -759,7 +816,8 @@ impl fmt::Display for TopHead {
 }
 
 /// One process's row of `/proc/loadavg_rs_top`: its pid as the reader's PID namespace numbers
-/// it (`-` for `[other]`), its tasks at the last sample in each definition, the sample its
+/// it (`-` for `[other]`, and for a process that has exited, whose number may be another's
+/// already), its tasks at the last sample in each definition, the sample its
 /// averages start at, its averages with two decimals as `/proc/loadavg` rounds them (every
 /// definition, every window), its leader's `comm` ([`Comm`]), and its cgroup as the reader's
 /// cgroup namespace names it (`-` if outside it, or gone), last, so that a path with spaces
@@ -767,18 +825,18 @@ impl fmt::Display for TopHead {
 pub struct TopRow<'a> {
     /// The process's entry.
     pub entry: &'a Entry,
-    /// Its pid in the reader's namespace; `None` for `[other]`.
-    pub pid: Option<i32>,
-    /// Its cgroup's path.
-    pub cgroup: Option<&'a str>,
+    /// Its process.
+    pub who: Who,
+    /// Its cgroup's path, printed as [`PathText`] escapes it; `None`: `-`.
+    pub cgroup: Option<&'a [u8]>,
 }
 
 impl fmt::Display for TopRow<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.entry;
-        match self.pid {
-            Some(pid) => write!(f, "{pid}")?,
-            None => write!(f, "-")?,
+        match self.who {
+            Who::Pid(pid) => write!(f, "{pid}")?,
+            Who::Exited | Who::Other => write!(f, "-")?,
         }
         for a in Accounting::ALL {
             write!(f, " {}", e.counts.active(a))?;
@@ -790,11 +848,14 @@ impl fmt::Display for TopRow<'_> {
                 write!(f, " {int}.{frac:02}")?;
             }
         }
-        match self.pid {
-            Some(_) => write!(f, " {}", Comm(&e.comm))?,
-            None => write!(f, " [other]")?,
+        match self.who {
+            Who::Pid(_) | Who::Exited => write!(f, " {}", Comm(&e.comm))?,
+            Who::Other => write!(f, " [other]")?,
         }
-        writeln!(f, " {}", self.cgroup.unwrap_or("-"))
+        match self.cgroup {
+            Some(path) => writeln!(f, " {}", PathText(path)),
+            None => writeln!(f, " -"),
+        }
     }
 }
 
@@ -1211,7 +1272,7 @@ mod tests {
         let mut t = FixedText::<256>::new();
         let folded = Folded {
             entry: &e,
-            other: false,
+            who: Who::Pid(42),
             symbols: &Names,
         };
         assert!(fmt::write(&mut t, format_args!("{folded}")).is_ok());
@@ -1225,7 +1286,7 @@ mod tests {
         let mut t = FixedText::<512>::new();
         let folded = Folded {
             entry: &e,
-            other: true,
+            who: Who::Other,
             symbols: &Names,
         };
         assert!(fmt::write(&mut t, format_args!("{folded}")).is_ok());
@@ -1234,20 +1295,80 @@ mod tests {
         assert!(text_is(
             Folded {
                 entry: &e,
-                other: false,
+                who: Who::Pid(42),
                 symbols: &Names
             },
             "io;tar-42 670\n"
+        ));
+        assert!(text_is(
+            Folded {
+                entry: &e,
+                who: Who::Exited,
+                symbols: &Names
+            },
+            "io;tar-exited 670\n"
         ));
         e.site = Site::NOT_UNWOUND;
         assert!(text_is(
             Folded {
                 entry: &e,
-                other: false,
+                who: Who::Pid(42),
                 symbols: &Names
             },
             "io;tar-42;[not unwound] 670\n"
         ));
+    }
+
+    #[test]
+    fn frames_of_code_that_goes_away_are_forgotten_never_renamed() {
+        let mut t = table();
+        let mut holds = Count::default();
+        t.begin_walk(1, 8);
+        t.start(true);
+        let p = process(1);
+        // Two stacks through a module at 0x1000..0x2000, one outside it.
+        let (a, b, c) = (
+            Site::stack(&[0x1010, 0x500]),
+            Site::stack(&[0x2000, 0x500]),
+            Site::stack(&[0x2001, 0x500]),
+        );
+        for site in [&a, &b, &c] {
+            t.add(&p, site, D, &mut holds);
+        }
+        t.end_walk(&DECAY, 1, &mut holds);
+        // 0x2000 returns into the byte before it, the module's last.
+        assert_eq!(t.forget_frames(0x1000, 0x2000), 2);
+        assert_eq!(t.forget_frames(0x1000, 0x2000), 0);
+        let forgotten = Site::stack(&[0, 0x500]);
+        assert!(t.find(p.key, &forgotten).is_some());
+        assert!(t.find(p.key, &a).is_none());
+        assert!(t.find(p.key, &c).is_some());
+        let e = t.iter().map(|(_, e)| *e).find(|e| e.site == forgotten);
+        let Some(mut e) = e else {
+            panic!("the key is still there");
+        };
+        e.loads = [[0; 3]; Accounting::ALL.len()];
+        e.loads[Accounting::All.index()][0] = FIXED_1;
+        assert!(text_is(
+            Folded {
+                entry: &e,
+                who: Who::Pid(7),
+                symbols: &Names
+            },
+            "all;proc-7;f1280;[unknown] 1000\n"
+        ));
+        // The next walk finds the key it became, and both alike keys stay counted once each.
+        t.begin_walk(2, 8);
+        t.start(true);
+        t.add(&p, &Site::stack(&[0, 0x500]), D, &mut holds);
+        t.end_walk(&DECAY, 1, &mut holds);
+        let mut c = Counts::ZERO;
+        for (_, e) in t.iter() {
+            if e.site.kind == SiteKind::Stack {
+                c.merge(&e.counts);
+            }
+        }
+        assert_eq!(c.active(Accounting::Blocked), 1);
     }
 
     #[test]
@@ -1257,6 +1378,7 @@ mod tests {
             sample: 5,
             table: Some((Stats::default(), 2, 8)),
             windows_ms: [2000, 10_000, 30_000],
+            stacks: true,
         };
         assert!(fmt::write(&mut head, format_args!("{h}")).is_ok());
         assert!(head
@@ -1286,8 +1408,8 @@ mod tests {
         let mut row = FixedText::<1024>::new();
         let r = TopRow {
             entry: &e,
-            pid: Some(7),
-            cgroup: Some("/a b"),
+            who: Who::Pid(7),
+            cgroup: Some(b"/a b"),
         };
         assert!(fmt::write(&mut row, format_args!("{r}")).is_ok());
         let row = row.as_str();
@@ -1295,6 +1417,23 @@ mod tests {
         assert!(row.ends_with(" dd\\x20 /a b\n"));
         // One cell a column, but for the path's space.
         assert_eq!(row.split(' ').count(), columns.split(' ').count() + 1);
+        // An exited process: no number, which may be another's now.
+        let gone = TopRow {
+            who: Who::Exited,
+            ..r
+        };
+        let mut row = FixedText::<1024>::new();
+        assert!(fmt::write(&mut row, format_args!("{gone}")).is_ok());
+        assert!(row.as_str().starts_with("- 0 1 1 1 0 3 "));
+        assert!(row.as_str().ends_with(" dd\\x20 /a b\n"));
+        // A cgroup name that is not UTF-8, escaped as every file escapes it.
+        let odd = TopRow {
+            cgroup: Some(b"/x\xffy"),
+            ..r
+        };
+        let mut row = FixedText::<1024>::new();
+        assert!(fmt::write(&mut row, format_args!("{odd}")).is_ok());
+        assert!(row.as_str().ends_with(" /x\\xffy\n"));
     }
 
     #[test]

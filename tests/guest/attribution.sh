@@ -24,10 +24,13 @@
 #   counts add up to the definition's count of the same sample, exactly; the first window's
 #   averages of the stacks file's lines add up to the definition's within the rounding bound of
 #   rust/model/attribution.rs (each line rounded to a thousandth besides).
-# Then: a reader in a PID namespace of its own sees its own processes only; a root without
-# CAP_SYS_ADMIN cannot read the stacks; with 6 keys and 1 unwind a sample, the tasks without a
-# key count in [other] and the blocked ones past the first are not unwound, the counts still
-# adding up; with attribute_keys=0 the files are not made.
+# Then: a reader in a PID namespace of its own sees its own processes only, in both files,
+# numbered by it; a root without CAP_SYS_ADMIN, or without CAP_SYS_PTRACE, cannot read the
+# stacks; a process that exited shows no number in the top file, once its number is another's;
+# a kernel thread blocked in a module's code is named there until the module is unloaded, then
+# `[unknown]`, never an address nor the code of a module loaded there later; with 6 keys and 1
+# unwind a sample, the tasks without a key count in [other] and the blocked ones past the first
+# are not unwound, the counts still adding up; with attribute_keys=0 the files are not made.
 . /tests/lib.sh
 
 cg=/sys/fs/cgroup
@@ -103,6 +106,8 @@ take_all
 check "the files were read at sample $k, within the samples file's 64 records" test "$k" -le 64
 sed 's/^/# top: /' /tmp/top
 sed 's/^/# stacks: /' /tmp/stacks
+check "the test kernel unwinds stacks (CONFIG_STACKTRACE): 'stacks $(hval /tmp/top stacks)'" \
+	test "$(hval /tmp/top stacks)" = yes
 
 for p in $r1 $r2 $v1 $v2 $c1; do
 	check "process $p has a row, named loadgen" test "$(top_fields /tmp/top "$p" comm)" = loadgen
@@ -185,7 +190,9 @@ done
 # 5 read in it after the file: host processes are numbered in the hundreds here), one of them
 # is its busy loop (counted at the samples of the 3 s it ran before the read), and none is the
 # host's.
-unshare -p -f --mount-proc sh -c "loadgen cpu 1 20 >/tmp/started.ns & while ! grep -q ' started: ' /tmp/started.ns; do sleep 0.1; done; sleep 3; cat /proc/loadavg_rs_top >/tmp/top.ns; cut -d' ' -f5 /proc/loadavg >/tmp/last.ns; kill \$(sed -n 's/.* started: //p' /tmp/started.ns)" 2>/dev/null
+# It has CAP_SYS_ADMIN and CAP_SYS_PTRACE (no user namespace, as `--cap-add` gives a
+# container): the stacks file opens for it, and shows it its own processes only, by its numbers.
+unshare -p -f --mount-proc sh -c "loadgen cpu 1 20 >/tmp/started.ns & while ! grep -q ' started: ' /tmp/started.ns; do sleep 0.1; done; sleep 3; cat /proc/loadavg_rs_top >/tmp/top.ns; cat /proc/loadavg_rs_stacks >/tmp/stacks.ns; cut -d' ' -f5 /proc/loadavg >/tmp/last.ns; kill \$(sed -n 's/.* started: //p' /tmp/started.ns)" 2>/dev/null
 sed 's/^/# top, in a PID namespace: /' /tmp/top.ns
 last=$(cat /tmp/last.ns)
 rows=$(awk '$1 ~ /^[0-9]+$/' /tmp/top.ns | wc -l)
@@ -198,12 +205,85 @@ check "one runnable loadgen row, its busy loop ($loops); none of the host's five
 	test "$loops" -eq 1 -a "$hosts" -eq 0
 check "no [other] row, and the system's figures hidden" \
 	sh -c "! grep -q '\[other\]' /tmp/top.ns && grep -qx 'keys -' /tmp/top.ns"
+sed 's/^/# stacks, in a PID namespace: /' /tmp/stacks.ns
+# Every line's process is comm-N: N at most the namespace's last pid; the host's blocked and
+# reading processes (their wait sites in every other line of the host's file) absent.
+lines=$(grep -c . /tmp/stacks.ns)
+beyond=$(awk -F';' -v l="$last" '{ sub(/ [0-9]+$/, "", $2); n = split($2, p, "-"); if (!(p[n] ~ /^[0-9]+$/ && p[n] <= l)) print }' /tmp/stacks.ns | wc -l)
+hosts=0
+for p in $r1 $r2 $v1 $v2 $c1; do
+	# A host pid above the namespace's last pid would be caught above; one below, by name too.
+	grep -q "^[a-z]*;loadgen-$p[; ]" /tmp/stacks.ns && [ "$p" -gt "$last" ] && hosts=$((hosts + 1))
+done
+check "in a PID namespace, the stacks: $lines lines, every process numbered by it ($beyond not), none of the host's ($hosts)" \
+	test "$lines" -ge 1 -a "$beyond" -eq 0 -a "$hosts" -eq 0
+check "and no [other] line, the system's" sh -c "! grep -q '\[other\]' /tmp/stacks.ns"
+check "no blocked or io line: its one process is a busy loop" sh -c "! grep -qE '^(blocked|io);' /tmp/stacks.ns"
+
+# A number reused: a busy loop counted for 3 s, killed and reaped by its parent; a new busy loop
+# is given its number (clone3()'s set_tid). The exited process's row stays (its averages decay)
+# but shows no number: one row with that number, the new process's.
+loadgen cpu 1 60 >/tmp/started.reuse &
+reuse_parent=$!
+old=$(wait_started /tmp/started.reuse)
+sleep 3
+kill -KILL "$old"
+wait "$reuse_parent" 2>/dev/null
+loadgen withpid "$old" sh -c 'while :; do :; done' &
+reuse_child=$!
+while [ ! -e "/proc/$old" ]; do sleep 0.1; done
+check "the busy loop's number $old went to a new busy loop ($(cat /proc/$old/comm))" test "$(cat /proc/$old/comm)" = sh
+take_history /tmp/h0
+wait_samples /tmp/h0 3
+cat /proc/loadavg_rs_top >/tmp/top.reuse
+awk -v p="$old" '$1 == p || ($1 == "-" && $(NF - 1) == "loadgen")' /tmp/top.reuse | sed 's/^/# reused: /'
+check "one row numbered $old ($(awk -v p="$old" '$1 == p' /tmp/top.reuse | wc -l)), the new busy loop's" \
+	test "$(awk -v p="$old" '$1 == p && $(NF - 1) == "sh"' /tmp/top.reuse | wc -l)" -eq 1 \
+	-a "$(awk -v p="$old" '$1 == p' /tmp/top.reuse | wc -l)" -eq 1
+check "the exited loop's row shows '-' for its pid" \
+	test "$(awk '$1 == "-" && $2 == 0 && $(NF - 1) == "loadgen"' /tmp/top.reuse | wc -l)" -ge 1
+kill -KILL "$old"
+wait "$reuse_child" 2>/dev/null
 
 # Root without CAP_SYS_ADMIN: the stacks are refused, as /proc/PID/stack is; top is not.
 err=$(loadgen nocap 21 cat /proc/loadavg_rs_stacks 2>&1 >/dev/null) && got=read || got=refused
 check "root without CAP_SYS_ADMIN cannot read the stacks ($got: $err)" test "$got" = refused
 check "and is told EACCES" contains "$err" "Permission denied"
 check "but reads the top file" sh -c "loadgen nocap 21 cat /proc/loadavg_rs_top >/dev/null"
+# Nor without CAP_SYS_PTRACE (19): it could not attach to the processes it would see.
+err=$(loadgen nocap 19 cat /proc/loadavg_rs_stacks 2>&1 >/dev/null) && got=read || got=refused
+check "root without CAP_SYS_PTRACE cannot read the stacks ($got: $err)" test "$got" = refused
+
+# A kernel thread blocked in a module's own code (tests/kmod/loadavg_test_block.c): its stack
+# names the module's function; once the module is unloaded, that frame is [unknown], and no
+# line of the file holds an address; loaded again (often at the same address), the module's
+# name is on its new thread's line only, never on the old thread's.
+check "the test module loads (a thread blocked in its code)" insmod /lib/modules/loadavg_test_block.ko
+# tblock_lines FILE: its lines with the module's name.
+tblock_lines() { grep -F '[loadavg_test_block]' "$1"; }
+take_history /tmp/h0
+wait_samples /tmp/h0 3
+cat /proc/loadavg_rs_stacks >/tmp/stacks.tb
+tblock_lines /tmp/stacks.tb | sed 's/^/# test module: /'
+old=$(pgrep -x ldrs_tblock || ps -o pid,comm | awk '$2 == "ldrs_tblock" { print $1 }')
+check "its thread's ($old) blocked line names the module's function" \
+	grep -q "^blocked;ldrs_tblock-$old;.*loadavg_test_block_[a-z]* \[loadavg_test_block\]" /tmp/stacks.tb
+check "the test module unloads" rmmod loadavg_test_block
+cat /proc/loadavg_rs_stacks >/tmp/stacks.gone
+grep -F 'ldrs_tblock' /tmp/stacks.gone | sed 's/^/# unloaded: /'
+check "unloaded: no line names the module ($(tblock_lines /tmp/stacks.gone | wc -l))" \
+	test "$(tblock_lines /tmp/stacks.gone | wc -l)" -eq 0
+check "its thread's line is still there, its frame [unknown]" \
+	grep -q "^blocked;ldrs_tblock-exited;.*\[unknown\]" /tmp/stacks.gone
+check "no line holds an address ($(grep -c '0x' /tmp/stacks.gone))" sh -c "! grep -q '0x' /tmp/stacks.gone"
+check "the test module loads again" insmod /lib/modules/loadavg_test_block.ko
+take_history /tmp/h0
+wait_samples /tmp/h0 3
+cat /proc/loadavg_rs_stacks >/tmp/stacks.again
+check "the old thread's line is never renamed after the new module ($(grep -c 'ldrs_tblock-exited;.*\[loadavg_test_block\]' /tmp/stacks.again))" \
+	sh -c "! grep -q 'ldrs_tblock-exited;.*\[loadavg_test_block\]' /tmp/stacks.again"
+check "the new thread's line names it" grep -q "^blocked;ldrs_tblock-[0-9]*;.*\[loadavg_test_block\]" /tmp/stacks.again
+check "the test module unloads" rmmod loadavg_test_block
 
 check "module unloads" unload
 

@@ -39,6 +39,9 @@
 //! - `nocap CAP CMD [ARG...]`: CMD as the same user without capability CAP (its number:
 //!   21 is `CAP_SYS_ADMIN`), dropped from the bounding set too, so that an exec by root does
 //!   not get it back;
+//! - `withpid PID CMD [ARG...]`: CMD in a child whose PID is PID (`clone3()`'s `set_tid`, as
+//!   CRIU restores a process; root only), waited for: to give an exited process's number to a
+//!   new one;
 //! - `verify ...`: the tests' load arithmetic, with the module's own (see `verify.rs`).
 
 mod burn;
@@ -65,7 +68,7 @@ fn usage() -> ! {
        loadgen reader|holder FILE SECONDS | readbench FILE N
        loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
        loadgen burn PERIOD_MS BURN_US SECONDS | cgfill DIR N SECONDS
-       loadgen container CGROUP CMD [ARG...] | nocap CAP CMD [ARG...]
+       loadgen container CGROUP CMD [ARG...] | nocap CAP CMD [ARG...] | withpid PID CMD [ARG...]
        loadgen verify replay|series|windows|advance|shown|decay|thousandths|sum_bound ..."
     );
     std::process::exit(2)
@@ -285,10 +288,77 @@ fn main() {
             container::container(&arg::<String>(&args, 2), &args[3.min(args.len())..])
         }
         Some("nocap") => nocap(arg(&args, 2), &args[3.min(args.len())..]),
+        Some("withpid") => withpid(arg(&args, 2), &args[3.min(args.len())..]),
         Some(kind) => tasks(kind, &args),
         None => usage(),
     };
     std::process::exit(status);
+}
+
+/// `loadgen withpid PID CMD [ARG...]`: runs `cmd` in a child whose PID is `pid`, and returns its
+/// exit status once it ends (1 if it could not be made).
+fn withpid(pid: i32, cmd: &[String]) -> i32 {
+    if pid <= 0 || cmd.is_empty() {
+        usage();
+    }
+    // struct clone_args (linux/sched.h) up to set_tid_size: CLONE_ARGS_SIZE_VER1.
+    #[repr(C)]
+    #[derive(Default)]
+    struct CloneArgs {
+        flags: u64,
+        pidfd: u64,
+        child_tid: u64,
+        parent_tid: u64,
+        exit_signal: u64,
+        stack: u64,
+        stack_size: u64,
+        tls: u64,
+        set_tid: u64,
+        set_tid_size: u64,
+    }
+    let tid = [pid];
+    let args = CloneArgs {
+        exit_signal: libc::SIGCHLD as u64,
+        set_tid: tid.as_ptr() as u64,
+        set_tid_size: 1,
+        ..CloneArgs::default()
+    };
+    // SAFETY: clone3 reads `args` (its size given) and `tid`, both alive for the call; the child
+    // only execs or exits.
+    let child = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    if child < 0 {
+        eprintln!(
+            "loadgen: withpid {pid}: {}",
+            std::io::Error::last_os_error()
+        );
+        return 1;
+    }
+    if child == 0 {
+        let argv: Vec<CString> = cmd
+            .iter()
+            .map(|a| CString::new(a.as_str()).unwrap_or_default())
+            .collect();
+        let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+        ptrs.push(std::ptr::null());
+        // SAFETY: As in `nocap`.
+        unsafe { libc::execvp(ptrs[0], ptrs.as_ptr()) };
+        // SAFETY: The child exits without running the parent's destructors.
+        unsafe { libc::_exit(127) };
+    }
+    let mut status = 0;
+    // SAFETY: `child` is this process's child; `status` is writable.
+    unsafe { libc::waitpid(child as libc::pid_t, &mut status, 0) };
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        1
+    }
 }
 
 /// `loadgen nocap CAP CMD [ARG...]`: drops capability `cap` from the bounding set and from the
