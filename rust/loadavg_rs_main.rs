@@ -99,6 +99,10 @@ module! {
             default: crate::model::config::Params::DEFAULT.walker_fifo,
             description: "The walker thread, 0..=1 (default 1): 1 SCHED_FIFO at the lowest priority, 0 a normal task",
         },
+        top_root_only: u32 {
+            default: crate::model::config::Params::DEFAULT.top_root_only,
+            description: "/proc/loadavg_rs_top readable by root alone, 0..=1 (default 0; 1 for a /proc mounted with hidepid=)",
+        },
     },
 }
 
@@ -137,6 +141,7 @@ fn settings(hz: u32) -> Result<Settings> {
         test_hold_ms: param!(test_hold_ms),
         test_state_delay_us: param!(test_state_delay_us),
         walker_fifo: param!(walker_fifo),
+        top_root_only: param!(top_root_only),
     };
     params.check(hz).map_err(
         |ParamError {
@@ -163,6 +168,7 @@ impl kernel::Module for LoadavgRs {
             hold_ms,
             state_delay_us,
             walker,
+            top_root_only,
         } = settings(hz)?;
         threads::set_test_state_delay_us(state_delay_us);
         let sampler = Sampler::new(
@@ -182,7 +188,12 @@ impl kernel::Module for LoadavgRs {
         for content in Content::all().filter(wanted) {
             // On an error, the files made so far and the sampler are dropped in that order.
             files.push(
-                ProcFile::new(sampler.clone(), content, metrics_cgroups)?,
+                ProcFile::new(
+                    sampler.clone(),
+                    content,
+                    content.access(top_root_only),
+                    metrics_cgroups,
+                )?,
                 GFP_KERNEL,
             )?;
         }

@@ -28,7 +28,7 @@ use crate::cgroup_walk::{self, ReaderScope};
 use crate::glue::{self, proc_dir_entry};
 use crate::model::attribution::{Folded, TopHead, TopRow};
 use crate::model::cgroup_view::{self, Own, Seen};
-use crate::model::files::Content;
+use crate::model::files::{Access, Content};
 use crate::model::history::Sampled;
 use crate::model::metrics::{
     self, CgroupFamily, CgroupHead, CgroupLabel, CgroupSeries, CgroupSummary, Metrics,
@@ -97,11 +97,13 @@ impl ProcFile {
     /// Bytes each file allocates for its data (procfs allocates its own entry besides).
     pub const DATA_BYTES: usize = core::mem::size_of::<FileData>();
 
-    /// Creates the file of `content` (`/proc/<name>`), read-only, showing it from `sampler`;
-    /// `metrics_cgroups`: with cgroups tracked, how many the metrics show at most.
+    /// Creates the file of `content` (`/proc/<name>`), read-only, readable as `access` says,
+    /// showing it from `sampler`; `metrics_cgroups`: with cgroups tracked, how many the metrics
+    /// show at most.
     pub fn new(
         sampler: Arc<Sampler>,
         content: Content,
+        access: Access,
         metrics_cgroups: Option<usize>,
     ) -> Result<ProcFile> {
         // The longest name is `loadavg_cgroup_<definition>`.
@@ -117,10 +119,15 @@ impl ProcFile {
             GFP_KERNEL,
         )?;
         let ptr: *const FileData = &*data;
-        let admin = content.admin_only();
+        let access = match access {
+            Access::Everyone => glue::LOADAVG_RS_EVERYONE,
+            Access::Root => glue::LOADAVG_RS_ROOT,
+            Access::Admin => glue::LOADAVG_RS_ADMIN,
+        };
         // SAFETY: `name` is a NUL-terminated string, which procfs copies; `ptr` stays valid
         // until the entry is removed (type invariant, upheld by `Drop`).
-        let entry = unsafe { glue::proc_create(name.as_char_ptr(), ptr.cast_mut().cast(), admin) };
+        let entry =
+            unsafe { glue::proc_create(name.as_char_ptr(), ptr.cast_mut().cast(), access) };
         let Some(entry) = NonNull::new(entry) else {
             pr_err!(
                 "cannot create /proc/{}: does it exist already?\n",

@@ -159,11 +159,21 @@ void loadavg_rs_code_going(void *data, unsigned long start, unsigned int size);
 
 /* proc_files.c: procfs. */
 
-/*
- * @admin: readable only by CAP_SYS_ADMIN and CAP_SYS_PTRACE in the initial user namespace, as
- * /proc/PID/stack of any process.
- */
-struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data, bool admin);
+/* Who may read a file (rust/model/files.rs, Access). */
+enum loadavg_rs_access {
+	/* Everyone: mode 0444. */
+	LOADAVG_RS_EVERYONE,
+	/* Root alone: mode 0400. */
+	LOADAVG_RS_ROOT,
+	/*
+	 * Root with CAP_SYS_ADMIN and CAP_SYS_PTRACE in the initial user namespace, as
+	 * /proc/PID/stack of any process: mode 0400, and the capabilities checked at open.
+	 */
+	LOADAVG_RS_ADMIN,
+};
+
+struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data,
+					      enum loadavg_rs_access access);
 void loadavg_rs_proc_remove(struct proc_dir_entry *entry);
 int loadavg_rs_last_pid(void);
 /* Defined in Rust (rust/proc_files.rs): prints the file whose data is @data. */

@@ -67,15 +67,18 @@ static const struct proc_ops loadavg_rs_admin_proc_ops = {
 	.proc_release	= single_release,
 };
 
-/*
- * Creates /proc/@name, read-only (@admin: for CAP_SYS_ADMIN and CAP_SYS_PTRACE in the initial
- * user namespace alone, mode 0400); its reads call loadavg_rs_show(m, @data).
- */
-struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data, bool admin)
+/* Creates /proc/@name, read-only, readable as @access says; reads call loadavg_rs_show(). */
+struct proc_dir_entry *loadavg_rs_proc_create(const char *name, void *data,
+					      enum loadavg_rs_access access)
 {
-	if (admin)
+	switch (access) {
+	case LOADAVG_RS_ADMIN:
 		return proc_create_data(name, 0400, NULL, &loadavg_rs_admin_proc_ops, data);
-	return proc_create_data(name, 0444, NULL, &loadavg_rs_proc_ops, data);
+	case LOADAVG_RS_ROOT:
+		return proc_create_data(name, 0400, NULL, &loadavg_rs_proc_ops, data);
+	default:
+		return proc_create_data(name, 0444, NULL, &loadavg_rs_proc_ops, data);
+	}
 }
 
 /* Removes an entry; returns once no read of it is in flight (later reads get -EIO). */

@@ -79,6 +79,8 @@ pub struct Params {
     pub test_state_delay_us: u32,
     /// `walker_fifo`: 1, the walker is `SCHED_FIFO`; 0, a normal task.
     pub walker_fifo: u32,
+    /// `top_root_only`: 1, `/proc/loadavg_rs_top` is root's alone (0400); 0, everyone's.
+    pub top_root_only: u32,
 }
 
 /// Every parameter, validated.
@@ -101,6 +103,9 @@ pub struct Settings {
     pub state_delay_us: u32,
     /// How the walker is scheduled.
     pub walker: WalkerPolicy,
+    /// `/proc/loadavg_rs_top` is root's alone, for a machine whose `/proc` hides other users'
+    /// processes (`hidepid=`).
+    pub top_root_only: bool,
 }
 
 /// `value`, if it is at most `max`; else the error that says so of parameter `name`.
@@ -129,6 +134,7 @@ impl Params {
         test_hold_ms: 0,
         test_state_delay_us: 0,
         walker_fifo: 1,
+        top_root_only: 0,
     };
 
     /// Validates every parameter for a kernel ticking at `hz`; the first out of range is the
@@ -156,6 +162,7 @@ impl Params {
                 0 => WalkerPolicy::Normal,
                 _ => WalkerPolicy::Fifo,
             },
+            top_root_only: at_most("top_root_only", self.top_root_only, 1)? == 1,
         })
     }
 }
@@ -298,6 +305,7 @@ mod tests {
             test_hold_ms: MAX_PERIOD_MS,
             test_state_delay_us: MAX_TEST_STATE_DELAY_US,
             walker_fifo: 1,
+            top_root_only: 1,
         };
         let s = ok.check(250);
         assert_eq!(
@@ -372,6 +380,14 @@ mod tests {
                     ..ok
                 },
                 "walker_fifo",
+                1,
+            ),
+            (
+                Params {
+                    top_root_only: 2,
+                    ..ok
+                },
+                "top_root_only",
                 1,
             ),
             (Params { period_ms: 9, ..ok }, "period_ms", MAX_PERIOD_MS),

@@ -74,10 +74,35 @@ impl Content {
         self == Content::Stacks
     }
 
+    /// Who may read the file: [`Access::Admin`] for kernel stacks; root alone for the top file
+    /// if `top_root_only` (a `/proc` mounted with `hidepid=` hides processes that the top file
+    /// would list); else everyone.
+    pub fn access(self, top_root_only: bool) -> Access {
+        if self.admin_only() {
+            Access::Admin
+        } else if top_root_only && self == Content::Top {
+            Access::Root
+        } else {
+            Access::Everyone
+        }
+    }
+
     /// The file's name in `/proc`, to be written out ([`fmt::Display`]).
     pub fn name(self) -> Name {
         Name(self)
     }
+}
+
+/// Who may read a file ([`Content::access`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Everyone (mode 0444).
+    Everyone,
+    /// Root alone (mode 0400).
+    Root,
+    /// Root alone, with `CAP_SYS_ADMIN` and `CAP_SYS_PTRACE` in the initial user namespace
+    /// (mode 0400), as `/proc/PID/stack` of any process.
+    Admin,
 }
 
 /// The name of a file ([`Content::name`]).

@@ -520,7 +520,7 @@ mod tests {
     use super::*;
     use crate::model::accounting::Counts;
     use crate::model::config::{Config, DEFAULT_PERIOD_MS, DEFAULT_WINDOWS_MS};
-    use crate::model::files::Content;
+    use crate::model::files::{Access, Content};
     use crate::model::walks::Walk;
 
     /// A valid configuration at HZ=250.
@@ -930,5 +930,8 @@ walks_unbroken       0
         assert_eq!(Content::all().filter(|c| c.attribution()).count(), 2);
         let admin = Content::all().filter(|c| c.admin_only());
         assert!(admin.eq([Content::Stacks]));
+        let root = Content::all().filter(|c| c.access(true) == Access::Root);
+        assert!(root.eq([Content::Top]));
+        assert!(Content::all().all(|c| c.access(false) != Access::Root));
     }
 }

@@ -288,7 +288,9 @@ check "the test module unloads" rmmod loadavg_test_block
 check "module unloads" unload
 
 # 6 keys for 5 counted processes (10 keys wanted), 1 unwind a sample for 4 blocked tasks.
-check "module loads with 6 keys and 1 unwind a sample" load $PARAMS attribute_keys=6 attribute_unwinds=1
+# With top_root_only=1 too, for a /proc mounted with hidepid=: the top file is root's (0400).
+check "module loads with 6 keys, 1 unwind a sample, the top file root's" load $PARAMS attribute_keys=6 attribute_unwinds=1 top_root_only=1
+check "/proc/loadavg_rs_top is root's alone (0400, $(stat -c %a /proc/loadavg_rs_top))" test "$(stat -c %a /proc/loadavg_rs_top)" = 400
 take_history /tmp/h0
 wait_samples /tmp/h0 4
 take_all

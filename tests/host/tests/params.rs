@@ -36,6 +36,7 @@ fn every_description_states_the_default_config_rs_has() {
         ("attribute_keys", d.attribute_keys),
         ("attribute_unwinds", d.attribute_unwinds),
         ("walker_fifo", d.walker_fifo),
+        ("top_root_only", d.top_root_only),
     ] {
         let text = description(name);
         let stated = format!("default {default}");
@@ -74,6 +75,7 @@ fn every_stated_range_is_config_rs_s() {
             format!("0..={MAX_TEST_STATE_DELAY_US}"),
         ),
         ("walker_fifo", "0..=1".to_string()),
+        ("top_root_only", "0..=1".to_string()),
     ] {
         let text = description(name);
         assert!(
