@@ -133,6 +133,25 @@ int loadavg_rs_cgroup_path_from(struct cgroup *cg, struct cgroup *from, char *bu
  */
 #define LOADAVG_RS_PSI_FREQ (2 * HZ + 1)
 
+#ifdef CONFIG_PSI
+/* Whether no task of @psi's group is on a CPU's count of a state PSI tracks (racy reads). */
+static bool loadavg_rs_psi_idle(struct psi_group *psi)
+{
+	int cpu, t;
+
+	for_each_possible_cpu(cpu) {
+		struct psi_group_cpu *c = per_cpu_ptr(psi->pcpu, cpu);
+
+		for (t = 0; t < NR_PSI_TASK_COUNTS; t++) {
+			/* Written under the CPU's runqueue lock, not taken here: a hint. */
+			if (data_race(c->tasks[t]))
+				return false;
+		}
+	}
+	return true;
+}
+#endif
+
 /*
  * What rust/model/pressure.rs needs of the cgroup's pressure, "some", cpu then io, to print
  * it as the cgroup's cpu.pressure and io.pressure files would now: read under the group's
@@ -160,11 +179,14 @@ bool loadavg_rs_cgroup_psi(struct cgroup *cg, struct loadavg_rs_psi *p)
 	p->next_update = psi->avg_next_update;
 	p->last_update = psi->avg_last_update;
 	/*
-	 * The work queues itself again under this lock while the group is busy; a task's state
-	 * change queues it without the lock (psi_group_change()), in which case the change is
-	 * at most a moment old and its stall time, if any, not yet folded by anyone.
+	 * The clock is stopped, and every stall time folded, only if the averaging work is
+	 * neither queued nor running (it clears its pending bit before it takes this lock), and
+	 * no task of the group is in a state PSI counts: the work does not queue itself again for
+	 * a lone task stalled on the CPU it runs on (psi.c, get_recent_times()), whose stall
+	 * grows in the per-CPU buckets that only the kernel folds. A task's state change queues
+	 * the work without this lock (psi_group_change()): then the change is a moment old.
 	 */
-	p->clock_stopped = !delayed_work_pending(&psi->avgs_work);
+	p->clock_stopped = !work_busy(&psi->avgs_work.work) && loadavg_rs_psi_idle(psi);
 	for (r = 0; r < LOADAVG_RS_PSI_RESOURCES; r++) {
 		p->total[r] = psi->total[PSI_AVGS][states[r]];
 		p->avg_total[r] = psi->avg_total[states[r]];

@@ -18,19 +18,24 @@
 //! [`Pressure::now`] is `update_averages()` and `calc_avgs()` of 7.3.4, line for line, on a
 //! copy. What it cannot copy is `collect_percpu_times()`, which folds the per-CPU stall times
 //! into `group->total[]` (a static function over per-CPU state): it takes the stall time not
-//! yet folded as zero. That is exact while the clock is stopped, and only then is the
-//! catch-up made:
+//! yet folded as zero. That is exact when the group is idle, and only then is the catch-up
+//! made: the averaging work neither queued nor running, and no task of the group in a state
+//! PSI counts on any CPU (the kernel side reads both, [`Pressure::clock_stopped`]):
 //!
 //! - the clock stopped because the work's last `collect_percpu_times()` found no task of the
 //!   group busy over the last period, and it folded every stall time up to then;
-//! - since then no task of the group changed state: a change would have queued the work again
-//!   (`psi_group_change()`), and with no task busy, no stall time grows;
+//! - with no task of the group running, waiting for a CPU, for IO or for memory since, no stall
+//!   time has grown;
 //! - so the only stall time left is what `update_averages()` itself put off to the next period
 //!   (a sample longer than its period is cut, and the rest "punted into the future"), which is
 //!   `group->total[] - group->avg_total[]`, read here and folded as the kernel folds it.
 //!
-//! While the clock runs, the work is due at `avg_next_update` and catches up itself within a
-//! tick; the averages are shown as they are.
+//! Otherwise the averages are shown as they are: while the clock runs, the work is due at
+//! `avg_next_update` and catches up itself within a tick; but the kernel also stops the clock
+//! for a group whose one stalled task sleeps on the CPU the work runs on
+//! (`get_recent_times()` does not count the work's own CPU's lone task as a reason to run
+//! again), and then its stored averages stay as they are until a read of its pressure files,
+//! here as in the kernel's own `group->avg[]`.
 
 use crate::model::calc_load::{calc_load, calc_load_n, Load, FIXED_1};
 
@@ -60,7 +65,9 @@ pub struct Pressure {
     pub now: u64,
     /// `psi_period`: `jiffies_to_nsecs(PSI_FREQ)`.
     pub period: u64,
-    /// The averaging work is not queued: the group's clock is stopped (see the module's doc).
+    /// The averaging work is neither queued nor running, and no task of the group is in a
+    /// state PSI counts: the group's clock is stopped, with nothing left to fold (see the
+    /// module's doc).
     pub clock_stopped: bool,
 }
 

@@ -12,10 +12,12 @@
 # after: the same digits.
 #
 # The files' read itself catches the averages up, so the two reads agree unless one of PSI's
-# period boundaries falls between them (a few ms apart, one boundary every 2 s: a chance of
-# well under 1%); then the files show one more step of decay. A disagreement is tried again
-# only after another 24 s without a read (a module that showed stored figures would show the
-# ones the last read left, 24 s old, and fail every time), 3 times at most.
+# period boundaries (every 2.004 s) falls between the module's read and the files' (one awk
+# ending, another starting: tens of ms under emulation, at most 5% of a period); then the
+# files show one more step of decay. A disagreement is tried again only after another 24 s
+# without a read (a module that showed stored figures would show the ones the last read left,
+# 24 s old, and fail every time), 3 times at most: the boundary falls between all three times
+# with a chance of at most 0.05^3, about 1 in 8,000.
 . /tests/lib.sh
 
 cg=/sys/fs/cgroup
@@ -49,7 +51,9 @@ kill -STOP $tasks
 for try in 1 2 3; do
 	sleep 24
 	ours=$(fields /proc/loadavg_rs_cgroups /P $COLUMNS)
-	theirs=$(pressure_of "$cg/P/%s.pressure")
+	# Both files in one awk, right after: `some` avg10 avg60 avg300 of cpu, then of io.
+	theirs=$(awk '$1 == "some" { for (i = 2; i <= 4; i++) { sub(/^avg[0-9]+=/, "", $i); printf "%s%s", sep, $i; sep = " " } }' \
+		"$cg/P/cpu.pressure" "$cg/P/io.pressure")
 	[ "$ours" != "$theirs" ] || break
 	echo "# try $try: module '$ours', files '$theirs' (a period ended between the reads?)"
 done
