@@ -364,12 +364,18 @@ fn who(pid: &ARef<Pid>) -> Option<Who> {
     }
 }
 
-/// Prints `/proc/loadavg_rs_stacks` from `view`, as `/proc/PID/stack` would let the reader
-/// see it: the site keys of the processes its PID namespace numbers, by those numbers, then,
+/// Prints `/proc/loadavg_rs_stacks` from `view`, as `/proc/PID/stack` would let the reader see it.
+///
+/// The site keys of the processes the reader's PID namespace numbers, by those numbers, then,
 /// for a reader in the initial PID namespace, which sees every process, the `[other]` sites'.
-/// (Only an opener with `CAP_SYS_ADMIN` and `CAP_SYS_PTRACE` in the initial user namespace gets
-/// here: `rust/glue/proc_files.c`.)
-pub fn show_stacks(m: &SeqFile, view: &AttributionView) {
+/// Only a reader with `CAP_SYS_ADMIN` and `CAP_SYS_PTRACE` in the initial user namespace sees
+/// anything, checked at open (`rust/glue/proc_files.c`) and again here, with the reading task's
+/// credentials: `EACCES` otherwise.
+pub fn show_stacks(m: &SeqFile, view: &AttributionView) -> Result {
+    // SAFETY: Called from a read, in process context.
+    if !unsafe { glue::reader_may_see_stacks() } {
+        return Err(EACCES);
+    }
     for (entry, pid) in view
         .rows
         .iter()
@@ -394,6 +400,7 @@ pub fn show_stacks(m: &SeqFile, view: &AttributionView) {
         };
         seq_print!(m, "{}", other);
     }
+    Ok(())
 }
 
 /// Prints `/proc/loadavg_rs_top` from `view`, as the reader may see it: the processes its PID

@@ -126,8 +126,7 @@ impl ProcFile {
         };
         // SAFETY: `name` is a NUL-terminated string, which procfs copies; `ptr` stays valid
         // until the entry is removed (type invariant, upheld by `Drop`).
-        let entry =
-            unsafe { glue::proc_create(name.as_char_ptr(), ptr.cast_mut().cast(), access) };
+        let entry = unsafe { glue::proc_create(name.as_char_ptr(), ptr.cast_mut().cast(), access) };
         let Some(entry) = NonNull::new(entry) else {
             pr_err!(
                 "cannot create /proc/{}: does it exist already?\n",
@@ -396,7 +395,9 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             let view = file.sampler.attribution();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
-            attribution::show_stacks(m, &view);
+            if let Err(e) = attribution::show_stacks(m, &view) {
+                return e.to_errno();
+            }
         }
         Content::Table => {
             let (engine, walks) = file.sampler.snapshot_with_walks();

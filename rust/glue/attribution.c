@@ -24,6 +24,7 @@
  * - A frame is named when a file is read; an address that is no longer kernel text (its
  *   module unloaded) is named [unknown], never printed as a number.
  */
+#include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
@@ -36,6 +37,7 @@
 #include <linux/sprintf.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
+#include <linux/user_namespace.h>
 
 #include "glue.h"
 
@@ -140,6 +142,18 @@ bool loadavg_rs_pid_exited(struct pid *pid)
 int loadavg_rs_pid_vnr(struct pid *pid)
 {
 	return pid_vnr(pid);
+}
+
+/*
+ * Whether the reading task may see the kernel stacks of any process: CAP_SYS_ADMIN and
+ * CAP_SYS_PTRACE in the initial user namespace, checked at each read with the reader's own
+ * credentials, as proc_pid_stack() checks its reader's at each read (an open file handed to
+ * another task shows it nothing).
+ */
+bool loadavg_rs_reader_may_see_stacks(void)
+{
+	return ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN) &&
+	       ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE);
 }
 
 /* Whether the reader is in the initial PID namespace, which sees every process. */

@@ -150,6 +150,7 @@ int loadavg_rs_symbol(unsigned long addr, char *buf, size_t len);
 bool loadavg_rs_pid_exited(struct pid *pid);
 int loadavg_rs_pid_vnr(struct pid *pid);
 bool loadavg_rs_reader_in_init_pid_ns(void);
+bool loadavg_rs_reader_may_see_stacks(void);
 int loadavg_rs_pid_cgroup_path(struct pid *pid, struct cgroup *ns_root, char *buf, size_t len);
 /* Module text going away: loadavg_rs_code_going() is called for it, in process context. */
 int loadavg_rs_watch_code(void *data);
