@@ -74,6 +74,16 @@ void loadavg_rs_pid_put(struct pid *pid)
 	put_pid(pid);
 }
 
+/* Whether @t is blocked (p->is_blocked, which exists with proxy execution to be read here). */
+static bool loadavg_rs_is_blocked(struct task_struct *t)
+{
+#ifdef CONFIG_SCHED_PROXY_EXEC
+	return READ_ONCE(t->is_blocked);
+#else
+	return false;
+#endif
+}
+
 /*
  * Under RCU, which keeps @t valid: @t's kernel stack, innermost frame first, into @entries (at
  * most @max); returns the number of frames stored, 0 if its stack is gone.
@@ -84,9 +94,12 @@ unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries
 #ifdef CONFIG_STACKTRACE
 	unsigned long switches;
 	unsigned int n;
+	/* A proxy-execution donor waits on its runqueue (threads.c); any other task off it. */
+	bool donor = IS_ENABLED(CONFIG_SCHED_PROXY_EXEC) && READ_ONCE(t->on_rq) &&
+		     loadavg_rs_is_blocked(t);
 
 	/* Pairs with finish_task()'s release of on_cpu: the counts of its last switch are seen. */
-	if (smp_load_acquire(&t->on_cpu) || READ_ONCE(t->on_rq))
+	if (smp_load_acquire(&t->on_cpu) || (READ_ONCE(t->on_rq) && !donor))
 		return 0;
 	switches = READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw);
 	/* As a seqcount's reader: the counts before the stack, the stack before the counts again. */
@@ -97,7 +110,8 @@ unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries
 	 * again: __schedule() counts the switch (nvcsw) before finish_task() clears on_cpu.
 	 */
 	smp_rmb(); /* The stack's reads before the checks below, as above. */
-	if (smp_load_acquire(&t->on_cpu) || READ_ONCE(t->on_rq) ||
+	if (smp_load_acquire(&t->on_cpu) || (READ_ONCE(t->on_rq) && !donor) ||
+	    (donor && !loadavg_rs_is_blocked(t)) ||
 	    READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw) != switches)
 		return 0;
 	return n;

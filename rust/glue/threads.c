@@ -39,11 +39,12 @@
  *   try_to_block_task(), cleared by ttwu_do_wakeup(); find_proxy_task() in
  *   kernel/sched/core.c) and in nr_running: reported as proxied (in `all` as the kernel counts
  *   it, and in `blocked`, a lock wait; rust/model/accounting.rs). is_blocked is set for every
- *   task that blocks, for a moment under the runqueue lock before its dequeue clears on_rq:
- *   a kernel built without proxy execution is not read for it (such a task counts as the
- *   runnable task nr_running still counts); one built with it and booted with
- *   sched_proxy_exec=0 counts that moment as the block it is (the switch, the static key
- *   __sched_proxy_exec, is not exported to modules). `all` is the same either way.
+ *   task that blocks, for a moment under the runqueue lock, on its own CPU, before its
+ *   dequeue clears on_rq: a task on a CPU is not taken for a donor (it counts as the
+ *   runnable task nr_running still counts); the donors proxy execution keeps are off their
+ *   CPUs. Whether it was turned off at boot (sched_proxy_exec=0) is a static key,
+ *   __sched_proxy_exec, not exported to modules; off, no task stays queued blocked off its
+ *   CPU.
  * - RT group throttling (CONFIG_RT_GROUP_SCHED) takes a throttled group's tasks out of
  *   nr_running with on_rq set, but whether a group is throttled lives in struct rt_rq, private
  *   to the scheduler (kernel/sched/sched.h): a module cannot read it, and such tasks count as
@@ -133,7 +134,9 @@ static __always_inline unsigned int task_facts(const struct task_struct *p, unsi
 	if (READ_ONCE(p->se.sched_delayed))
 		facts |= LOADAVG_RS_DELAYED;
 #ifdef CONFIG_SCHED_PROXY_EXEC
-	if (on_rq && READ_ONCE(p->is_blocked) && !(facts & LOADAVG_RS_DELAYED))
+	/* Not on a CPU: a task blocking this moment still runs the scheduler there. */
+	if (on_rq && READ_ONCE(p->is_blocked) && !(facts & LOADAVG_RS_DELAYED) &&
+	    !READ_ONCE(p->on_cpu))
 		facts |= LOADAVG_RS_PROXIED;
 #endif
 	if (p == current)
