@@ -435,9 +435,11 @@ impl Drop for Cgroups {
     }
 }
 
-/// The pressure of a published row's cgroup, "some", as its `cpu.pressure` and
-/// `io.pressure` would print it now ([`Pressure::now`]): cpu over 10, 60 and 300 s, then io;
-/// `None` if it has none to show (the root, or no PSI). Process context only.
+/// The pressure of a published row's cgroup, "some", as its pressure files would print it now.
+///
+/// As `cpu.pressure` and `io.pressure` would ([`Pressure::now`]): cpu over 10, 60 and 300 s,
+/// then io; `None` if it has none to show (the root, or no PSI). Process context only: the C
+/// side takes the group's mutex.
 pub fn psi(row: &Row<ARef<Cgroup>>) -> Option<[Load; PSI_COLUMNS]> {
     let mut p = glue::loadavg_rs_psi {
         avg: [[0; 3]; RESOURCES],
@@ -514,8 +516,9 @@ impl ReaderScope {
         unsafe { glue::cgroup_subtree_count(self.root) }
     }
 
-    /// Writes the path of `row`'s cgroup as the namespace sees it (its root is `/`) into `buf`;
-    /// returns its bytes (a name may hold any byte but `/` and NUL: print them with
+    /// Writes the path of `row`'s cgroup as the namespace sees it (its root is `/`) into `buf`.
+    ///
+    /// Returns its bytes (a name may hold any byte but `/` and NUL: print them with
     /// [`crate::model::report::PathText`]), or `None` if it does not fit. Takes no lock; `row`
     /// must be one it [sees](ReaderScope::sees).
     pub fn path<'a>(&self, row: &Row<ARef<Cgroup>>, buf: &'a mut [u8]) -> Option<&'a [u8]> {

@@ -141,9 +141,11 @@ impl Visit for Visitors<'_> {
 /// The handle of the timer: dropping it cancels the timer and waits for a callback in flight.
 type TimerHandle = <Arc<Sampler> as HrTimerPointer>::TimerHandle;
 
-/// A running sampler. Dropping it stops watching for code that goes away, cancels the timer
-/// (waiting for a callback in flight), then stops the walker (waiting for the thread to exit),
-/// in that order: fields drop in the order they are declared.
+/// A running sampler, stopped when dropped.
+///
+/// Dropping it stops watching for code that goes away, cancels the timer (waiting for a
+/// callback in flight), then stops the walker (waiting for the thread to exit), in that order:
+/// fields drop in the order they are declared.
 pub struct Running {
     _code: Option<CodeWatch>,
     _timer: TimerHandle,

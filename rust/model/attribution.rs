@@ -598,9 +598,10 @@ where
         }
     }
 
-    /// Forgets every frame that returns into code at `start..end`, which is going away (a
-    /// module being unloaded, or its init code being freed): once it is gone, its addresses
-    /// name nothing, and later another module's code, so such a frame becomes 0, which names
+    /// Forgets every frame that returns into code at `start..end`, which is going away.
+    ///
+    /// That is a module being unloaded, or its init code being freed: once it is gone, its
+    /// addresses name nothing, and later another module's code, so such a frame becomes 0, which names
     /// no code and prints as `[unknown]` ([`Folded`]). The keys changed, so the index is built
     /// again; two keys may now be alike, and then the walk finds the first: the other keeps
     /// its averages, which decay until it is reclaimed, and both print. Returns how many keys

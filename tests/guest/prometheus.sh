@@ -6,8 +6,8 @@
 # Scraped over loopback with busybox wget, at one sample (the module's samples file read before
 # and after the scrape, again until no sample fell between): every definition's three averages
 # are exactly the module's fixed-point values (the metric times 2048), its counts the sample's,
-# the counters the table's (walks_total the samples, walk_seconds_total the recorded walks' ns
-# added up), and a cgroup's series its row in /proc/loadavg_rs_cgroups, in the host's cgroup
+# the counters the table's (walks_total the samples, walk_seconds_total's growth the recorded
+# walks' ns added up), and a cgroup's series its row in /proc/loadavg_rs_cgroups, in the host's cgroup
 # namespace (cgroupns="host"), a name that is not UTF-8 among them. Then, loaded again with
 # metrics_cgroups=1: the root alone has series of its own, the others are counted in
 # loadavg_rs_cgroups_omitted and summed in cgroup="[other]" over the disjoint subtrees they make,
@@ -94,14 +94,25 @@ done
 check "sample $k: the scraped averages of every definition and window ($n) are the module's exactly, and the counts the sample's${bad:+:$bad}" test -z "$bad"
 check "the counters are the table's: samples_total $(metric loadavg_rs_samples_total) = walks_total $(metric loadavg_rs_walks_total) = $k" \
 	test "$(metric loadavg_rs_samples_total)" = "$k" -a "$(metric loadavg_rs_walks_total)" = "$k"
-# Every walk since loading is in the samples file while it holds every sample (64): their
-# durations added up are the counter's, to the nanosecond (read in the module's own text, which
+# The counter grows by each walk's duration, to the nanosecond: read again a few samples later
+# (fewer than the samples file's 64 records, so that it holds every walk between), its growth
+# is the walk_ns of the records since sample $k added up (read in the module's own text, which
 # prints all nine decimals; node_exporter prints the number again, as short as it can).
-walk_ns=$(awk -v c="$(rcol /tmp/h0 walk_ns)" '$1 == "sample" && NF > 2 { nf = NF; next }
-	nf && NF == nf { s += $c; n++ } END { printf "%d %d\n", s, n }' /tmp/h0)
-seconds=$(metric_in /tmp/own loadavg_rs_walk_seconds_total)
-check "walk_seconds_total $seconds is the $k walks' walk_ns added up (${walk_ns% *} ns over ${walk_ns#* } records)" \
-	test "${walk_ns#* }" -eq "$k" -a "$(echo "$seconds" | tr -d . | sed 's/^0*//')" = "${walk_ns% *}"
+take_history /tmp/hw
+wait_samples /tmp/hw 3
+while :; do
+	take_history /tmp/h2
+	cat /proc/loadavg_rs_metrics >/tmp/own2
+	take_history /tmp/h3
+	[ "$(hval /tmp/h2 samples)" = "$(hval /tmp/h3 samples)" ] && break
+done
+k2=$(hval /tmp/h2 samples)
+walk_ns=$(awk -v c="$(rcol /tmp/h2 walk_ns)" -v a="$k" -v b="$k2" '$1 == "sample" && NF > 2 { nf = NF; next }
+	nf && NF == nf && $1 > a && $1 <= b { s += $c; n++ } END { printf "%d %d\n", s, n }' /tmp/h2)
+ns() { metric_in "$1" loadavg_rs_walk_seconds_total | tr -d . | sed 's/^0*//'; }
+grown=$(awk -v a="$(ns /tmp/own)" -v b="$(ns /tmp/own2)" 'BEGIN { printf "%d", b - a }')
+check "walk_seconds_total grew by $grown ns from sample $k to $k2: the walk_ns of those walks added up (${walk_ns% *} ns over ${walk_ns#* } records)" \
+	test "${walk_ns#* }" -eq $((k2 - k)) -a "$((k2 - k))" -le 63 -a "$grown" = "${walk_ns% *}"
 if [ -n "$cgroups" ]; then
 	bad=
 	for a in $ACCOUNTINGS; do
