@@ -8,6 +8,12 @@
 #                              LLVM=... as the kernel was built
 #   KDIR=... with test, check, demo, run, shell, bench: the same on your kernel, booted
 #   KERNEL=7.2                 the cached test kernels of 7.2 instead of 7.3 (the default)
+#   KERNEL=debian              Debian's own stock kernel 7.3.4+deb13-amd64: the module built with
+#                              Debian's toolchain against its kernel's rebuilt Rust metadata; for
+#                              test, demo, run, shell: that kernel booted, as Debian ships it
+#   make load [PARAMS="a=1"]   load the module just built into the running kernel, once
+#                              `uname -r` is checked to be the kernel it was built for
+#   make unload                remove it
 #   make demo                  the main job: boot, load, tell a story of known load, compare
 #                              every definition (table, CSV, chart in build/demo/);
 #                              REAL_TIME=1 runs it at the kernel's own time scale
@@ -20,7 +26,8 @@
 #                              the guest's shell takes what you type; `reboot -f` (or QEMU's
 #                              Ctrl-A X) leaves and gives the terminal back as it was
 #   make run SCRIPT=f [EXTRA=d] run your own script in the test guest, return its status
-#   make matrix                the suite on every supported kernel (7.3, 7.2, 7.3 without KUnit),
+#   make matrix                the suite on every supported kernel (7.3, 7.2, 7.3 without KUnit,
+#                              Debian's own),
 #                              a table of kernel, rustc, result and time (build/matrix.md)
 #   make kernel                only build (or find) the cached test kernel
 #   make clean                 remove build products (the cache outside the clone stays)
@@ -39,15 +46,16 @@ EXTRA ?=
 
 REAL_TIME ?=
 OLD ?=
+PARAMS ?=
 
-.PHONY: all module demo test check bench shell run matrix kernel clean help
+.PHONY: all module demo test check bench shell run matrix kernel load unload clean help
 
 all: module
 
 ifeq ($(KDIR),)
 module:
-	@scripts/build-module.sh default >/dev/null && \
-		echo "built build/default/module/loadavg_rs.ko (against the cached test kernel)"
+	@out=$$(scripts/build-module.sh default) && \
+		echo "built $${out#$(CURDIR)/}/module/loadavg_rs.ko ($(if $(KERNEL),KERNEL=$(KERNEL),the cached test kernel))"
 else
 module:
 	@scripts/check-kernel.sh module $(KDIR)
@@ -79,6 +87,12 @@ matrix:
 
 kernel:
 	@scripts/build-kernel.sh default
+
+load:
+	@scripts/load.sh load $(PARAMS)
+
+unload:
+	@scripts/load.sh unload
 
 # The help is this file's header comment, from its second line to the first blank one.
 help:

@@ -24,6 +24,12 @@ nokunit) fragments=("$PROJECT_DIR/qemu/kernel.config" "$PROJECT_DIR/qemu/kernel-
 *) die "unknown kernel variant '$variant' (default, debug or nokunit)" ;;
 esac
 
+# Debian's own kernel is not built: its build folder for modules is made from Debian's packages.
+if [ "$KERNEL" = debian ] && [ -z "$KDIR" ]; then
+	[ "$variant" = default ] || die "KERNEL=debian is Debian's one kernel: the $variant variant is the project's own test kernel"
+	exec "$PROJECT_DIR/scripts/debian-kernel.sh"
+fi
+
 if [ -n "$KDIR" ]; then
 	[ "$variant" = default ] || die "KDIR=$KDIR is one kernel: the debug variant is the project's own test kernel"
 	"$PROJECT_DIR/scripts/check-kernel.sh" suite "$KDIR" --quiet || die "KDIR=$KDIR cannot run the suite (see above)"

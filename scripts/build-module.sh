@@ -26,7 +26,8 @@ done
 
 kdir=$("$PROJECT_DIR/scripts/build-kernel.sh" "$variant")
 # Objects of different kernels never mix: build/<variant> for the 7.3 test kernels, with the
-# release in the name for another (KERNEL=7.2), build/kdir for a kernel of the user's own.
+# kernel in the name for another (KERNEL=7.2, KERNEL=debian), build/kdir for a kernel of the
+# user's own.
 if [ -n "$KDIR" ]; then
 	out=$PROJECT_DIR/build/kdir
 elif [ "$KERNEL" = 7.3 ]; then
@@ -41,8 +42,13 @@ if [ -z "$KDIR" ]; then
 	export RUST_LIB_SRC
 fi
 
-# Builds the out-of-tree module(s) in folder $1 into $2.
+# Builds the out-of-tree module(s) in folder $1 into $2: for Debian's kernel, with the toolchain
+# Debian built it with (scripts/debian-kernel.sh).
 kbuild() {
+	if [ "$KERNEL" = debian ] && [ -z "$KDIR" ]; then
+		"$PROJECT_DIR/scripts/debian-kernel.sh" "$1" "$2" >/dev/null
+		return
+	fi
 	make -s -C "$kdir" M="$1" MO="$2" LLVM="$(kdir_llvm "$kdir")" modules >&2 ||
 		die "building the module in $1 against $kdir failed (see above)"
 }

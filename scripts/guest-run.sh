@@ -59,8 +59,17 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,job,lib/modules,tests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$PROJECT_DIR/tests/workload/target/x86_64-unknown-linux-gnu/release/loadgen" "$root/bin/loadgen"
 install -m 0755 "$PROJECT_DIR/qemu/init" "$root/init"
-# Of the kernel's own modules, those the tests load (a distribution-sized KDIR has thousands).
-find "$kdir" \( -name null_blk.ko -o -name configfs.ko \) -exec cp {} "$root/lib/modules/" \;
+# Of the kernel's own modules, those the tests load (a distribution-sized KDIR has thousands);
+# Debian's, from its package, compressed (busybox insmod reads them plain).
+if [ -d "$kdir/debian-modules" ]; then
+	for m in null_blk configfs; do
+		ko=$(find "$kdir/debian-modules/" -name "$m.ko.xz" | head -n1)
+		[ -n "$ko" ] || die "guest-run.sh: Debian's kernel has no $m module"
+		xz -dc "$ko" >"$root/lib/modules/$m.ko"
+	done
+else
+	find "$kdir" \( -name null_blk.ko -o -name configfs.ko \) -exec cp {} "$root/lib/modules/" \;
+fi
 find "$modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 cp -r "$PROJECT_DIR/tests/guest/." "$root/tests/"
 # Debian programs the tests run as their users do: procps `uptime` and `top` (a container's
@@ -85,7 +94,10 @@ done
 (cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc | gzip -1) >"$run/initramfs.cpio.gz"
 
 boot=0
-"$PROJECT_DIR/qemu/boot.sh" --kernel "$kdir/arch/x86/boot/bzImage" --initrd "$run/initramfs.cpio.gz" \
+# The kernel image: a build's, or Debian's as its package installs it.
+image=$kdir/arch/x86/boot/bzImage
+[ ! -e "$kdir/vmlinuz" ] || image=$kdir/vmlinuz
+"$PROJECT_DIR/qemu/boot.sh" --kernel "$image" --initrd "$run/initramfs.cpio.gz" \
 	--out "$run" --timeout "$timeout" --memory "$memory" --append "$append" $follow $shell || boot=$?
 [ -z "$shell" ] || exit "$boot"
 if [ -z "$follow" ] && [ -z "$quiet" ]; then

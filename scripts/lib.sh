@@ -13,14 +13,15 @@ die() {
 
 # The test kernel: Debian's packaged source of the release $LOADAVG_RS_KERNEL (7.3 unless set;
 # `make test KERNEL=7.2` sets it), from the suite below. What differs between the releases for
-# the module itself is in Kbuild.
+# the module itself is in Kbuild. KERNEL=debian is not a kernel of the project's but Debian's own
+# stock kernel of that source, 7.3.4+deb13-amd64, as Debian ships it (scripts/debian-kernel.sh).
 KERNEL=${LOADAVG_RS_KERNEL:-7.3}
 case $KERNEL in
-7.3) KERNEL_DEB_VERSION=7.3.4-1~bpo13+1 ;;
-7.2) KERNEL_DEB_VERSION=7.2.12-1~bpo13+1 ;;
-*) die "KERNEL=$KERNEL: the test kernels are 7.3 (the default) and 7.2; for any other kernel, build it yourself and pass KDIR=<its build folder> (README: Using it on your own kernel)" ;;
+7.3 | debian) KERNEL_DEB_VERSION=7.3.4-1~bpo13+1 KERNEL_SERIES=7.3 ;;
+7.2) KERNEL_DEB_VERSION=7.2.12-1~bpo13+1 KERNEL_SERIES=7.2 ;;
+*) die "KERNEL=$KERNEL: the kernels are 7.3 (the default) and 7.2, the project's test kernels, and debian, Debian's own 7.3.4+deb13-amd64; for any other kernel, build it yourself and pass KDIR=<its build folder> (README: Using it on your own kernel)" ;;
 esac
-KERNEL_PKG=linux-source-$KERNEL
+KERNEL_PKG=linux-source-$KERNEL_SERIES
 KERNEL_VERSION=${KERNEL_DEB_VERSION%%-*}
 BACKPORTS_SUITE=trixie-backports
 DEBIAN_MIRROR=${LOADAVG_RS_DEBIAN_MIRROR:-http://deb.debian.org/debian}

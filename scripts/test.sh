@@ -5,15 +5,19 @@
 #
 #   scripts/test.sh [--quick] [--only STAGE[,STAGE...]] [--repeat N] [--load-host[=alternate]]
 #
-# The kernel: the cached 7.3 test kernels, KERNEL=7.2 for the 7.2 ones, or KDIR=<your kernel's
-# build folder> (checked first by scripts/check-kernel.sh; the debug job then runs on that
-# kernel, with whatever checkers it has). What that kernel lacks is reported as skipped.
+# The kernel: the cached 7.3 test kernels, KERNEL=7.2 for the 7.2 ones, KERNEL=debian for
+# Debian's own stock 7.3.4+deb13-amd64 (the module built with the Rust metadata rebuilt for it,
+# scripts/debian-kernel.sh; its own vmlinuz and modules booted), or KDIR=<your kernel's build
+# folder> (checked first by scripts/check-kernel.sh). On Debian's kernel or a KDIR, the debug job
+# runs on that kernel, with whatever checkers it has. What the kernel lacks is reported as
+# skipped.
 #
 # Stages, in order:
 #   style     rustfmt on every Rust file, checkpatch.pl on every C file
 #   host      `cargo test` of the module's pure Rust (tests/host), with the differential test
 #             against the kernel's own C from the fetched source
-#   build     the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`)
+#   build     the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`);
+#             with KERNEL=debian, its build for Debian's kernel and the symbol checks instead
 #   main      guest, default test kernel: KUnit suites, lifecycle, load, scenarios, missed windows,
 #             containers, load attribution, node_exporter (then promtool on the exposition and
 #             the rules, flamegraph.pl and inferno on the folded stacks)
@@ -25,6 +29,8 @@
 #             kernel's counts (tests/harness/kernel_windows.sh); `make shell` typed at
 #             through a pseudo-terminal; `make help` lists every target
 #   run       `make run` with a script no test knows
+# With KERNEL=debian the stages are style to debug: harness and run test the runner, whatever the
+# kernel (`make test` runs them).
 #
 # Stages that boot the guest for the suite (main, realtime, debug, quick) come after the others.
 # --quick runs style, host, build and `quick`: one boot of the default kernel with KUnit, the
@@ -42,6 +48,7 @@ set -euo pipefail
 
 all_stages=(style host build main realtime debug harness run)
 stages=("${all_stages[@]}") repeat=1 load_host=
+[ "$KERNEL" != debian ] || stages=(style host build main realtime debug)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) stages=(style host build quick) ;;
@@ -154,8 +161,25 @@ stage_host() {
 
 stage_build() {
 	step "module builds"
+	if [ "$KERNEL" = debian ] && [ -z "$KDIR" ]; then
+		"$PROJECT_DIR/tests/harness/debian_checks.sh" | tally ||
+			not_ok "tests/harness/debian_checks.sh runs to its end" "it stopped on an error (see above)"
+		return
+	fi
 	"$PROJECT_DIR/tests/harness/build_checks.sh" "$kdir" "$llvm" "${rust_lib[@]}" | tally ||
 		not_ok "tests/harness/build_checks.sh runs to its end" "it stopped on an error (see above)"
+}
+
+# With KERNEL=debian: the guest that ran is Debian's own kernel, as /proc/version says
+# (the job prints it), not one of the project's.
+debian_booted() {
+	local want="Linux version $(cat "$kdir/include/config/kernel.release") " version
+	version=$(sed -n 's/^# kernel: //p' "$PROJECT_DIR/build/runs/$1/output.log" | head -n1)
+	if [[ $version == "$want"*" Debian $KERNEL_DEB_VERSION "* ]]; then
+		ok "the $1 guest ran Debian's own kernel: $version"
+	else
+		not_ok "the $1 guest ran Debian's own kernel" "its /proc/version: '$version'"
+	fi
 }
 
 stage_quick() {
@@ -168,6 +192,7 @@ stage_main() {
 	step "guest: default test kernel (KUnit, module lifecycle, compressed-time load)"
 	"$PROJECT_DIR/scripts/guest-run.sh" --name main --timeout 900 --memory 2048 "${suites[@]}" \
 		"$PROJECT_DIR/tests/guest/jobs/main.sh" 2>&1 | tally || true
+	[ "$KERNEL" != debian ] || debian_booted main
 	"$PROJECT_DIR/tests/harness/fleet_checks.sh" "$PROJECT_DIR/build/runs/main/output.log" | tally ||
 		not_ok "tests/harness/fleet_checks.sh runs to its end" "it stopped on an error (see above)"
 	"$PROJECT_DIR/tests/harness/flamegraph_checks.sh" "$PROJECT_DIR/build/runs/main/output.log" | tally ||
@@ -186,8 +211,8 @@ DEBUG_TIMEOUT=2700
 
 stage_debug() {
 	local kdebug
-	if [ -n "$KDIR" ]; then
-		step "guest: the debug job (unload race, thread storm, CPU hotplug; panic_on_warn) on KDIR's kernel"
+	if [ -n "$KDIR" ] || [ "$KERNEL" = debian ]; then
+		step "guest: the debug job (unload race, thread storm, CPU hotplug; panic_on_warn) on $([ -n "$KDIR" ] && echo "KDIR's" || echo "Debian's") kernel"
 		# One kernel: the debug job's reliability tests run on it, with whatever checkers it has.
 		"$PROJECT_DIR/scripts/guest-run.sh" --name debug --timeout "$DEBUG_TIMEOUT" --memory 2048 \
 			--append "panic_on_warn=1" "${suites[@]}" "$PROJECT_DIR/tests/guest/jobs/debug.sh" 2>&1 | tally || true
