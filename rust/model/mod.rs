@@ -6,7 +6,9 @@
 //! both into the kernel module, where its tests are KUnit suites, and into the host crate
 //! (`tests/host`), where the same tests run under `cargo test` beside the kernel's own C. The
 //! files beside this folder are the module's kernel-facing side: they read the kernel, hold the
-//! locks and serve the files, and hand this model plain values.
+//! locks and serve the files, and hand this model plain values. The host build forbids
+//! `unsafe` here; the module's build cannot, as the KUnit suites' macro expands to `unsafe`
+//! code of its own.
 //!
 //! - [`calc_load`]: the kernel's fixed-point load arithmetic (`kernel/sched/loadavg.c`);
 //! - [`accounting`]: what each definition of load counts, from the facts of one thread;
@@ -19,6 +21,8 @@
 //! - [`files`]: the files in `/proc`, their names and what each shows;
 //! - [`pressure`]: a cgroup's pressure averages as its pressure files would print them now;
 //! - [`report`], [`metrics`]: the files' text, and the Prometheus exposition.
+
+#![cfg_attr(not(MODULE), forbid(unsafe_code))]
 
 pub mod accounting;
 pub mod attribution;
