@@ -26,7 +26,7 @@ pub struct Walker {
     state: NonNull<WalkerState>,
 }
 
-// SAFETY: The C state is reached only through the functions above: `kick` may be called from
+// SAFETY: The C state is reached only through `Walker`'s methods below: `kick` may be called from
 // any context and any CPU (a `WRITE_ONCE` and `wake_up_process()`); `start` and `stop`, which
 // write the thread pointer, are unsafe, and their callers rule out concurrent use.
 unsafe impl Send for Walker {}

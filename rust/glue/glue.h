@@ -7,8 +7,8 @@
  *
  * Each file serves the Rust module of its name: threads.c the walk (rust/threads.rs),
  * walker.c the walker's kernel thread (rust/walker.rs), cgroup_walk.c cgroups
- * (rust/cgroup_walk.rs), proc_files.c procfs (rust/proc_files.rs), raw_spinlock.c the raw
- * spinlock (rust/raw_spinlock.rs). The kernel's own structs are only named here, never laid
+ * (rust/cgroup_walk.rs), attribution.c load attribution (rust/attribution.rs), proc_files.c
+ * procfs (rust/proc_files.rs), raw_spinlock.c the raw spinlock (rust/raw_spinlock.rs). The kernel's own structs are only named here, never laid
  * out, so bindgen makes them opaque types, and the header needs no kernel header but types.h.
  */
 #ifndef LOADAVG_RS_GLUE_H

@@ -87,8 +87,6 @@ void loadavg_rs_proc_remove(struct proc_dir_entry *entry)
 	proc_remove(entry);
 }
 
-/* The kernel's own three load averages, as /proc/loadavg reads them. */
-
 /* The last PID allocated in the reader's PID namespace: field 5 of /proc/loadavg. */
 int loadavg_rs_last_pid(void)
 {
