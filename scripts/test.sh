@@ -15,7 +15,7 @@
 # Stages, in order:
 #   style     rustfmt on every Rust file, checkpatch.pl on every C file
 #   host      `cargo test` of the module's pure Rust (tests/host), with the differential test
-#             against the kernel's own C from the fetched source
+#             against the kernel's own C from the fetched source; and of loadgen (tests/workload)
 #   build     the module: the standard out-of-tree build (`make KDIR=...`), and clippy (`CLIPPY=1`);
 #             with KERNEL=debian, its build for Debian's kernel and the symbol checks instead
 #   main      guest, default test kernel: KUnit suites, lifecycle, load, scenarios, missed windows,
@@ -157,6 +157,14 @@ stage_host() {
 		not_ok "host tests build and pass" "see $host_log"
 	fi
 	sed -n -E 's/^test (.*) \.\.\. ok$/ok - host: \1/p; s/^test (.*) \.\.\. FAILED$/not ok - host: \1: failed (see build\/host-tests.log)/p' "$host_log" | tally
+	# loadgen's own tests: the guests' arithmetic, and what it takes for a well-formed file.
+	local loadgen_log=$PROJECT_DIR/build/loadgen-tests.log
+	if (cd "$PROJECT_DIR/tests/workload" && cargo test --release --locked 2>&1) >"$loadgen_log"; then
+		ok "loadgen's tests build and pass"
+	else
+		not_ok "loadgen's tests build and pass" "see $loadgen_log"
+	fi
+	sed -n -E 's/^test (.*) \.\.\. ok$/ok - loadgen: \1/p; s/^test (.*) \.\.\. FAILED$/not ok - loadgen: \1: failed (see build\/loadgen-tests.log)/p' "$loadgen_log" | tally
 }
 
 stage_build() {

@@ -77,7 +77,7 @@ pub fn well_formed_file(file: &str, text: &str) -> bool {
 }
 
 /// Whether `text` is the whole `/proc/loadavg_rs_top` of a reader in the initial PID namespace:
-/// its seven head lines, its header (`pid` first, `cgroup` last), a row of at least as many
+/// its eight head lines, its header (`pid` first, `cgroup` last), a row of at least as many
 /// fields for each process, the `[other]` row last.
 pub fn top_well_formed(text: &str) -> bool {
     let mut lines = text.lines();
@@ -88,11 +88,14 @@ pub fn top_well_formed(text: &str) -> bool {
         "other_tasks ",
         "unwinds ",
         "not_unwound ",
+        "keys_gone ",
     ];
     if !head
         .iter()
         .all(|h| lines.next().is_some_and(|l| l.starts_with(h)))
-        || !lines.next().is_some_and(|l| l.starts_with("keys_gone "))
+        || !lines
+            .next()
+            .is_some_and(|l| l == "stacks yes" || l == "stacks no")
     {
         return false;
     }
@@ -261,12 +264,17 @@ mod tests {
     #[test]
     fn attribution_files() {
         let head = "sample 3\nkeys 2\nkey_slots 8\nother_tasks 0\nunwinds 0\nnot_unwound 0\n\
-                    keys_gone 0\npid cpu io all cpuio blocked since x comm cgroup\n";
+                    keys_gone 0\nstacks yes\npid cpu io all cpuio blocked since x comm cgroup\n";
         let other = "- 0 0 0 0 0 0 0.00 [other] -\n";
         assert!(top_well_formed(&format!(
             "{head}7 1 0 1 1 0 2 0.10 sh /\n{other}"
         )));
         assert!(!top_well_formed(head));
+        // An exited process's row: `-` for its pid, its comm.
+        assert!(top_well_formed(&format!(
+            "{head}- 0 0 0 0 0 2 0.10 sh -\n{other}"
+        )));
+        assert!(stacks_well_formed("io;tar-exited;[unknown];b 670\n"));
         assert!(!top_well_formed(&format!("{head}7 1 0\n{other}")));
         assert!(stacks_well_formed(""));
         assert!(stacks_well_formed("io;tar-42;a;b 670\ncpu;[other] 3\n"));
