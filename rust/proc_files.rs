@@ -38,7 +38,6 @@ use crate::model::report::{
 };
 use crate::sampler::Sampler;
 use crate::threads;
-use crate::virtualize;
 
 /// Makes the model's texts printable by `seq_print!`, which formats with the kernel's
 /// `kernel::fmt::Display`: they implement `core::fmt::Display` (the host tests build them too),
@@ -408,7 +407,6 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                 engine: &engine,
                 walks: &walks,
                 kernel: threads::kernel_avenrun(),
-                virtualize: virtualize::stats(),
             };
             seq_print!(m, "{}", table);
         }
