@@ -74,6 +74,7 @@ void loadavg_rs_pid_put(struct pid *pid)
 	put_pid(pid);
 }
 
+#ifdef CONFIG_STACKTRACE
 /* Whether @t is blocked (p->is_blocked, which exists with proxy execution to be read here). */
 static bool loadavg_rs_is_blocked(struct task_struct *t)
 {
@@ -83,6 +84,7 @@ static bool loadavg_rs_is_blocked(struct task_struct *t)
 	return false;
 #endif
 }
+#endif
 
 /*
  * Under RCU, which keeps @t valid: @t's kernel stack, innermost frame first, into @entries (at

@@ -64,6 +64,21 @@ else
 	cp "$tmp/clippy.log" "$PROJECT_DIR/build/clippy.log"
 	not_ok "module builds with CLIPPY=1 and C -Werror, without a warning" "see build/clippy.log"
 fi
+# The C glue as a kernel without CONFIG_STACKTRACE compiles it (stack_trace_save_tsk() is then
+# not declared): the option undefined after the kernel's own configuration header, for the glue's
+# objects alone (a build check only: the objects are not loaded).
+printf '#undef CONFIG_STACKTRACE\n' >"$tmp/no_stacktrace.h"
+rm -rf "$PROJECT_DIR/build/no-stacktrace"
+mkdir -p "$PROJECT_DIR/build/no-stacktrace"
+glue_objs=$(cd "$PROJECT_DIR" && ls rust/glue/*.c | sed 's/\.c$/.o/')
+# shellcheck disable=SC2086 # the objects are words
+if make -s -C "$kdir" M="$PROJECT_DIR" MO="$PROJECT_DIR/build/no-stacktrace" LLVM="$llvm" \
+	KCFLAGS="-Werror -include $tmp/no_stacktrace.h" "${rust_lib[@]}" $glue_objs >"$tmp/nostack.log" 2>&1 &&
+	! grep -q 'warning' "$tmp/nostack.log"; then
+	ok "the C glue builds for a kernel without CONFIG_STACKTRACE (attribution by process only)"
+else
+	not_ok "the C glue builds for a kernel without CONFIG_STACKTRACE" "$(tail -n5 "$tmp/nostack.log" | paste -sd' ' | cut -c1-300)"
+fi
 # The benchmark's floor module (tests/bench), which only `make bench` loads.
 rm -rf "$PROJECT_DIR/build/bench-check"
 mkdir -p "$PROJECT_DIR/build/bench-check"
