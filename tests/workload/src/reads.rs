@@ -140,7 +140,7 @@ pub fn stacks_well_formed(text: &str) -> bool {
 /// Whether `text` is a `/proc/loadavg` line (`"%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n"`), the
 /// whole `/proc/loadavg_rs` table (its header first, its last figure last), or the whole
 /// `/proc/loadavg_rs_cgroups` table (its head, its header, a row of 31 fields or more for each
-/// cgroup, the root's among them).
+/// cgroup, the root's among them once a walk has published rows: at sample 0, none).
 pub fn well_formed(text: &str) -> bool {
     if text.starts_with("sample ") {
         let mut lines = text.lines().skip(5);
@@ -153,7 +153,9 @@ pub fn well_formed(text: &str) -> bool {
             }
             root |= fields.len() == 31 && fields[30] == "/";
         }
-        return text.ends_with('\n') && header.starts_with("threads cpu ") && root;
+        // Before the first walk (sample 0) no row is published yet, the root's neither.
+        let first = text.starts_with("sample 0\n");
+        return text.ends_with('\n') && header.starts_with("threads cpu ") && (root || first);
     }
     if text.starts_with("accounting ") {
         let last = text.lines().last().unwrap_or("");
@@ -310,5 +312,9 @@ mod tests {
         assert!(!well_formed(head));
         assert!(!well_formed(&format!("{head}{}", &root[..root.len() - 1])));
         assert!(!well_formed(&format!("{head}{root}3 1 0\n")));
+        // Before the first walk: no row yet, the root's neither.
+        let first = head.replacen("sample 3", "sample 0", 1);
+        assert!(well_formed(&first));
+        assert!(!well_formed(&first.replacen("threads cpu", "threads", 1)));
     }
 }
