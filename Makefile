@@ -8,9 +8,9 @@
 #                              LLVM=... as the kernel was built
 #   KDIR=... with test, check, demo, run, shell, bench: the same on your kernel, booted
 #   KERNEL=7.2                 the cached test kernels of 7.2 instead of 7.3 (the default)
-#   KERNEL=debian              Debian's own stock kernel 7.3.4+deb13-amd64: the module built with
-#                              Debian's toolchain against its kernel's rebuilt Rust metadata; for
-#                              test, demo, run, shell: that kernel booted, as Debian ships it
+#   KERNEL=debian              Debian's own stock kernel 7.3.4+deb13-amd64 (as root: a chroot of
+#                              Debian's toolchain rebuilds its kernel's Rust metadata); for test,
+#                              demo, run, shell: that kernel booted, as Debian ships it
 #   make load [PARAMS="a=1"]   load the module just built into the running kernel, once
 #                              `uname -r` is checked to be the kernel it was built for
 #   make unload                remove it
@@ -55,7 +55,7 @@ all: module
 ifeq ($(KDIR),)
 module:
 	@out=$$(scripts/build-module.sh default) && \
-		echo "built $${out#$(CURDIR)/}/module/loadavg_rs.ko ($(if $(KERNEL),KERNEL=$(KERNEL),the cached test kernel))"
+		echo "built $${out#$(CURDIR)/}/module/loadavg_rs.ko ($(if $(LOADAVG_RS_KERNEL),KERNEL=$(LOADAVG_RS_KERNEL),the cached test kernel))"
 else
 module:
 	@scripts/check-kernel.sh module $(KDIR)

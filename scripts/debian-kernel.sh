@@ -16,7 +16,9 @@
 # crate names and the compiler, so the rebuilt crates export the very names Debian's kernel
 # does (Debian's Module.symvers is what the module links against).
 #
-# In the cache ($LOADAVG_RS_CACHE/debian-$KERNEL_VERSION/): chroot/ (the toolchain, 2.3 GB),
+# Root only (debootstrap, chroot, mounts): run `make ... KERNEL=debian` as root.
+#
+# In the cache ($LOADAVG_RS_CACHE/debian-$KERNEL_VERSION/): chroot/ (the toolchain, 2.1 GB),
 # debs/ and pkgs/ (Debian's kernel packages, downloaded and unpacked: headers, image, modules,
 # for booting it under QEMU: build/vmlinuz and build/debian-modules point there), build/ (the O=
 # folder: Debian's .config, Module.symvers and vmlinux, the rebuilt rust/). The kernel source is
@@ -61,8 +63,7 @@ KERNEL_DEBS=("linux-headers-$DEBIAN_RELEASE" "linux-headers-$KERNEL_VERSION+deb1
 
 make_chroot() {
 	[ -f "$chroot_dir/.loadavg-rs-ready" ] && return 0
-	command -v debootstrap >/dev/null || as_root apt-get install -y -qq debootstrap >/dev/null ||
-		die "could not install debootstrap"
+	command -v debootstrap >/dev/null || die "debootstrap is not installed (scripts/provision.sh installs it for KERNEL=debian)"
 	log "making a $TOOLCHAIN_SUITE chroot with Debian's kernel toolchain in $chroot_dir (about 2 minutes)"
 	# Never delete through a mount of the kernel source or a module's folder.
 	! grep -q " $chroot_dir/" /proc/mounts || die "something is mounted under $chroot_dir: unmount it first"
@@ -76,7 +77,7 @@ make_chroot() {
 # sources are left alone) and unpacks each into pkgs/<package>.
 fetch_kernel_debs() {
 	local apt=$dir/apt pkg opts
-	[ -f "$headers/Module.symvers" ] && return 0
+	[ -f "$dir/pkgs/.loadavg-rs-unpacked" ] && return 0
 	log "fetching Debian's kernel $DEBIAN_RELEASE ($KERNEL_DEB_VERSION) from $BACKPORTS_SUITE"
 	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/parts" "$dir/debs"
 	printf 'deb %s %s main\n' "$DEBIAN_MIRROR" "$BACKPORTS_SUITE" >"$apt/sources.list"
@@ -90,6 +91,7 @@ fetch_kernel_debs() {
 		mkdir -p "$dir/pkgs/$pkg"
 		dpkg-deb -x "$dir/debs/${pkg}_${KERNEL_DEB_VERSION/:/%3a}_"*.deb "$dir/pkgs/$pkg"
 	done
+	touch "$dir/pkgs/.loadavg-rs-unpacked"
 }
 
 # The kernel image and its modules, as Debian's packages install them, for the guest runs.
@@ -106,8 +108,8 @@ link_image() {
 check_crates() {
 	local crate ours theirs
 	for crate in core kernel bindings pin_init; do
-		ours=$(nm --defined-only "$build"/rust/*.o | grep -o "Cs[0-9A-Za-z]*_${#crate}$crate" | sort -u | paste -sd' ')
-		theirs=$(grep -o "Cs[0-9A-Za-z]*_${#crate}$crate" "$headers/Module.symvers" | sort -u | paste -sd' ')
+		ours=$(nm --defined-only "$build"/rust/*.o | { grep -o "Cs[0-9A-Za-z]*_${#crate}$crate" || :; } | sort -u | paste -sd' ')
+		theirs=$({ grep -o "Cs[0-9A-Za-z]*_${#crate}$crate" "$headers/Module.symvers" || :; } | sort -u | paste -sd' ')
 		[ -n "$ours" ] && [ "$ours" = "$theirs" ] ||
 			die "the rebuilt crate '$crate' is '${ours:-none}' in mangled names, Debian's $DEBIAN_RELEASE exports '${theirs:-none}': the hash depends on the crate's name, the compiler ($(in_chroot -- rustc --version)) and -C metadata (none in the kernel's rust/Makefile); all three must be Debian's (CONFIG_RUSTC_VERSION_TEXT in $headers/.config)"
 	done
@@ -118,7 +120,7 @@ check_crates() {
 check_imports() {
 	local missing
 	missing=$(nm -u "$@" | awk '$2 ~ /^_R/ { print $2 }' | sort -u |
-		comm -23 - <(cut -f2 "$symvers" | sort -u) | head -n1)
+		comm -23 - <(cut -f2 "$symvers" | sort -u) | sed -n 1p)
 	[ -z "$missing" ] ||
 		die "$(basename "$1") imports $missing, which Debian's $DEBIAN_RELEASE does not export under that name (Module.symvers): built by $(in_chroot -- rustc --version) against Debian's .config; the kernel crate's source (linux-source $KERNEL_DEB_VERSION), the compiler and the .config must all be the ones Debian built its kernel with"
 }

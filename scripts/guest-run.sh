@@ -61,7 +61,7 @@ cp "$PROJECT_DIR/tests/workload/target/x86_64-unknown-linux-gnu/release/loadgen"
 install -m 0755 "$PROJECT_DIR/qemu/init" "$root/init"
 # Of the kernel's own modules, those the tests load (a distribution-sized KDIR has thousands);
 # Debian's, from its package, compressed (busybox insmod reads them plain).
-if [ -d "$kdir/debian-modules" ]; then
+if [ "$KERNEL" = debian ] && [ -z "$KDIR" ]; then
 	for m in null_blk configfs; do
 		ko=$(find "$kdir/debian-modules/" -name "$m.ko.xz" | head -n1)
 		[ -n "$ko" ] || die "guest-run.sh: Debian's kernel has no $m module"
@@ -96,7 +96,7 @@ done
 boot=0
 # The kernel image: a build's, or Debian's as its package installs it.
 image=$kdir/arch/x86/boot/bzImage
-[ ! -e "$kdir/vmlinuz" ] || image=$kdir/vmlinuz
+[ "$KERNEL" != debian ] || [ -n "$KDIR" ] || image=$kdir/vmlinuz
 "$PROJECT_DIR/qemu/boot.sh" --kernel "$image" --initrd "$run/initramfs.cpio.gz" \
 	--out "$run" --timeout "$timeout" --memory "$memory" --append "$append" $follow $shell || boot=$?
 [ -z "$shell" ] || exit "$boot"

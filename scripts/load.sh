@@ -27,6 +27,6 @@ ko=$out/module/loadavg_rs.ko
 built_for=$(modinfo -F vermagic "$ko" | awk '{ print $1 }')
 running=$(uname -r)
 [ "$built_for" = "$running" ] ||
-	die "$ko is built for the kernel $built_for, but this machine runs $running: boot $built_for, or build for this kernel (make KDIR=/lib/modules/$running/build)"
+	die "$ko is built for the kernel $built_for, but this machine runs $running: boot $built_for, or build for this kernel (make KDIR=/lib/modules/$running/build, then insmod loadavg_rs.ko)"
 as_root insmod "$ko" "$@"
 log "loaded into $running: $(tr -d '\n' </proc/loadavg_all) (cat /proc/loadavg_rs for the table); tainted $(cat /proc/sys/kernel/tainted) (unsigned, out-of-tree)"

@@ -15,6 +15,8 @@ DEB_PACKAGES=(
 	"clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev"
 	qemu-system-x86 busybox-static gnuplot-nox procps ncurses-base libfuse3-3
 )
+# Debian's own kernel (KERNEL=debian) is built for in a chroot of its toolchain.
+[ "$KERNEL" != debian ] || DEB_PACKAGES+=(debootstrap)
 
 install_deb_packages() {
 	local missing=() pkg
