@@ -18,7 +18,9 @@
  *   rewrites the stack under it, and the frames may be plausible and wrong. The kernel's
  *   consistent readers (get_wchan()) hold the task's pi_lock, which no exported helper takes;
  *   here the task's context-switch counts, on_cpu and on_rq are read before and after the
- *   unwind, and a stack whose task ran or woke in between is not kept (no frames).
+ *   unwind, and a stack whose task ran or woke in between is not kept (no frames). A
+ *   proxy-execution donor waits on its runqueue (threads.c): it is unwound while is_blocked
+ *   stays set.
  * - Without CONFIG_STACKTRACE there is no unwinder: no stack is kept, and blocked tasks are
  *   attributed to their processes alone, under [no frames].
  * - A frame is named when a file is read; an address that is no longer kernel text (its

@@ -68,8 +68,8 @@ impl Content {
         matches!(self, Content::Top | Content::Stacks)
     }
 
-    /// Whether only `CAP_SYS_ADMIN` in the initial user namespace may read it (kernel stacks,
-    /// as `/proc/PID/stack`).
+    /// Whether only a reader with `CAP_SYS_ADMIN` and `CAP_SYS_PTRACE` in the initial user
+    /// namespace may read it (kernel stacks, as `/proc/PID/stack`).
     pub fn admin_only(self) -> bool {
         self == Content::Stacks
     }
