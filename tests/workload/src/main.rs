@@ -316,6 +316,13 @@ fn withpid(pid: i32, cmd: &[String]) -> i32 {
         set_tid: u64,
         set_tid_size: u64,
     }
+    // The command's arguments, made before the clone: the child only execs or exits.
+    let argv: Vec<CString> = cmd
+        .iter()
+        .map(|a| CString::new(a.as_str()).unwrap_or_default())
+        .collect();
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
     let tid = [pid];
     let args = CloneArgs {
         exit_signal: libc::SIGCHLD as u64,
@@ -340,13 +347,7 @@ fn withpid(pid: i32, cmd: &[String]) -> i32 {
         return 1;
     }
     if child == 0 {
-        let argv: Vec<CString> = cmd
-            .iter()
-            .map(|a| CString::new(a.as_str()).unwrap_or_default())
-            .collect();
-        let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
-        ptrs.push(std::ptr::null());
-        // SAFETY: As in `nocap`.
+        // SAFETY: As in `nocap`; `ptrs` was built before the clone, so the child allocates nothing.
         unsafe { libc::execvp(ptrs[0], ptrs.as_ptr()) };
         // SAFETY: The child exits without running the parent's destructors.
         unsafe { libc::_exit(127) };
