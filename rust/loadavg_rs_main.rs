@@ -38,6 +38,7 @@ pub mod proc_files;
 pub mod raw_spinlock;
 pub mod sampler;
 pub mod threads;
+pub mod virtualize;
 pub mod walker;
 
 use attribution::Attributed;
@@ -46,6 +47,7 @@ use model::config::{ParamError, Params, Settings};
 use model::files::Content;
 use proc_files::ProcFile;
 use sampler::{Running, Sampler};
+use virtualize::Virtualizer;
 use walker::Walker;
 
 module! {
@@ -99,6 +101,10 @@ module! {
             default: crate::model::config::Params::DEFAULT.walker_fifo,
             description: "The walker thread, 0..=1 (default 1): 1 SCHED_FIFO at the lowest priority, 0 a normal task",
         },
+        virtualize: u32 {
+            default: crate::model::config::Params::DEFAULT.virtualize,
+            description: "A container's own load through sysinfo() and /proc/loadavg, 0..=1 (default 0; 1 needs max_cgroups > 0 and CONFIG_KRETPROBES)",
+        },
         top_root_only: u32 {
             default: crate::model::config::Params::DEFAULT.top_root_only,
             description: "/proc/loadavg_rs_top readable by root alone, 0..=1 (default 0; 1 for a /proc mounted with hidepid=)",
@@ -113,6 +119,9 @@ module! {
 /// for), and the sampler's memory goes with the last reference.
 struct LoadavgRs {
     _files: KVec<ProcFile>,
+    /// The probes of `virtualize=1`: removed after the files (which read their figures), before
+    /// the sampler stops (they read its rows).
+    _virtualizer: Option<Virtualizer>,
     _running: Running,
 }
 
@@ -142,6 +151,7 @@ fn settings(hz: u32) -> Result<Settings> {
         test_state_delay_us: param!(test_state_delay_us),
         walker_fifo: param!(walker_fifo),
         top_root_only: param!(top_root_only),
+        virtualize: param!(virtualize),
     };
     params.check(hz).map_err(
         |ParamError {
@@ -150,7 +160,13 @@ fn settings(hz: u32) -> Result<Settings> {
              min,
              max,
          }| {
-            pr_err!("{name}={value} is out of range: it must be in {min}..={max}\n");
+            if name == "virtualize" && max == 0 {
+                pr_err!(
+                    "virtualize=1 needs max_cgroups > 0: a container's figures are its cgroup's\n"
+                );
+            } else {
+                pr_err!("{name}={value} is out of range: it must be in {min}..={max}\n");
+            }
             EINVAL
         },
     )
@@ -169,6 +185,7 @@ impl kernel::Module for LoadavgRs {
             state_delay_us,
             walker,
             top_root_only,
+            virtualize,
         } = settings(hz)?;
         threads::set_test_state_delay_us(state_delay_us);
         let sampler = Sampler::new(
@@ -179,6 +196,11 @@ impl kernel::Module for LoadavgRs {
             (attribute_keys, attribute_unwinds),
         )?;
         let running = sampler.clone().start(walker)?;
+        let virtualizer = if virtualize {
+            Some(Virtualizer::new(sampler.clone())?)
+        } else {
+            None
+        };
         let cgroups = max_cgroups > 0;
         // With cgroups tracked, the metrics print the series of this many at most.
         let metrics_cgroups = cgroups.then_some(metrics_cgroups);
@@ -223,6 +245,7 @@ impl kernel::Module for LoadavgRs {
         );
         Ok(LoadavgRs {
             _files: files,
+            _virtualizer: virtualizer,
             _running: running,
         })
     }

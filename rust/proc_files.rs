@@ -38,6 +38,7 @@ use crate::model::report::{
 };
 use crate::sampler::Sampler;
 use crate::threads;
+use crate::virtualize;
 
 /// Makes the model's texts printable by `seq_print!`, which formats with the kernel's
 /// `kernel::fmt::Display`: they implement `core::fmt::Display` (the host tests build them too),
@@ -407,6 +408,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
                 engine: &engine,
                 walks: &walks,
                 kernel: threads::kernel_avenrun(),
+                virtualize: virtualize::stats(),
             };
             seq_print!(m, "{}", table);
         }

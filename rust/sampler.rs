@@ -46,6 +46,8 @@ use kernel::{new_mutex, new_spinlock};
 use crate::attribution::{Attributed, AttributionView};
 use crate::cgroup_walk::{Cgroups, CgroupsView};
 use crate::glue;
+use crate::model::calc_load::Load;
+use crate::model::cgroup_view;
 use crate::model::config::Config;
 use crate::model::config::WalkerPolicy;
 use crate::model::engine::{nanos_until_due, Engine, Jiffies};
@@ -324,6 +326,15 @@ impl Sampler {
     /// a walk in progress.
     pub fn attribution(&self) -> Arc<AttributionView> {
         self.attribution_view.lock().clone()
+    }
+
+    /// The figures a reader inside the container whose root cgroup is `id`, at depth `level`,
+    /// reads with `virtualize=1` ([`cgroup_view::container_figures`]), from the rows the walker
+    /// last published. Takes the view's spinlock for a search and a copy: callable with
+    /// preemption off, never waits for a walk, allocates and frees nothing.
+    pub fn container_figures(&self, id: u64, level: u32) -> Option<([Load; 3], u32)> {
+        let view = self.view.lock();
+        cgroup_view::container_figures(&view.rows, id, level, view.short_of_room)
     }
 
     /// Whether load is attributed (`attribute_keys` > 0).

@@ -17,7 +17,9 @@
 #     of cgroups deeper than the bound, against attribution off; the read of the cgroup table at
 #     1,000 cgroups;
 #   - the walk with load attribution against without, 10k threads with 0, 100 and 1,000 blocked
-#     tasks (each unwound at every sample).
+#     tasks (each unwound at every sample);
+#   - with virtualize=1 against without: a sysinfo() call and a read of /proc/loadavg, on the
+#     host and in a container.
 #
 #   scripts/bench.sh [--old KO]   (make bench [OLD=KO])
 #
@@ -154,5 +156,18 @@ for d in 0 100 1000; do
 	printf '| longest stretch between lock breaks, the same | %s ns vs %s ns: ratio %s | <= 2 (an unwind counts as 16 threads) |\n' \
 		"$(get "attr_on_stretch_ns_$d")" "$(get "attr_off_stretch_ns_$d")" \
 		"$(ratio "$(get "attr_on_stretch_ns_$d")" "$(get "attr_off_stretch_ns_$d")")"
+done
+# virtualize=1: a container's load through sysinfo() and /proc/loadavg, against the module
+# without it (section 11).
+for what in sysinfo_host sysinfo_ct proc_host proc_ct; do
+	[ -n "$(get "virt_on_$what")" ] || continue
+	case $what in
+	sysinfo_host) label="a sysinfo() call on the host" ;;
+	sysinfo_ct) label="a sysinfo() call in a container" ;;
+	proc_host) label="a read of /proc/loadavg on the host" ;;
+	proc_ct) label="a read of /proc/loadavg in a container" ;;
+	esac
+	printf '| %s, virtualize=1 vs 0 | %s ns vs %s ns: ratio %s | |\n' "$label" \
+		"$(get "virt_on_$what")" "$(get "virt_off_$what")" "$(ratio "$(get "virt_on_$what")" "$(get "virt_off_$what")")"
 done
 printf '\nreproduce: make bench (figures in %s)\n' "$figures"

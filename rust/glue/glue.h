@@ -158,6 +158,21 @@ void loadavg_rs_unwatch_code(void);
 /* Defined in Rust (rust/sampler.rs): the @size bytes of code at @start are going away. */
 void loadavg_rs_code_going(void *data, unsigned long start, unsigned int size);
 
+/* virtualize.c: a container's own load through sysinfo() and /proc/loadavg. */
+
+struct loadavg_rs_virt;
+
+int loadavg_rs_virtualize_start(const void *data, struct loadavg_rs_virt **out);
+void loadavg_rs_virtualize_stop(struct loadavg_rs_virt *v);
+bool loadavg_rs_virtualize_stats(u64 *missed, u64 *host_figures);
+/*
+ * Defined in Rust (rust/virtualize.rs), called by the probes with preemption off: the figures
+ * of the cgroup @id at depth @level for readers inside it (its averages of `all`, and its
+ * tasks on a runqueue), false if it has none that are its own.
+ */
+bool loadavg_rs_container_figures(const void *data, u64 id, int level, unsigned long *loads,
+				  unsigned int *running);
+
 /* proc_files.c: procfs. */
 
 /* Who may read a file (rust/model/files.rs, Access). */

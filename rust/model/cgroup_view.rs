@@ -22,6 +22,7 @@
 //!   descendants, so a row below another left out is in that one's sum already.
 
 use crate::model::accounting::{Accounting, Counts};
+use crate::model::calc_load::Load;
 use crate::model::cgroups::{Slot, MAX_LEVEL};
 use crate::model::engine::Loads;
 
@@ -59,6 +60,30 @@ pub fn own<R>(rows: &[Row<R>], id: u64, level: u32, short_of_room: bool) -> Own<
         Ok(i) => Own::Tracked(&rows[i].slot),
         Err(_) if short_of_room || level > MAX_LEVEL => Own::NoSlot,
         Err(_) => Own::Idle,
+    }
+}
+
+/// What a task inside the container whose root cgroup is `id`, at depth `level`, reads through
+/// `sysinfo()` and `/proc/loadavg` with `virtualize=1`.
+///
+/// That is the container's three averages of `all` (R + D, the kernel's definition), and its
+/// tasks on a runqueue as `nr_running()` counts them (runnable, and sleepers whose dequeue is
+/// delayed); zero for a container no walk counted a thread of. `None` when its threads may have
+/// been counted in an ancestor (see [`own`]): then the machine's figures stay, and the kernel
+/// side counts the read.
+pub fn container_figures<R>(
+    rows: &[Row<R>],
+    id: u64,
+    level: u32,
+    short_of_room: bool,
+) -> Option<([Load; 3], u32)> {
+    match own(rows, id, level, short_of_room) {
+        Own::Tracked(slot) => Some((
+            slot.loads[Accounting::All.index()],
+            slot.counts.runnable.saturating_add(slot.counts.delayed),
+        )),
+        Own::Idle => Some(([0; 3], 0)),
+        Own::NoSlot => None,
     }
 }
 
@@ -228,6 +253,24 @@ mod tests {
         assert_eq!(own(&rows, 8, MAX_LEVEL + 1, false), Own::NoSlot);
         assert_eq!(own(&rows, 8, MAX_LEVEL, false), Own::Idle);
         assert_eq!(own::<u64>(&[], 1, 0, false), Own::Idle);
+    }
+
+    #[test]
+    fn a_container_reads_its_root_cgroups_all_and_tasks_on_a_runqueue() {
+        let mut rows = [row(1, 0), row(7, 0)];
+        rows[1].slot.loads[Accounting::All.index()] = [2048, 1024, 7];
+        rows[1].slot.loads[Accounting::Cpu.index()] = [1, 1, 1];
+        rows[1].slot.counts.runnable = 2;
+        rows[1].slot.counts.delayed = 1;
+        rows[1].slot.counts.uninterruptible = 5;
+        assert_eq!(
+            container_figures(&rows, 7, 1, false),
+            Some(([2048, 1024, 7], 3))
+        );
+        assert_eq!(container_figures(&rows, 8, 1, false), Some(([0; 3], 0)));
+        // Never the machine's, nor an ancestor's, as its own: the kernel side keeps the
+        // machine's and counts the read.
+        assert_eq!(container_figures(&rows, 8, 1, true), None);
     }
 
     /// Rows of a tree, sorted by id: (id, parent id, the first window's `all`, threads).

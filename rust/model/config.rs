@@ -81,6 +81,9 @@ pub struct Params {
     pub walker_fifo: u32,
     /// `top_root_only`: 1, `/proc/loadavg_rs_top` is root's alone (0400); 0, everyone's.
     pub top_root_only: u32,
+    /// `virtualize`: 1, a container reads its own load through `sysinfo()` and
+    /// `/proc/loadavg`; 0, the machine's.
+    pub virtualize: u32,
 }
 
 /// Every parameter, validated.
@@ -106,6 +109,9 @@ pub struct Settings {
     /// `/proc/loadavg_rs_top` is root's alone, for a machine whose `/proc` hides other users'
     /// processes (`hidepid=`).
     pub top_root_only: bool,
+    /// A container reads its own load through `sysinfo()` and `/proc/loadavg` (it needs
+    /// cgroups tracked: `max_cgroups` > 0).
+    pub virtualize: bool,
 }
 
 /// `value`, if it is at most `max`; else the error that says so of parameter `name`.
@@ -135,6 +141,7 @@ impl Params {
         test_state_delay_us: 0,
         walker_fifo: 1,
         top_root_only: 0,
+        virtualize: 0,
     };
 
     /// Validates every parameter for a kernel ticking at `hz`; the first out of range is the
@@ -163,6 +170,18 @@ impl Params {
                 _ => WalkerPolicy::Fifo,
             },
             top_root_only: at_most("top_root_only", self.top_root_only, 1)? == 1,
+            virtualize: match at_most("virtualize", self.virtualize, 1)? {
+                // A container's figures are its cgroup's: none without cgroups tracked.
+                1 if self.max_cgroups == 0 => {
+                    return Err(ParamError {
+                        name: "virtualize",
+                        value: 1,
+                        min: 0,
+                        max: 0,
+                    })
+                }
+                v => v == 1,
+            },
         })
     }
 }
@@ -306,6 +325,7 @@ mod tests {
             test_state_delay_us: MAX_TEST_STATE_DELAY_US,
             walker_fifo: 1,
             top_root_only: 1,
+            virtualize: 1,
         };
         let s = ok.check(250);
         assert_eq!(
@@ -389,6 +409,23 @@ mod tests {
                 },
                 "top_root_only",
                 1,
+            ),
+            (
+                Params {
+                    virtualize: 2,
+                    ..ok
+                },
+                "virtualize",
+                1,
+            ),
+            // Without cgroups tracked, no container has figures of its own.
+            (
+                Params {
+                    max_cgroups: 0,
+                    ..ok
+                },
+                "virtualize",
+                0,
             ),
             (Params { period_ms: 9, ..ok }, "period_ms", MAX_PERIOD_MS),
         ] {

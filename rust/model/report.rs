@@ -146,6 +146,9 @@ pub struct Table<'a> {
     pub walks: &'a Walks,
     /// The kernel's own averages (`avenrun`).
     pub kernel: [Load; 3],
+    /// With `virtualize=1`: the containers' calls that ran unprobed for want of a probe's
+    /// instance, and those handed the machine's figures for want of their own.
+    pub virtualize: Option<(u64, u64)>,
 }
 
 impl fmt::Display for Table<'_> {
@@ -200,7 +203,12 @@ impl fmt::Display for Table<'_> {
         )?;
         writeln!(f, "{:<20} {}", "lock_breaks", walks.last.breaks)?;
         writeln!(f, "{:<20} {}", "walk_restarts", walks.restarts)?;
-        writeln!(f, "{:<20} {}", "walks_unbroken", walks.unbroken)
+        writeln!(f, "{:<20} {}", "walks_unbroken", walks.unbroken)?;
+        if let Some((missed, host)) = self.virtualize {
+            writeln!(f, "{:<20} {}", "virtualize_missed", missed)?;
+            writeln!(f, "{:<20} {}", "virtualize_host", host)?;
+        }
+        Ok(())
     }
 }
 
@@ -660,10 +668,24 @@ walks_unbroken       0
             Table {
                 engine: &e,
                 walks: &walks,
-                kernel: [1, 2, 3]
+                kernel: [1, 2, 3],
+                virtualize: None,
             },
             want
         ));
+        // With virtualize=1, its figures last.
+        let mut t = FixedText::<2048>::new();
+        let with = Table {
+            engine: &e,
+            walks: &walks,
+            kernel: [1, 2, 3],
+            virtualize: Some((4, 7)),
+        };
+        assert!(fmt::write(&mut t, format_args!("{with}")).is_ok());
+        assert_eq!(
+            t.as_str().strip_prefix(want),
+            Some("virtualize_missed    4\nvirtualize_host      7\n")
+        );
     }
 
     #[test]
@@ -896,7 +918,8 @@ walks_unbroken       0
             Table {
                 engine: &e,
                 walks: &walks,
-                kernel: [1269, 2038, 12 * 2048 + 696]
+                kernel: [1269, 2038, 12 * 2048 + 696],
+                virtualize: None,
             },
             want
         ));

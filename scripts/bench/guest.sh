@@ -450,3 +450,55 @@ if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
 	# LXCFS may still hold the hierarchy open as it exits.
 	umount "$cg" 2>/dev/null || umount -l "$cg"
 fi
+
+# 11. virtualize=1: what a call of sysinfo() and a read of /proc/loadavg cost with its probes in
+# place, on the host (the entry handler refuses the call) and in a container (both handlers,
+# the lookup), against the module loaded without it, in 5 alternated rounds (medians). One
+# thread calls sysinfo() for 2 s (`loadgen loadavg 1 2`: ns a call from the calls made); 20,000
+# reads of /proc/loadavg (`loadgen readbench`).
+cg=/sys/fs/cgroup
+if mount -t cgroup2 none "$cg" 2>/dev/null && mkdir "$cg/vbox"; then
+	if load virtualize=1 2>/dev/null; then
+		unload
+		# sysinfo_ns [container]: ns a sysinfo() call, on the host or in a container.
+		sysinfo_ns() {
+			local calls
+			if [ -n "${1:-}" ]; then
+				calls=$(loadgen container --no-bind "$cg/vbox" loadgen loadavg 1 2 | awk '{ print $3 }')
+			else
+				calls=$(loadgen loadavg 1 2 | awk '{ print $3 }')
+			fi
+			awk -v c="$calls" 'BEGIN { printf "%d", 2e9 / c }'
+		}
+		# proc_ns [container]: ns a read of /proc/loadavg, on the host or in a container.
+		proc_ns() {
+			if [ -n "${1:-}" ]; then
+				loadgen container --no-bind "$cg/vbox" loadgen readbench /proc/loadavg 20000 | ns_of read
+			else
+				loadgen readbench /proc/loadavg 20000 | ns_of read
+			fi
+		}
+		for arm in off on; do
+			for what in sysinfo_host sysinfo_ct proc_host proc_ct; do eval "v_${arm}_$what="; done
+		done
+		for round in 1 2 3 4 5; do
+			for arm in off on; do
+				if [ "$arm" = on ]; then load virtualize=1; else load; fi
+				eval "v_${arm}_sysinfo_host=\"\$v_${arm}_sysinfo_host $(sysinfo_ns)\""
+				eval "v_${arm}_sysinfo_ct=\"\$v_${arm}_sysinfo_ct $(sysinfo_ns ct)\""
+				eval "v_${arm}_proc_host=\"\$v_${arm}_proc_host $(proc_ns)\""
+				eval "v_${arm}_proc_ct=\"\$v_${arm}_proc_ct $(proc_ns ct)\""
+				unload
+			done
+		done
+		for arm in off on; do
+			for what in sysinfo_host sysinfo_ct proc_host proc_ct; do
+				eval "say virt_${arm}_$what \"\$(median \$v_${arm}_$what)\""
+			done
+		done
+	else
+		echo "bench: this kernel has no return probes: no virtualize=1 figures" >&2
+	fi
+	rmdir "$cg/vbox"
+	umount "$cg"
+fi

@@ -12,7 +12,8 @@
 # At the end of the mixed phase, what the load is made of: /proc/loadavg_rs_top and
 # /proc/loadavg_rs_stacks, the load of the last windows by process and kernel wait site (the
 # disk and lock phases' tasks have exited, and their load decays under their names).
-# Then a containers part: three cgroups, each with its own kind of load (see below).
+# Then a containers part: three cgroups, each with its own kind of load (see below); and last, a
+# container's own `uptime`: busybox's, through sysinfo(), in a container with no bind mount.
 #
 # Settings come from /job/extra/demo.conf (PERIOD_MS, WINDOW*_MS, PHASE_S). Output: progress
 # lines, then the CSVs between `--- csv` (or `--- containers`) and `--- end`, the two files
@@ -21,7 +22,11 @@
 . /job/extra/demo.conf
 
 slow_disk 100 || { echo "demo: cannot make the slow disk (null_blk)"; exit 1; }
-load period_ms="$PERIOD_MS" window1_ms="$WINDOW1_MS" window2_ms="$WINDOW2_MS" window3_ms="$WINDOW3_MS" ||
+# With virtualize=1 where the kernel has return probes (a container's own load, shown last).
+params="period_ms=$PERIOD_MS window1_ms=$WINDOW1_MS window2_ms=$WINDOW2_MS window3_ms=$WINDOW3_MS"
+virtualize=1
+# shellcheck disable=SC2086 # the parameters are words
+load $params virtualize=1 2>/dev/null || { virtualize= && load $params; } ||
 	{ echo "demo: the module did not load"; exit 1; }
 
 csv=/tmp/demo.csv
@@ -106,11 +111,27 @@ if mount -t cgroup2 none "$cg" 2>/dev/null && echo +cpu >"$cg/cgroup.subtree_con
 	done
 	wait
 	rmdir "$cg/web" "$cg/db" "$cg/batch"
+	# A container's own uptime: a busy loop in a container made as runtimes make one (its own
+	# cgroup, cgroup, mount and PID namespaces, a fresh /proc, no bind mount), on a machine
+	# with two more busy loops; busybox uptime in it reads sysinfo().
+	if [ -n "$virtualize" ]; then
+		mkdir "$cg/box"
+		loadgen cpu 2 "$PHASE_S" >/dev/null &
+		echo "demo: a container with 1 busy loop, on a machine with 2 more (${PHASE_S} s)"
+		loadgen container --no-bind "$cg/box" sh -c "loadgen cpu 1 $PHASE_S >/dev/null & sleep $((PHASE_S - 2)); echo \"demo: in the container, virtualize=1: \$(uptime)\"; echo \"demo: in the container, /proc/loadavg: \$(cat /proc/loadavg)\"; sleep 1"
+		echo "demo: on the host:                   $(uptime)"
+		unload
+		loadgen container --no-bind "$cg/box" sh -c "echo \"demo: in the container, no module:  \$(uptime)\""
+		wait
+		rmdir "$cg/box"
+	else
+		echo "demo: this kernel has no return probes (CONFIG_KRETPROBES): no container's own uptime"
+	fi
 	umount "$cg"
 else
 	echo "demo: no cgroup v2 with the cpu controller in this kernel: no containers part"
 fi
-unload
+! loaded || unload
 echo "--- csv"
 cat "$csv"
 echo "--- end"

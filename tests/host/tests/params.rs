@@ -37,6 +37,7 @@ fn every_description_states_the_default_config_rs_has() {
         ("attribute_unwinds", d.attribute_unwinds),
         ("walker_fifo", d.walker_fifo),
         ("top_root_only", d.top_root_only),
+        ("virtualize", d.virtualize),
     ] {
         let text = description(name);
         let stated = format!("default {default}");
@@ -76,6 +77,7 @@ fn every_stated_range_is_config_rs_s() {
         ),
         ("walker_fifo", "0..=1".to_string()),
         ("top_root_only", "0..=1".to_string()),
+        ("virtualize", "0..=1".to_string()),
     ] {
         let text = description(name);
         assert!(

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `loadgen container CGROUP CMD [ARG...]`: runs CMD in a container made the way container
-//! runtimes make one, with what an LXCFS-style setup adds for the load average:
+//! runtimes make one, with what an LXCFS-style setup adds for the load average
+//! (`loadgen container --no-bind ...`: without step 3's bind mount, as runtimes make one):
 //!
 //! 1. this process moves into the cgroup (v2) directory CGROUP (`cgroup.procs`);
 //! 2. it unshares the cgroup, mount and PID namespaces, so the cgroup is the namespace's root
@@ -40,8 +41,8 @@ fn mount(src: Option<&str>, target: &str, fstype: Option<&str>, flags: libc::c_u
     }
 }
 
-/// The container's PID 1: its mounts, then CMD.
-fn init(cmd: &[String]) -> i32 {
+/// The container's PID 1: its mounts (the bind mount if `bind`), then CMD.
+fn init(cmd: &[String], bind: bool) -> i32 {
     if !mount(None, "/", None, libc::MS_REC | libc::MS_PRIVATE) {
         return failed("making the mounts private");
     }
@@ -56,12 +57,14 @@ fn init(cmd: &[String]) -> i32 {
     if !mount(Some("none"), "/sys/fs/cgroup", Some("cgroup2"), 0) {
         return failed("mounting cgroup2 on /sys/fs/cgroup");
     }
-    if !mount(
-        Some("/proc/loadavg_cgroup"),
-        "/proc/loadavg",
-        None,
-        libc::MS_BIND,
-    ) {
+    if bind
+        && !mount(
+            Some("/proc/loadavg_cgroup"),
+            "/proc/loadavg",
+            None,
+            libc::MS_BIND,
+        )
+    {
         return failed("bind-mounting /proc/loadavg_cgroup over /proc/loadavg");
     }
     let args: Vec<CString> = cmd
@@ -75,9 +78,18 @@ fn init(cmd: &[String]) -> i32 {
     failed("executing the command")
 }
 
-pub fn container(cgroup: &str, cmd: &[String]) -> i32 {
+/// `loadgen container [--no-bind] CGROUP CMD [ARG...]`, from `args` (after `container`).
+pub fn container(args: &[String]) -> i32 {
+    let (bind, args) = match args.first().map(String::as_str) {
+        Some("--no-bind") => (false, &args[1..]),
+        _ => (true, args),
+    };
+    let Some((cgroup, cmd)) = args.split_first() else {
+        eprintln!("usage: loadgen container [--no-bind] CGROUP CMD [ARG...]");
+        return 2;
+    };
     if cmd.is_empty() {
-        eprintln!("usage: loadgen container CGROUP CMD [ARG...]");
+        eprintln!("usage: loadgen container [--no-bind] CGROUP CMD [ARG...]");
         return 2;
     }
     if std::fs::write(
@@ -96,7 +108,7 @@ pub fn container(cgroup: &str, cmd: &[String]) -> i32 {
     // SAFETY: Single-threaded; the child runs `init` and exits without returning.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
-        let status = init(cmd);
+        let status = init(cmd, bind);
         // SAFETY: Ends the child without running the parent's exit handlers.
         unsafe { libc::_exit(status) };
     }

@@ -36,6 +36,11 @@
 //! - `cgfill DIR N SECONDS`: N cgroups under DIR, a sleeping process in each (see `cgfill.rs`);
 //! - `container CGROUP CMD [ARG...]`: CMD in a container, as runtimes make one, with
 //!   `/proc/loadavg_cgroup` bind-mounted over `/proc/loadavg` (see `container.rs`);
+//! - `container --no-bind CGROUP CMD [ARG...]`: the same container without the bind mount;
+//! - `loadavg`: the load as glibc's `getloadavg()` and `sysinfo(2)` give it to this process
+//!   (one line each: `getloadavg L1 L5 L15`, exact decimals of the doubles; `sysinfo L1 L5 L15
+//!   PROCS`, the raw 16-bit fixed-point loads); `loadavg N SECONDS`: N threads calling
+//!   `sysinfo()` in a loop for SECONDS, then the number of calls made;
 //! - `nocap CAP CMD [ARG...]`: CMD as the same user without capability CAP (its number:
 //!   21 is `CAP_SYS_ADMIN`), dropped from the bounding set too, so that an exec by root does
 //!   not get it back;
@@ -68,7 +73,8 @@ fn usage() -> ! {
        loadgen reader|holder FILE SECONDS | readbench FILE N
        loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
        loadgen burn PERIOD_MS BURN_US SECONDS | cgfill DIR N SECONDS
-       loadgen container CGROUP CMD [ARG...] | nocap CAP CMD [ARG...] | withpid PID CMD [ARG...]
+       loadgen container [--no-bind] CGROUP CMD [ARG...] | loadavg [N SECONDS]
+       loadgen nocap CAP CMD [ARG...] | withpid PID CMD [ARG...]
        loadgen verify replay|series|windows|advance|shown|decay|thousandths|sum_bound ..."
     );
     std::process::exit(2)
@@ -284,15 +290,62 @@ fn main() {
             cgfill::cgfill(&arg::<String>(&args, 2), arg(&args, 3), seconds(&args, 4))
         }
         Some("verify") => verify::verify(&args[2..]),
-        Some("container") => {
-            container::container(&arg::<String>(&args, 2), &args[3.min(args.len())..])
-        }
+        Some("container") => container::container(&args[2.min(args.len())..]),
+        Some("loadavg") if args.len() > 2 => loadavg_storm(arg(&args, 2), seconds(&args, 3)),
+        Some("loadavg") => loadavg(),
         Some("nocap") => nocap(arg(&args, 2), &args[3.min(args.len())..]),
         Some("withpid") => withpid(arg(&args, 2), &args[3.min(args.len())..]),
         Some(kind) => tasks(kind, &args),
         None => usage(),
     };
     std::process::exit(status);
+}
+
+/// `loadgen loadavg`: prints the load as glibc's `getloadavg()` returns it, then as `sysinfo(2)`
+/// does (which `getloadavg()` reads in Debian's glibc): `getloadavg` and the three doubles,
+/// exactly (a 16-bit fixed-point value over 65536 has at most 16 decimals); `sysinfo`, its three
+/// raw loads and its process count.
+fn loadavg() -> i32 {
+    let mut avg = [0f64; 3];
+    // SAFETY: `avg` has room for the 3 values asked for.
+    let n = unsafe { libc::getloadavg(avg.as_mut_ptr(), 3) };
+    // SAFETY: An all-zero `struct sysinfo` is valid; sysinfo() fills it.
+    let mut info: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is writable.
+    if n != 3 || unsafe { libc::sysinfo(&mut info) } != 0 {
+        eprintln!("loadgen loadavg: {}", std::io::Error::last_os_error());
+        return 1;
+    }
+    println!("getloadavg {:.16} {:.16} {:.16}", avg[0], avg[1], avg[2]);
+    println!(
+        "sysinfo {} {} {} {}",
+        info.loads[0], info.loads[1], info.loads[2], info.procs
+    );
+    0
+}
+
+/// `loadgen loadavg N SECONDS`: `n` threads call `sysinfo()` as fast as they can for `seconds`;
+/// prints `sysinfo calls C` once they have all stopped.
+fn loadavg_storm(n: u32, seconds: f64) -> i32 {
+    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    let threads: Vec<_> = (0..n)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut calls = 0u64;
+                while Instant::now() < until {
+                    // SAFETY: An all-zero `struct sysinfo` is valid; sysinfo() fills it.
+                    let mut info: libc::sysinfo = unsafe { std::mem::zeroed() };
+                    // SAFETY: `info` is writable.
+                    unsafe { libc::sysinfo(&mut info) };
+                    calls += 1;
+                }
+                calls
+            })
+        })
+        .collect();
+    let calls: u64 = threads.into_iter().map(|t| t.join().unwrap_or(0)).sum();
+    println!("sysinfo calls {calls}");
+    0
 }
 
 /// `loadgen withpid PID CMD [ARG...]`: runs `cmd` in a child whose PID is `pid`, and returns its
