@@ -115,8 +115,9 @@ module! {
 /// The loaded module.
 ///
 /// Fields drop in order: the proc files go first (no reader can reach the sampler any more),
-/// then the sampler stops (its timer is cancelled, then its walker thread stopped, each waited
-/// for), and the sampler's memory goes with the last reference.
+/// then `virtualize=1`'s probes (none reads the sampler's rows after), then the sampler stops
+/// (its timer is cancelled, then its walker thread stopped, each waited for), and the
+/// sampler's memory goes with the last reference.
 struct LoadavgRs {
     _files: KVec<ProcFile>,
     /// The probes of `virtualize=1`: removed after the files (which read their figures), before

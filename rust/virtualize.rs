@@ -4,9 +4,10 @@
 //! `uptime`), `/proc/loadavg` and `/proc/stat`'s `procs_running`, with no bind mount.
 //!
 //! With `virtualize=1`, return probes on `get_avenrun()` and `nr_running()`
-//! (`rust/glue/virtualize.c`) hand a caller inside a container, a cgroup namespace whose root is
-//! not the hierarchy's, the figures of that root cgroup from the rows the walker last published
-//! ([`container_figures`]); the host's calls are left alone. The probes run with preemption
+//! (`rust/glue/virtualize.c`) hand a caller inside a container (a PID namespace of its own, and
+//! a cgroup namespace whose root is not the hierarchy's) the figures of that root cgroup from the
+//! rows the walker last published ([`loadavg_rs_container_figures`]); every other call is left
+//! alone. The probes run with preemption
 //! off, in the caller's context: the lookup takes the view's spinlock for a binary search and a
 //! copy, never waits for a walk, and allocates nothing.
 
@@ -47,7 +48,7 @@ impl Virtualizer {
         // drop has removed the probes; `state` is writable.
         let err = unsafe { glue::virtualize_start(data, &mut state) };
         if err == EOPNOTSUPP.to_errno() {
-            pr_err!("virtualize=1 needs return probes, which this kernel lacks (CONFIG_KPROBES, CONFIG_KRETPROBES)\n");
+            pr_err!("virtualize=1 needs return probes, which this kernel lacks (CONFIG_KPROBES, CONFIG_KRETPROBES), on a kernel without PREEMPT_RT\n");
         } else if err != 0 {
             pr_err!("virtualize=1: the kernel refused to probe get_avenrun() and nr_running() ({err})\n");
         }

@@ -20,6 +20,7 @@
 #include <linux/kprobes.h>
 #include <linux/minmax.h>
 #include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -53,17 +54,20 @@ struct loadavg_rs_call {
 };
 
 /*
- * Whether the current task's cgroup namespace has a root other than the hierarchy's (the
- * initial namespace's, and any made at the root, see the whole machine); if so, that root
- * cgroup's id and depth into @c. The task's own nsproxy changes only by the task itself (and
- * is NULL once it exits), and a css_set's default cgroup never changes.
+ * Whether the current task is in a container: a PID namespace of its own, and a cgroup namespace
+ * whose root is not the hierarchy's (the initial namespace's, and any made at the root, see the
+ * whole machine); if so, that root cgroup's id and depth into @c. Both, as a runtime makes a
+ * container: a monitoring agent given the host's PIDs (Kubernetes' hostPID) stays on the
+ * machine's figures, and so does a task that only unshared its cgroup namespace. The task's own
+ * nsproxy changes only by the task itself (and is NULL once it exits), and a css_set's default
+ * cgroup never changes.
  */
 static bool loadavg_rs_in_container(struct loadavg_rs_call *c)
 {
 	struct nsproxy *ns = current->nsproxy;
 	struct cgroup *root;
 
-	if (!ns)
+	if (!ns || task_active_pid_ns(current) == &init_pid_ns)
 		return false;
 	root = ns->cgroup_ns->root_cset->dfl_cgrp;
 	if (root == &cgrp_dfl_root.cgrp)
@@ -134,6 +138,14 @@ static int loadavg_rs_running_ret(struct kretprobe_instance *ri, struct pt_regs 
 	return 0;
 }
 
+/* A zeroed state, or NULL. */
+static struct loadavg_rs_virt *loadavg_rs_virt_alloc(void)
+{
+	struct loadavg_rs_virt *v = kzalloc(sizeof(*v), GFP_KERNEL);
+
+	return v;
+}
+
 /*
  * Probes both functions for @data (the sampler, which loadavg_rs_container_figures() reads),
  * the state into *@out; or -EOPNOTSUPP without CONFIG_KRETPROBES, or register_kretprobe()'s
@@ -147,9 +159,16 @@ int loadavg_rs_virtualize_start(const void *data, struct loadavg_rs_virt **out)
 	 * preempted in others. Four a CPU, and at least 64.
 	 */
 	int maxactive = max_t(int, 64, 4 * num_possible_cpus());
-	struct loadavg_rs_virt *v = kzalloc(sizeof(*v), GFP_KERNEL);
+	struct loadavg_rs_virt *v;
 	int err;
 
+	/*
+	 * The return handlers run with preemption off, and look the figures up under a spinlock,
+	 * which PREEMPT_RT makes a sleeping lock.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return -EOPNOTSUPP;
+	v = loadavg_rs_virt_alloc();
 	if (!v)
 		return -ENOMEM;
 	v->data = data;
@@ -189,8 +208,10 @@ void loadavg_rs_virtualize_stop(struct loadavg_rs_virt *v)
 }
 
 /*
- * With the probes in place: the calls run unprobed for want of an instance, and the calls from a
- * container handed the machine's figures; false without probes.
+ * With the probes in place: the calls that ran unprobed for want of an instance (kretprobe
+ * counts them before its entry handler tells the host's calls from a container's, so the host's
+ * are among them), and the calls from a container handed the machine's figures; false without
+ * probes.
  */
 bool loadavg_rs_virtualize_stats(u64 *missed, u64 *host_figures)
 {

@@ -2,7 +2,9 @@
 
 //! `loadgen container CGROUP CMD [ARG...]`: runs CMD in a container made the way container
 //! runtimes make one, with what an LXCFS-style setup adds for the load average
-//! (`loadgen container --no-bind ...`: without step 3's bind mount, as runtimes make one):
+//! (`loadgen container --no-bind ...`: without step 3's bind mount, as runtimes make one;
+//! `loadgen container --cgroup-ns-only ...`: steps 1 and 2 for the cgroup namespace alone, the
+//! host's PIDs and mounts kept, as a monitoring agent run with `hostPID` has them):
 //!
 //! 1. this process moves into the cgroup (v2) directory CGROUP (`cgroup.procs`);
 //! 2. it unshares the cgroup, mount and PID namespaces, so the cgroup is the namespace's root
@@ -67,6 +69,11 @@ fn init(cmd: &[String], bind: bool) -> i32 {
     {
         return failed("bind-mounting /proc/loadavg_cgroup over /proc/loadavg");
     }
+    exec(cmd)
+}
+
+/// Executes `cmd`; returns only on failure, saying so.
+fn exec(cmd: &[String]) -> i32 {
     let args: Vec<CString> = cmd
         .iter()
         .map(|a| CString::new(a.as_str()).unwrap_or_default())
@@ -80,16 +87,17 @@ fn init(cmd: &[String], bind: bool) -> i32 {
 
 /// `loadgen container [--no-bind] CGROUP CMD [ARG...]`, from `args` (after `container`).
 pub fn container(args: &[String]) -> i32 {
-    let (bind, args) = match args.first().map(String::as_str) {
-        Some("--no-bind") => (false, &args[1..]),
-        _ => (true, args),
+    let (bind, cgroup_only, args) = match args.first().map(String::as_str) {
+        Some("--no-bind") => (false, false, &args[1..]),
+        Some("--cgroup-ns-only") => (false, true, &args[1..]),
+        _ => (true, false, args),
     };
     let Some((cgroup, cmd)) = args.split_first() else {
-        eprintln!("usage: loadgen container [--no-bind] CGROUP CMD [ARG...]");
+        eprintln!("usage: loadgen container [--no-bind|--cgroup-ns-only] CGROUP CMD [ARG...]");
         return 2;
     };
     if cmd.is_empty() {
-        eprintln!("usage: loadgen container [--no-bind] CGROUP CMD [ARG...]");
+        eprintln!("usage: loadgen container [--no-bind|--cgroup-ns-only] CGROUP CMD [ARG...]");
         return 2;
     }
     if std::fs::write(
@@ -99,6 +107,13 @@ pub fn container(args: &[String]) -> i32 {
     .is_err()
     {
         return failed("joining the cgroup");
+    }
+    if cgroup_only {
+        // SAFETY: Plain system call; this process is single-threaded.
+        if unsafe { libc::unshare(libc::CLONE_NEWCGROUP) } != 0 {
+            return failed("unsharing the cgroup namespace");
+        }
+        return exec(cmd);
     }
     // SAFETY: Plain system call; this process is single-threaded.
     if unsafe { libc::unshare(libc::CLONE_NEWCGROUP | libc::CLONE_NEWNS | libc::CLONE_NEWPID) } != 0

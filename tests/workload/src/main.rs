@@ -37,10 +37,12 @@
 //! - `container CGROUP CMD [ARG...]`: CMD in a container, as runtimes make one, with
 //!   `/proc/loadavg_cgroup` bind-mounted over `/proc/loadavg` (see `container.rs`);
 //! - `container --no-bind CGROUP CMD [ARG...]`: the same container without the bind mount;
+//!   `--cgroup-ns-only`: in CGROUP with a cgroup namespace of its own, nothing else;
 //! - `loadavg`: the load as glibc's `getloadavg()` and `sysinfo(2)` give it to this process
 //!   (one line each: `getloadavg L1 L5 L15`, exact decimals of the doubles; `sysinfo L1 L5 L15
-//!   PROCS`, the raw 16-bit fixed-point loads); `loadavg N SECONDS`: N threads calling
-//!   `sysinfo()` in a loop for SECONDS, then the number of calls made;
+//!   PROCS`, the raw 16-bit fixed-point loads; `file` and `/proc/loadavg` read right after);
+//!   `loadavg N SECONDS`: N threads calling `sysinfo()` in a loop for SECONDS, then the number
+//!   of calls made;
 //! - `nocap CAP CMD [ARG...]`: CMD as the same user without capability CAP (its number:
 //!   21 is `CAP_SYS_ADMIN`), dropped from the bounding set too, so that an exec by root does
 //!   not get it back;
@@ -73,7 +75,7 @@ fn usage() -> ! {
        loadgen reader|holder FILE SECONDS | readbench FILE N
        loadgen procwalk ROUNDS | cgwalk DIR ROUNDS | pingpong N | latency SECONDS
        loadgen burn PERIOD_MS BURN_US SECONDS | cgfill DIR N SECONDS
-       loadgen container [--no-bind] CGROUP CMD [ARG...] | loadavg [N SECONDS]
+       loadgen container [--no-bind|--cgroup-ns-only] CGROUP CMD [ARG...] | loadavg [N SECONDS]
        loadgen nocap CAP CMD [ARG...] | withpid PID CMD [ARG...]
        loadgen verify replay|series|windows|advance|shown|decay|thousandths|sum_bound ..."
     );
@@ -316,11 +318,14 @@ fn loadavg() -> i32 {
         eprintln!("loadgen loadavg: {}", std::io::Error::last_os_error());
         return 1;
     }
+    // Right after, /proc/loadavg, as the same process reads it.
+    let file = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("getloadavg {:.16} {:.16} {:.16}", avg[0], avg[1], avg[2]);
     println!(
         "sysinfo {} {} {} {}",
         info.loads[0], info.loads[1], info.loads[2], info.procs
     );
+    print!("file {file}");
     0
 }
 
