@@ -36,6 +36,7 @@ mod glue;
 pub mod model;
 pub mod proc_files;
 pub mod raw_spinlock;
+pub mod rcu_arc;
 pub mod sampler;
 pub mod threads;
 pub mod virtualize;

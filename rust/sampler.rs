@@ -35,7 +35,7 @@ use kernel::bindings;
 use kernel::ffi::{c_uint, c_void};
 use kernel::impl_has_hr_timer;
 use kernel::prelude::*;
-use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock, UniqueArc};
+use kernel::sync::{rcu, Arc, ArcBorrow, Mutex, SpinLock, UniqueArc};
 use kernel::time::hrtimer::{
     HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart,
     RelativeHardMode,
@@ -55,6 +55,7 @@ use crate::model::history::Sampled;
 use crate::model::walks::Walks;
 use crate::new_raw_spinlock_irq;
 use crate::raw_spinlock::RawSpinLockIrq;
+use crate::rcu_arc::RcuArc;
 use crate::threads::{self, Run, Visit};
 use crate::walker::Walker;
 
@@ -73,11 +74,11 @@ pub struct Sampler {
     /// lock), held for a whole walk.
     #[pin]
     walked: Mutex<Walked>,
-    /// The cgroups' rows as the last walk published them. Held for the time it takes to clone
-    /// or swap the `Arc`: readers never wait for a walk, and never sleep here.
-    #[pin]
-    view: SpinLock<Arc<CgroupsView>>,
-    /// The attribution's keys as the last walk published them, held as `view` is.
+    /// The cgroups' rows as the last walk published them, for readers under the RCU read lock
+    /// alone: they never wait for a walk, and take no lock.
+    view: RcuArc<CgroupsView>,
+    /// The attribution's keys as the last walk published them. Held for the time it takes to
+    /// clone or swap the `Arc`: readers never wait for a walk, and never sleep here.
     #[pin]
     attribution_view: SpinLock<Arc<AttributionView>>,
     /// The kernel thread that walks.
@@ -246,7 +247,7 @@ impl Sampler {
                     },
                     "loadavg_rs_cgroups"
                 ),
-                view <- new_spinlock!(view, "loadavg_rs_cgroups_view"),
+                view: RcuArc::new(view),
                 attribution_view <- new_spinlock!(attribution_view, "loadavg_rs_attribution_view"),
                 walker,
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
@@ -319,7 +320,7 @@ impl Sampler {
     /// The cgroups' rows of the last walk: a reference to them, taken without waiting for a
     /// walk in progress.
     pub fn cgroups(&self) -> Arc<CgroupsView> {
-        self.view.lock().clone()
+        self.view.get_arc()
     }
 
     /// The attribution's keys of the last walk: a reference to them, taken without waiting for
@@ -330,10 +331,11 @@ impl Sampler {
 
     /// The figures a reader inside the container whose root cgroup is `id`, at depth `level`,
     /// reads with `virtualize=1` ([`cgroup_view::container_figures`]), from the rows the walker
-    /// last published. Takes the view's spinlock for a search and a copy: callable with
-    /// preemption off, never waits for a walk, allocates and frees nothing.
+    /// last published. A search under the RCU read lock alone: callable in any context,
+    /// NMI included (a kprobe on a breakpoint), never waits, allocates and frees nothing.
     pub fn container_figures(&self, id: u64, level: u32) -> Option<([Load; 3], u32)> {
-        let view = self.view.lock();
+        let guard = rcu::read_lock();
+        let view = self.view.get(&guard);
         cgroup_view::container_figures(&view.rows, id, level, view.short_of_room)
     }
 
@@ -426,8 +428,8 @@ impl Sampler {
 
     /// Publishes the rows of the walk that made sample `sample`, reusing the spare view's
     /// memory when no reader holds it any more. If memory runs out, readers keep the previous
-    /// sample's rows (the head says which sample they are of).
-    fn publish(view: &SpinLock<Arc<CgroupsView>>, walked: &mut Walked, sample: u64) {
+    /// sample's rows (the head says which sample they are of). Sleeps for a grace period.
+    fn publish(view: &RcuArc<CgroupsView>, walked: &mut Walked, sample: u64) {
         if !walked.cgroups.enabled() {
             return;
         }
@@ -446,9 +448,10 @@ impl Sampler {
             walked.spare = Some(next);
             return;
         }
-        let old = core::mem::replace(&mut *view.lock(), next.into());
-        // Outside the lock: if a reader still holds the old rows, its last reference frees
-        // them (putting each cgroup's reference); else they are the next spare.
+        let old = view.replace(next.into());
+        // No reader borrows the old rows any more: if one holds a reference of its own, its
+        // last reference frees them (putting each cgroup's reference); else they are the next
+        // spare.
         walked.spare = Arc::into_unique_or_drop(old).map(|mut spare| {
             spare.rows.clear();
             spare
