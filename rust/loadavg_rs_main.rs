@@ -104,7 +104,7 @@ module! {
         },
         virtualize: u32 {
             default: crate::model::config::Params::DEFAULT.virtualize,
-            description: "A container's own load through sysinfo() and /proc/loadavg, 0..=1 (default 0; 1 needs max_cgroups > 0 and CONFIG_KRETPROBES)",
+            description: "A container's own load through sysinfo() and /proc/loadavg, 0..=1 (default 0; 1 needs max_cgroups > 0 and CONFIG_KPROBES)",
         },
         top_root_only: u32 {
             default: crate::model::config::Params::DEFAULT.top_root_only,

@@ -3,13 +3,13 @@
 //! A container's own load wherever it is read: `sysinfo()` (glibc's `getloadavg()`, busybox
 //! `uptime`), `/proc/loadavg` and `/proc/stat`'s `procs_running`, with no bind mount.
 //!
-//! With `virtualize=1`, return probes on `get_avenrun()` and `nr_running()`
-//! (`rust/glue/virtualize.c`) hand a caller inside a container (a PID namespace of its own, and
-//! a cgroup namespace whose root is not the hierarchy's) the figures of that root cgroup from the
-//! rows the walker last published ([`loadavg_rs_container_figures`]); every other call is left
-//! alone. The probes run with preemption
-//! off, in the caller's context: the lookup takes the view's spinlock for a binary search and a
-//! copy, never waits for a walk, and allocates nothing.
+//! With `virtualize=1`, kprobes on `get_avenrun()` and `nr_running()` (`rust/glue/virtualize.c`)
+//! answer a caller inside a container (a PID namespace of its own, and a cgroup namespace whose
+//! root is not the hierarchy's) with the figures of that root cgroup, from the rows the walker
+//! last published ([`loadavg_rs_container_figures`]), in place of the function's own; every
+//! other call runs the kernel's function untouched. The probes run in the caller's context,
+//! with preemption off or as an NMI: the lookup is a binary search under the RCU read lock
+//! alone, never waits for a walk, and allocates nothing.
 
 use core::ptr::NonNull;
 
@@ -39,8 +39,8 @@ unsafe impl Send for Virtualizer {}
 unsafe impl Sync for Virtualizer {}
 
 impl Virtualizer {
-    /// Puts the probes in place for `sampler`; `EOPNOTSUPP` on a kernel without
-    /// `CONFIG_KRETPROBES`, said in the kernel's log.
+    /// Puts the probes in place for `sampler`; `EOPNOTSUPP` on a kernel without `CONFIG_KPROBES`
+    /// or off x86-64, said in the kernel's log.
     pub fn new(sampler: Arc<Sampler>) -> Result<Virtualizer> {
         let data: *const c_void = Arc::as_ptr(&sampler).cast();
         let mut state = core::ptr::null_mut();
@@ -48,7 +48,9 @@ impl Virtualizer {
         // drop has removed the probes; `state` is writable.
         let err = unsafe { glue::virtualize_start(data, &mut state) };
         if err == EOPNOTSUPP.to_errno() {
-            pr_err!("virtualize=1 needs return probes, which this kernel lacks (CONFIG_KPROBES, CONFIG_KRETPROBES), on a kernel without PREEMPT_RT\n");
+            pr_err!(
+                "virtualize=1 needs kprobes, which this kernel lacks (CONFIG_KPROBES, on x86-64)\n"
+            );
         } else if err != 0 {
             pr_err!("virtualize=1: the kernel refused to probe get_avenrun() and nr_running() ({err})\n");
         }
@@ -62,8 +64,9 @@ impl Virtualizer {
     }
 }
 
-/// With the probes in place, the calls that ran unprobed for want of an instance, and the calls
-/// from a container handed the machine's figures for want of its own.
+/// With the probes in place, the calls that went on unprobed because another probe was running
+/// on their CPU (kprobes' `nmissed`), and the calls from a container handed the machine's
+/// figures for want of its own.
 pub fn stats() -> Option<(u64, u64)> {
     let (mut missed, mut host) = (0, 0);
     // SAFETY: Both outputs are writable; the C side reads the probes in place, if any, which
@@ -74,7 +77,7 @@ pub fn stats() -> Option<(u64, u64)> {
 impl Drop for Virtualizer {
     fn drop(&mut self) {
         // SAFETY: `state` is live and stopped only here (type invariant); the call returns once
-        // no handler runs, and frees it.
+        // no handler runs and no call is left in the module's text, and frees it.
         unsafe { glue::virtualize_stop(self.state.as_ptr()) };
     }
 }

@@ -48,7 +48,7 @@ options=(
 	"KUNIT KUnit the module's KUnit suites (the checks \"KUnit suite ...\")"
 	"BLK_DEV_NULL_BLK IO the IO-wait scenarios use a null_blk disk that completes from a timer (=m)"
 	"PSI PSI the PSI columns next to the load averages"
-	"KRETPROBES probes virtualize=1, a container's own load through sysinfo() (tests/guest/virtualize.sh)"
+	"KPROBES probes virtualize=1, a container's own load through sysinfo() (tests/guest/virtualize.sh)"
 	"CGROUPS cgroups the per-cgroup load (tests/guest/cgroups.sh)"
 	"CFS_BANDWIDTH throttling tasks throttled by cpu.max (tests/guest/throttled.sh)"
 	"HOTPLUG_CPU hotplug the CPU hotplug test (debug job)"

@@ -166,7 +166,8 @@ int loadavg_rs_virtualize_start(const void *data, struct loadavg_rs_virt **out);
 void loadavg_rs_virtualize_stop(struct loadavg_rs_virt *v);
 bool loadavg_rs_virtualize_stats(u64 *missed, u64 *host_figures);
 /*
- * Defined in Rust (rust/virtualize.rs), called by the probes with preemption off: the figures
+ * Defined in Rust (rust/virtualize.rs), called by the probes' pre-handlers, with preemption off
+ * (on ftrace) or as an NMI (on a breakpoint), so under the RCU read lock alone: the figures
  * of the cgroup @id at depth @level for readers inside it (its averages of `all`, and its
  * tasks on a runqueue), false if it has none that are its own.
  */

@@ -1,37 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A container's own load wherever it is read (rust/virtualize.rs): return probes on the two
- * functions every reader's load comes through. get_avenrun() is called by do_sysinfo()
- * (kernel/sys.c: sysinfo(2), which glibc's getloadavg() and busybox uptime call) and by
- * loadavg_proc_show() (fs/proc/loadavg.c); nr_running() by /proc/loadavg and /proc/stat's
- * procs_running. For a caller whose cgroup namespace is not the initial one, the return
- * handlers put the figures of the namespace's root cgroup, the container, in place of the
- * machine's, from the rows the walker last published (loadavg_rs_container_figures(), in Rust).
- * The initial namespace, the host, is left alone: its entry handlers refuse the call, and its
- * return handlers never run.
+ * A container's own load wherever it is read (rust/virtualize.rs): probes on the two functions
+ * every reader's load comes through. get_avenrun() is called by do_sysinfo() (kernel/sys.c:
+ * sysinfo(2), which glibc's getloadavg() and busybox uptime call) and by loadavg_proc_show()
+ * (fs/proc/loadavg.c); nr_running() by /proc/loadavg and /proc/stat's procs_running.
  *
- * The handlers run in the caller's context with preemption off: they take no sleeping lock and
- * allocate nothing. A call that finds no free instance (more callers at once than maxactive)
- * runs unprobed, with the machine's figures: kretprobe counts it (nmissed), and so do the
- * files. unregister_kretprobe() returns once no handler runs any more.
+ * For a caller inside a container, the probe's pre-handler does the function's work itself with
+ * the container's figures, from the rows the walker last published
+ * (loadavg_rs_container_figures(), in Rust): get_avenrun()'s stores into the caller's array, in
+ * the caller's fixed point, or nr_running()'s count. It then sends the call to
+ * loadavg_rs_virt_return(), which returns to the caller with that count as the value: the
+ * probed function's body never runs. Every other call, the host's, goes on into the kernel's own
+ * function untouched. This is the kprobe way of replacing a function's result (as error
+ * injection's override_function_with_return()): a pre-handler that changes the instruction
+ * pointer returns non-zero, and kprobes, on ftrace or on a breakpoint, resumes there.
+ *
+ * No return probe: nothing is held from a call's entry to its return, so no call can miss for
+ * want of an instance, and the kernel's return trampoline is not involved. A probe with a
+ * post-handler is one ftrace knows modifies the instruction pointer (FTRACE_OPS_FL_IPMODIFY, so
+ * registering it fails where a live patch already replaces the function) and one kprobes never
+ * turns into a jump, where a changed instruction pointer would be lost; the post-handler does
+ * nothing, and runs only for the host's calls.
+ *
+ * The pre-handlers run in the caller's context, with preemption off (on ftrace) or as an NMI (on
+ * a breakpoint): they take no lock but the RCU read lock, and allocate nothing (the rows are an
+ * RcuArc, rust/rcu_arc.rs). A redirected call runs loadavg_rs_virt_return() with preemption on, so a
+ * task may be preempted inside it: stopping waits for every task to pass a voluntary context
+ * switch (synchronize_rcu_tasks(), as ftrace does before it frees a trampoline) before the
+ * module's text may go.
  */
 #include <linux/cgroup.h>
-#include <linux/cpumask.h>
 #include <linux/kprobes.h>
-#include <linux/minmax.h>
 #include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "glue.h"
 
-#if IS_ENABLED(CONFIG_KRETPROBES)
+#if IS_ENABLED(CONFIG_KPROBES) && IS_ENABLED(CONFIG_X86_64)
 
 struct loadavg_rs_virt {
-	struct kretprobe avenrun;
-	struct kretprobe running;
+	struct kprobe avenrun;
+	struct kprobe running;
 	/* What loadavg_rs_container_figures() is given. */
 	const void *data;
 	/* Calls from a container handed the machine's figures, for want of the container's. */
@@ -44,25 +57,38 @@ struct loadavg_rs_virt {
  */
 static struct loadavg_rs_virt *loadavg_rs_virt_current;
 
-/* A probed call's caller, a container: its root cgroup, and get_avenrun()'s arguments. */
-struct loadavg_rs_call {
-	u64 id;
-	int level;
-	unsigned long *loads;
-	unsigned long offset;
-	int shift;
-};
+/*
+ * Where a redirected call goes, entered as the probed function would have been (the caller's
+ * return address on the stack, the caller's arguments in registers): back to the caller with
+ * @value, which the pre-handler put in the first argument's register. For get_avenrun(), which
+ * returns nothing, the value is ignored. Not traced: it must not be probed or traced itself.
+ */
+static noinline notrace unsigned long loadavg_rs_virt_return(unsigned long value)
+{
+	return value;
+}
+
+/* Sends the probed call to loadavg_rs_virt_return() with @value: the pre-handler's return. */
+static int loadavg_rs_virt_redirect(struct pt_regs *regs, unsigned long value)
+{
+	regs->di = value;
+	instruction_pointer_set(regs, (unsigned long)loadavg_rs_virt_return);
+	/* Non-zero: kprobes resumes at the new instruction pointer. */
+	return 1;
+}
 
 /*
- * Whether the current task is in a container: a PID namespace of its own, and a cgroup namespace
- * whose root is not the hierarchy's (the initial namespace's, and any made at the root, see the
- * whole machine); if so, that root cgroup's id and depth into @c. Both, as a runtime makes a
- * container: a monitoring agent given the host's PIDs (Kubernetes' hostPID) stays on the
- * machine's figures, and so does a task that only unshared its cgroup namespace. The task's own
- * nsproxy changes only by the task itself (and is NULL once it exits), and a css_set's default
- * cgroup never changes.
+ * The container the current task is in, by its root cgroup's id and depth: a PID namespace of
+ * its own, and a cgroup namespace whose root is not the hierarchy's (the initial namespace's,
+ * and any made at the root, see the whole machine). Both, as a runtime makes a container: a
+ * monitoring agent given the host's PIDs (Kubernetes' hostPID) stays on the machine's figures,
+ * and so does a task that only unshared its cgroup namespace. The task's own nsproxy changes
+ * only by the task itself (and is NULL once it exits), and a css_set's default cgroup never
+ * changes. Then the container's figures, from the walker's last rows; false, and counted, if it
+ * has none that are its own (then the machine's stay).
  */
-static bool loadavg_rs_in_container(struct loadavg_rs_call *c)
+static bool loadavg_rs_virt_figures(struct loadavg_rs_virt *v, unsigned long loads[3],
+				    unsigned int *running)
 {
 	struct nsproxy *ns = current->nsproxy;
 	struct cgroup *root;
@@ -72,70 +98,46 @@ static bool loadavg_rs_in_container(struct loadavg_rs_call *c)
 	root = ns->cgroup_ns->root_cset->dfl_cgrp;
 	if (root == &cgrp_dfl_root.cgrp)
 		return false;
-	c->id = cgroup_id(root);
-	c->level = root->level;
-	return true;
-}
-
-/*
- * The container's figures for @c; false, and counted, if it has none that are its own (then
- * the machine's stay).
- */
-static bool loadavg_rs_figures(struct loadavg_rs_virt *v, struct loadavg_rs_call *c,
-			       unsigned long loads[3], unsigned int *running)
-{
-	if (loadavg_rs_container_figures(v->data, c->id, c->level, loads, running))
+	if (loadavg_rs_container_figures(v->data, cgroup_id(root), root->level, loads, running))
 		return true;
 	atomic_long_inc(&v->host_figures);
 	return false;
 }
 
-static int loadavg_rs_avenrun_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* get_avenrun(unsigned long *loads, unsigned long offset, int shift), for a container. */
+static int loadavg_rs_avenrun_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct loadavg_rs_call *c = (struct loadavg_rs_call *)ri->data;
-
-	/* Non-zero: no return handler for this call (the host's). */
-	if (!loadavg_rs_in_container(c))
-		return 1;
-	/* get_avenrun(unsigned long *loads, unsigned long offset, int shift) */
-	c->loads = (unsigned long *)regs_get_kernel_argument(regs, 0);
-	c->offset = regs_get_kernel_argument(regs, 1);
-	c->shift = (int)regs_get_kernel_argument(regs, 2);
-	return 0;
-}
-
-static int loadavg_rs_avenrun_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct loadavg_rs_virt *v = container_of(get_kretprobe(ri), struct loadavg_rs_virt,
-						 avenrun);
-	struct loadavg_rs_call *c = (struct loadavg_rs_call *)ri->data;
-	unsigned long loads[3];
+	struct loadavg_rs_virt *v = container_of(p, struct loadavg_rs_virt, avenrun);
+	unsigned long avgs[3], *loads, offset;
 	unsigned int running;
-	int i;
+	int shift, i;
 
-	if (!loadavg_rs_figures(v, c, loads, &running))
+	if (!loadavg_rs_virt_figures(v, avgs, &running))
 		return 0;
-	/* As get_avenrun() writes the kernel's own: the caller's rounding and fixed point. */
+	loads = (unsigned long *)regs_get_kernel_argument(regs, 0);
+	offset = regs_get_kernel_argument(regs, 1);
+	shift = (int)regs_get_kernel_argument(regs, 2);
+	/* As get_avenrun() stores the kernel's own: the caller's rounding and fixed point. */
 	for (i = 0; i < 3; i++)
-		c->loads[i] = (loads[i] + c->offset) << c->shift;
-	return 0;
+		loads[i] = (avgs[i] + offset) << shift;
+	return loadavg_rs_virt_redirect(regs, 0);
 }
 
-static int loadavg_rs_running_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* nr_running(void), for a container. */
+static int loadavg_rs_running_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	return loadavg_rs_in_container((struct loadavg_rs_call *)ri->data) ? 0 : 1;
-}
-
-static int loadavg_rs_running_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct loadavg_rs_virt *v = container_of(get_kretprobe(ri), struct loadavg_rs_virt,
-						 running);
-	unsigned long loads[3];
+	struct loadavg_rs_virt *v = container_of(p, struct loadavg_rs_virt, running);
+	unsigned long avgs[3];
 	unsigned int running;
 
-	if (loadavg_rs_figures(v, (struct loadavg_rs_call *)ri->data, loads, &running))
-		regs_set_return_value(regs, running);
-	return 0;
+	if (!loadavg_rs_virt_figures(v, avgs, &running))
+		return 0;
+	return loadavg_rs_virt_redirect(regs, running);
+}
+
+/* Nothing: its presence makes the probe an IPMODIFY one on ftrace, and never a jump. */
+static void loadavg_rs_virt_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+{
 }
 
 /* A zeroed state, or NULL. */
@@ -148,69 +150,62 @@ static struct loadavg_rs_virt *loadavg_rs_virt_alloc(void)
 
 /*
  * Probes both functions for @data (the sampler, which loadavg_rs_container_figures() reads),
- * the state into *@out; or -EOPNOTSUPP without CONFIG_KRETPROBES, or register_kretprobe()'s
- * error (a kernel that refuses to probe them).
+ * the state into *@out; or -EOPNOTSUPP without CONFIG_KPROBES or off x86-64, or
+ * register_kprobes()'s error (a kernel that refuses to probe them, or a live patch that
+ * replaces one).
  */
 int loadavg_rs_virtualize_start(const void *data, struct loadavg_rs_virt **out)
 {
-	/*
-	 * Instances: a call holds one from its entry to its return, a few instructions with
-	 * preemption possible between them; every CPU may be in one while more tasks wait
-	 * preempted in others. Four a CPU, and at least 64.
-	 */
-	int maxactive = max_t(int, 64, 4 * num_possible_cpus());
+	struct kprobe *kps[2];
 	struct loadavg_rs_virt *v;
 	int err;
 
-	/*
-	 * The return handlers run with preemption off, and look the figures up under a spinlock,
-	 * which PREEMPT_RT makes a sleeping lock.
-	 */
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		return -EOPNOTSUPP;
 	v = loadavg_rs_virt_alloc();
 	if (!v)
 		return -ENOMEM;
 	v->data = data;
-	v->avenrun.kp.symbol_name = "get_avenrun";
-	v->avenrun.entry_handler = loadavg_rs_avenrun_entry;
-	v->avenrun.handler = loadavg_rs_avenrun_ret;
-	v->avenrun.data_size = sizeof(struct loadavg_rs_call);
-	v->avenrun.maxactive = maxactive;
-	v->running.kp.symbol_name = "nr_running";
-	v->running.entry_handler = loadavg_rs_running_entry;
-	v->running.handler = loadavg_rs_running_ret;
-	v->running.data_size = sizeof(struct loadavg_rs_call);
-	v->running.maxactive = maxactive;
-	err = register_kretprobe(&v->avenrun);
-	if (err)
-		goto free;
-	err = register_kretprobe(&v->running);
+	v->avenrun.symbol_name = "get_avenrun";
+	v->avenrun.pre_handler = loadavg_rs_avenrun_pre;
+	v->avenrun.post_handler = loadavg_rs_virt_post;
+	v->running.symbol_name = "nr_running";
+	v->running.pre_handler = loadavg_rs_running_pre;
+	v->running.post_handler = loadavg_rs_virt_post;
+	kps[0] = &v->avenrun;
+	kps[1] = &v->running;
+	/* Both or neither. */
+	err = register_kprobes(kps, ARRAY_SIZE(kps));
 	if (err) {
-		unregister_kretprobe(&v->avenrun);
-		goto free;
+		kfree(v);
+		return err;
 	}
 	*out = v;
 	WRITE_ONCE(loadavg_rs_virt_current, v);
 	return 0;
-free:
-	kfree(v);
-	return err;
 }
 
-/* Removes both probes, once no handler runs, and frees @v. */
+/*
+ * Removes both probes and frees @v; returns once no pre-handler runs and no task is left in
+ * loadavg_rs_virt_return(), so the module's text may go.
+ */
 void loadavg_rs_virtualize_stop(struct loadavg_rs_virt *v)
 {
+	struct kprobe *kps[2] = { &v->avenrun, &v->running };
+
 	WRITE_ONCE(loadavg_rs_virt_current, NULL);
-	unregister_kretprobe(&v->running);
-	unregister_kretprobe(&v->avenrun);
+	/* Waits for the handlers running (synchronize_rcu()). */
+	unregister_kprobes(kps, ARRAY_SIZE(kps));
+	/*
+	 * A call redirected before may be in loadavg_rs_virt_return(), preempted: every task has
+	 * left it once it has switched voluntarily or been in user space since.
+	 */
+	synchronize_rcu_tasks();
 	kfree(v);
 }
 
 /*
- * With the probes in place: the calls that ran unprobed for want of an instance (kretprobe
- * counts them before its entry handler tells the host's calls from a container's, so the host's
- * are among them), and the calls from a container handed the machine's figures; false without
+ * With the probes in place: the calls from a container that went on unprobed, with the
+ * machine's figures, because another probe was running on the CPU (kprobes counts them), and
+ * the calls from a container handed the machine's figures for want of its own; false without
  * probes.
  */
 bool loadavg_rs_virtualize_stats(u64 *missed, u64 *host_figures)

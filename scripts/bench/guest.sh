@@ -452,8 +452,8 @@ if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
 fi
 
 # 11. virtualize=1: what a call of sysinfo() and a read of /proc/loadavg cost with its probes in
-# place, on the host (the entry handler refuses the call) and in a container (both handlers,
-# the lookup), against the module loaded without it, in 5 alternated rounds (medians). One
+# place, on the host (the pre-handler lets the call through to the kernel's function) and in a
+# container (the pre-handler answers it: the lookup), against the module loaded without it, in 5 alternated rounds (medians). One
 # thread calls sysinfo() for 2 s (`loadgen loadavg 1 2`: ns a call from the calls made); 20,000
 # reads of /proc/loadavg (`loadgen readbench`).
 cg=/sys/fs/cgroup
@@ -497,7 +497,7 @@ if mount -t cgroup2 none "$cg" 2>/dev/null && mkdir "$cg/vbox"; then
 			done
 		done
 	else
-		echo "bench: this kernel has no return probes: no virtualize=1 figures" >&2
+		echo "bench: this kernel has no kprobes: no virtualize=1 figures" >&2
 	fi
 	rmdir "$cg/vbox"
 	umount "$cg"

@@ -22,7 +22,7 @@
 . /job/extra/demo.conf
 
 slow_disk 100 || { echo "demo: cannot make the slow disk (null_blk)"; exit 1; }
-# With virtualize=1 where the kernel has return probes (a container's own load, shown last).
+# With virtualize=1 where the kernel has kprobes (a container's own load, shown last).
 params="period_ms=$PERIOD_MS window1_ms=$WINDOW1_MS window2_ms=$WINDOW2_MS window3_ms=$WINDOW3_MS"
 virtualize=1
 # shellcheck disable=SC2086 # the parameters are words
@@ -125,7 +125,7 @@ if mount -t cgroup2 none "$cg" 2>/dev/null && echo +cpu >"$cg/cgroup.subtree_con
 		wait
 		rmdir "$cg/box"
 	else
-		echo "demo: this kernel has no return probes (CONFIG_KRETPROBES): no container's own uptime"
+		echo "demo: this kernel has no kprobes (CONFIG_KPROBES): no container's own uptime"
 	fi
 	umount "$cg"
 else

@@ -2,9 +2,10 @@
 # The guest part of `make test` on the debug test kernel (KASAN, kmemleak, lockdep, PROVE_RCU,
 # atomic-sleep checks, Rust debug assertions; panic_on_warn): KUnit once more, the lifecycle,
 # then the reliability tests, load attribution, whose kernel stacks are unwound under the
-# walk's RCU read lock, and virtualize=1's probes, which run in readers' context with preemption
-# off and are removed while readers call them: under KASAN and lockdep here. (The exact arithmetic tests run on the
-# default kernel, where nothing else runs at a sample.)
+# walk's RCU read lock, and virtualize=1's probes, which run in readers' context as NMIs (on a
+# breakpoint: this kernel has no ftrace) and are removed while readers call them: under KASAN
+# and lockdep here. (The exact arithmetic tests run on the default kernel, where nothing else
+# runs at a sample.)
 . /tests/lib.sh
 # kmemleak's automatic scan (every 10 minutes) is a kernel thread that, under KASAN and
 # emulation, stays runnable for many seconds: off, so that the exact counts can see a sample
