@@ -50,6 +50,7 @@ use crate::model::accounting::{Accounting, Counts, ThreadState};
 use crate::model::calc_load::{load_int_frac, Load, FIXED_1, FSHIFT};
 use crate::model::engine::{advance, Loads};
 use crate::model::report::{Duration, PathText};
+use crate::model::sort;
 
 /// The most frames kept of a kernel stack, innermost first (deeper ones are cut, and the site
 /// says so).
@@ -863,7 +864,7 @@ impl fmt::Display for TopRow<'_> {
 /// Sorts `rows` as `/proc/loadavg_rs_top` lists them: by the first window's `all`, largest
 /// first, then by `key` (the pid) for rows alike.
 pub fn sort_top<R>(rows: &mut [R], load: impl Fn(&R) -> Load, key: impl Fn(&R) -> i64) {
-    rows.sort_unstable_by(|a, b| load(b).cmp(&load(a)).then(key(a).cmp(&key(b))));
+    sort::sort_by(rows, |a, b| load(b).cmp(&load(a)).then(key(a).cmp(&key(b))));
 }
 
 #[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_attribution))]

@@ -25,6 +25,7 @@ use crate::model::accounting::{Accounting, Counts};
 use crate::model::calc_load::Load;
 use crate::model::cgroups::{Slot, MAX_LEVEL};
 use crate::model::engine::Loads;
+use crate::model::sort;
 
 /// One tracked cgroup as a walk published it: its figures, and `R`, what the kernel side keeps
 /// to name the cgroup while a reader may (a reference to it).
@@ -38,7 +39,7 @@ pub struct Row<R> {
 /// Sorts rows by cgroup id, as [`own`] expects them. Ids grow with creation (kernfs node ids),
 /// so a parent comes before its children.
 pub fn sort<R>(rows: &mut [Row<R>]) {
-    rows.sort_unstable_by_key(|r| r.slot.id);
+    sort::sort_by_key(rows, |r| r.slot.id);
 }
 
 /// What a reader's own cgroup reads as.
@@ -162,7 +163,7 @@ pub fn bound<R>(
         rows.get(s.row as usize)
             .map_or((0, u64::MAX), |r| (r.slot.loads[all][0], r.slot.id))
     };
-    seen.sort_unstable_by(|a, b| {
+    sort::sort_by(seen, |a, b| {
         let ((la, ia), (lb, ib)) = (rank(a), rank(b));
         lb.cmp(&la).then(ia.cmp(&ib))
     });
@@ -172,7 +173,7 @@ pub fn bound<R>(
         shown += usize::from(s.shown);
     }
     // Rows are sorted by id: so is `seen` now, to find a parent by its id.
-    seen.sort_unstable_by_key(|s| s.row);
+    sort::sort_by_key(seen, |s| s.row);
     let mut other = Other::default();
     for s in seen.iter().filter(|s| !s.shown) {
         other.omitted = other.omitted.saturating_add(1);

@@ -36,4 +36,5 @@ pub mod history;
 pub mod metrics;
 pub mod pressure;
 pub mod report;
+pub mod sort;
 pub mod walks;
