@@ -90,6 +90,13 @@ module! {
             default: crate::model::config::Params::DEFAULT.attribute_unwinds,
             description: "Kernel stacks unwound per sample at most, 0..=1048576 (default 1024; 0: processes only)",
         },
+        // The two test parameters ship, off by default, rather than exist in a test build only:
+        // `make test KERNEL=debian` (and with KDIR=) tests the very module a user loads, which a
+        // test build would not be. Off, each costs one comparison (at start for the first
+        // sample's delay; per task off the walk's fast path for the pause). On, they can only
+        // delay: the first sample by 10 minutes at most, each task's reads by 200 us at most,
+        // so that a stretch of the walk holds the RCU read lock 26 ms at most. Module
+        // parameters are given at load, by whoever may load modules.
         test_hold_ms: u32 {
             default: crate::model::config::Params::DEFAULT.test_hold_ms,
             description: "Tests only: hold the first sample back this long, 0..=600000",
