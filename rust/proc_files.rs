@@ -34,7 +34,7 @@ use crate::model::metrics::{
     self, CgroupFamily, CgroupHead, CgroupLabel, CgroupSeries, CgroupSummary, Metrics,
 };
 use crate::model::report::{
-    CgroupRow, CgroupsHead, FixedText, LoadavgText, SamplesText, Table, LINE_MAX,
+    self, CgroupRow, CgroupsHead, FixedText, LoadavgText, SamplesText, Table, LINE_MAX,
 };
 use crate::sampler::Sampler;
 use crate::threads;
@@ -164,10 +164,6 @@ unsafe fn write_line(m: *mut bindings::seq_file, line: &LoadavgText) {
 /// buffer.
 const PATH_BYTES: usize = 64;
 
-/// Bytes a row of `/proc/loadavg_rs_cgroups` takes at most but for its path, and a path's
-/// usual length.
-const CGROUP_ROW_BYTES: usize = 9 * 11 + 21 * 8 + PATH_BYTES;
-
 /// A buffer for a path of up to `PATH_MAX - 1` bytes, and one more to tell a longer one.
 fn path_buffer() -> Result<KVec<u8>> {
     Ok(KVec::<u8>::from_elem(0, 4097, GFP_KERNEL)?)
@@ -193,8 +189,18 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
     let hint = match file.content {
         Content::Cgroups => {
             let rows = file.sampler.cgroups().rows.len();
-            // The head (6 lines, the header's 30 names) and the rows.
-            (page + rows.saturating_mul(CGROUP_ROW_BYTES)).max(page)
+            let engine = file.sampler.snapshot();
+            // The head and the rows, as their formats print them at their widest.
+            let head = report::printed_bytes(CgroupsHead {
+                engine: &engine,
+                sample: u64::MAX,
+                tracked: u32::MAX,
+                existing: u32::MAX,
+                slots: usize::MAX,
+                folded_threads: u32::MAX,
+            });
+            head.saturating_add(rows.saturating_mul(report::cgroup_row_bytes(PATH_BYTES)))
+                .max(page)
         }
         Content::Metrics => {
             let (engine, walks) = file.sampler.snapshot_with_walks();

@@ -117,6 +117,18 @@ impl Counts {
         throttled: 0,
     };
 
+    /// Every count at its largest: what prints widest, for the sizes measured from the formats.
+    pub const WIDEST: Counts = Counts {
+        threads: u32::MAX,
+        runnable: u32::MAX,
+        delayed: u32::MAX,
+        uninterruptible: u32::MAX,
+        iowait: u32::MAX,
+        blocked: u32::MAX,
+        kthreads: u32::MAX,
+        throttled: u32::MAX,
+    };
+
     /// Adds `other`'s counts to these: a cgroup's and its children's.
     pub fn merge(&mut self, other: &Counts) {
         self.threads = self.threads.saturating_add(other.threads);

@@ -418,6 +418,42 @@ impl fmt::Display for CgroupRow<'_> {
     }
 }
 
+/// The widest average there is: the most tasks a count holds, with every fraction's digit.
+pub const WIDEST_LOAD: Load = ((u32::MAX as Load) << FSHIFT) | 1;
+
+/// Bytes `value` prints.
+pub fn printed_bytes(value: impl fmt::Display) -> usize {
+    struct Count(usize);
+    impl fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 = self.0.saturating_add(s.len());
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Counting never fails.
+    let _ = fmt::write(&mut count, format_args!("{value}"));
+    count.0
+}
+
+/// Bytes a row of `/proc/loadavg_rs_cgroups` prints at most, with a path that prints
+/// `path_bytes`: [`CgroupRow`] measured with every figure as wide as it can be.
+pub fn cgroup_row_bytes(path_bytes: usize) -> usize {
+    let slot = Slot {
+        since: u64::MAX,
+        counts: Counts::WIDEST,
+        loads: [[WIDEST_LOAD; 3]; Accounting::ALL.len()],
+        ..Slot::FREE
+    };
+    let row = CgroupRow {
+        slot: &slot,
+        psi: Some([WIDEST_LOAD; PSI_COLUMNS]),
+        path: Some(b"/"),
+    };
+    // The path measured is `/`, one byte.
+    printed_bytes(row).saturating_add(path_bytes.saturating_sub(1))
+}
+
 /// The counts' column names, `threads`, every definition's, then the counts shown `apart`, after
 /// `lead` (what separates them from the columns before, if any).
 fn counts_header(
@@ -795,6 +831,22 @@ psi_cpu_10s psi_cpu_60s psi_cpu_300s psi_io_10s psi_io_60s psi_io_300s path
             path: None,
         };
         assert!(text_is(row, "40 2 1 3 3 0 4 0 3 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 1.50 0.00 0.00 - - - - - - ?\n"));
+        // The size measured from the format bounds every row, and is one row at its widest:
+        // 8 counts of 10 digits, a sample of 20, 15 averages and 6 pressures of 14 (10 digits,
+        // a point, 2 decimals, and a space before each figure), a space and the path, a newline.
+        let path = b"/my group/x";
+        for psi in [None, Some([0, 2048, 205, 100 * 2048, 2047, 2])] {
+            let row = CgroupRow {
+                slot: &slot,
+                psi,
+                path: Some(path),
+            };
+            assert!(printed_bytes(row) <= cgroup_row_bytes(path.len()));
+        }
+        assert_eq!(
+            cgroup_row_bytes(path.len()),
+            8 * 11 - 1 + 21 + 21 * 14 + 1 + path.len() + 1
+        );
     }
 
     /// `text` read back as [`PathText`] says (`\\` a backslash, `\xNN` byte `NN`) into
