@@ -27,7 +27,7 @@ use core::fmt;
 use crate::model::accounting::{Accounting, Apart, Counts};
 use crate::model::calc_load::{Load, FIXED_1, FSHIFT};
 use crate::model::engine::{Engine, Loads};
-use crate::model::report::{Duration, PathText};
+use crate::model::report::{Duration, PathText, WIDEST_LOAD};
 use crate::model::walks::Walks;
 
 /// A fixed-point load, printed exactly as a decimal.
@@ -459,15 +459,8 @@ pub fn cgroup_bytes(
     cgroups: usize,
     path_bytes: usize,
 ) -> usize {
-    let mut counts = Counts::ZERO;
-    counts.threads = u32::MAX;
-    counts.runnable = u32::MAX;
-    counts.delayed = u32::MAX;
-    counts.uninterruptible = u32::MAX;
-    counts.iowait = u32::MAX;
-    counts.blocked = u32::MAX;
-    let widest = ((u32::MAX as Load) << FSHIFT) | 1;
-    let loads = [[widest; 3]; Accounting::ALL.len()];
+    let counts = Counts::WIDEST;
+    let loads = [[WIDEST_LOAD; 3]; Accounting::ALL.len()];
     let summary = CgroupSummary {
         sample: u64::MAX,
         ns,
@@ -748,16 +741,9 @@ loadavg_rs_cgroup_load{cgroup=\"[other]\",cgroupns=\"4242\",definition=\"blocked
         let e = engine();
         let windows_ms = e.config().windows_ms;
         let ns = CgroupNs::Root(4242);
-        let mut counts = Counts::ZERO;
-        counts.threads = u32::MAX;
-        counts.runnable = u32::MAX;
-        counts.delayed = u32::MAX;
-        counts.uninterruptible = u32::MAX;
-        counts.iowait = u32::MAX;
-        counts.blocked = u32::MAX;
-        let widest = ((u32::MAX as Load) << FSHIFT) | 1;
-        assert!(text_is(Exact(widest), "4294967295.00048828125"));
-        let loads = [[widest; 3]; Accounting::ALL.len()];
+        let counts = Counts::WIDEST;
+        assert!(text_is(Exact(WIDEST_LOAD), "4294967295.00048828125"));
+        let loads = [[WIDEST_LOAD; 3]; Accounting::ALL.len()];
         // What one cgroup's series print, with the widest figures.
         let one = |path: &'static [u8], counts: &Counts, loads: &Loads| {
             CgroupFamily::ALL.into_iter().fold(0, |n, family| {
