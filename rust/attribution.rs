@@ -20,13 +20,13 @@ use kernel::seq_file::SeqFile;
 use kernel::seq_print;
 use kernel::sync::aref::{ARef, AlwaysRefCounted};
 
-use crate::cgroup_walk::ReaderScope;
 use crate::glue::{self, pid as Pid};
 use crate::model::accounting::Accounting;
 use crate::model::attribution::{
     sort_top, Attribution, Entry, Folded, Holds, Process, Site, SiteKind, Stats, Symbols, TopHead,
     TopRow, Unwind, Who, COMM_LEN, DEPTH,
 };
+use crate::reader_scope::ReaderScope;
 use crate::threads::{RcuTask, Run, Visit, UNWIND_COST};
 
 // SAFETY: `get_pid()` and `put_pid()` are a `struct pid`'s reference count, and a pid is freed

@@ -8,10 +8,11 @@
 //!
 //! The table belongs to the walker: it is behind a mutex that only the walker (and the module's
 //! teardown) takes. After each walk the walker publishes the tracked cgroups' rows
-//! ([`CgroupsView`]), each holding a reference on its cgroup, and readers take the latest
-//! published view under a spinlock held for the time of a reference count: a reader never
-//! waits for a walk, never sleeps in `TASK_UNINTERRUPTIBLE` (so it never counts as load), and
-//! names each row without a cgroup-global lock (`kernfs_path_from_node()` under RCU alone).
+//! ([`CgroupsView`]), each holding a reference on its cgroup, and readers take a reference to
+//! the latest published view under the RCU read lock alone ([`crate::rcu_arc::RcuArc`]): a
+//! reader never waits for a walk, never sleeps in `TASK_UNINTERRUPTIBLE` (so it never counts as
+//! load), and names each row without a cgroup-global lock (`kernfs_path_from_node()` under RCU
+//! alone). What a reader's namespace sees of the rows is [`crate::reader_scope`].
 //! The slots and the index are allocated when the module loads, sized by the `max_cgroups`
 //! parameter; the published rows, after a walk, outside the RCU read lock.
 
@@ -24,9 +25,8 @@ use kernel::sync::aref::{ARef, AlwaysRefCounted};
 
 use crate::glue::{self, cgroup as Cgroup};
 use crate::model::calc_load::Load;
-use crate::model::cgroup_view::{self, Own, Row, Scope};
+use crate::model::cgroup_view::{self, Row};
 use crate::model::cgroups::{CgroupTable, Holds, Slot, MAX_LEVEL, NO_SLOT};
-use crate::model::metrics::CgroupNs;
 use crate::model::pressure::{Pressure, RESOURCES};
 use crate::model::report::PSI_COLUMNS;
 use crate::threads::{RcuCgroup, Run, Visit};
@@ -474,115 +474,6 @@ pub fn psi(row: &Row<ARef<Cgroup>>) -> Option<[Load; PSI_COLUMNS]> {
 }
 
 /// The `struct cgroup *` behind a reference, for the C side.
-fn as_ptr(cg: &ARef<Cgroup>) -> *mut Cgroup {
+pub(crate) fn as_ptr(cg: &ARef<Cgroup>) -> *mut Cgroup {
     core::ptr::from_ref::<Cgroup>(cg).cast_mut()
-}
-
-/// The reading task's cgroup namespace: what the per-cgroup files show it.
-///
-/// # Invariants
-///
-/// `root` is the namespace's root cgroup on the default hierarchy, valid while the task that
-/// made this keeps its cgroup namespace: for the read it was made for (a task changes only
-/// its own namespaces, never in the middle of a read). Not `Send`: it is that task's.
-pub struct ReaderScope {
-    root: *mut Cgroup,
-}
-
-impl ReaderScope {
-    /// The namespace's root cgroup, valid for the read this scope was made for.
-    pub fn root(&self) -> *mut Cgroup {
-        self.root
-    }
-
-    /// The calling task's namespace.
-    pub fn current() -> ReaderScope {
-        // INVARIANT: The C side returns the current task's namespace root; see the type.
-        ReaderScope {
-            // SAFETY: Called from a task's read, in process context: it has an nsproxy.
-            root: unsafe { glue::reader_ns_root() },
-        }
-    }
-
-    /// Whether `row`'s cgroup is the namespace's root or below it.
-    pub fn sees(&self, row: &Row<ARef<Cgroup>>) -> bool {
-        // SAFETY: `root` is valid (type invariant), and the row holds a reference on its cgroup.
-        unsafe { glue::cgroup_is_descendant(as_ptr(&row.cgroup), self.root) }
-    }
-
-    /// How many cgroups exist in the namespace: its root and the root's live descendants.
-    pub fn existing(&self) -> u32 {
-        // SAFETY: `root` is valid (type invariant); the count is read racily, as a statistic.
-        unsafe { glue::cgroup_subtree_count(self.root) }
-    }
-
-    /// Writes the path of `row`'s cgroup as the namespace sees it (its root is `/`) into `buf`.
-    ///
-    /// Returns its bytes (a name may hold any byte but `/` and NUL: print them with
-    /// [`crate::model::report::PathText`]), or `None` if it does not fit. Takes no lock; `row`
-    /// must be one it [sees](ReaderScope::sees).
-    pub fn path<'a>(&self, row: &Row<ARef<Cgroup>>, buf: &'a mut [u8]) -> Option<&'a [u8]> {
-        // SAFETY: `root` is valid (type invariant), the row holds a reference on its cgroup,
-        // and `buf` is writable for its length.
-        let n = unsafe {
-            glue::cgroup_path_from(
-                as_ptr(&row.cgroup),
-                self.root,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-            )
-        };
-        // kernfs_path_from_node() returns the length it wrote, at most `buf.len() - 1`: a path
-        // that long may have been cut short, and is not shown.
-        let n = usize::try_from(n).ok().filter(|&n| n + 1 < buf.len())?;
-        buf.get(..n)
-    }
-
-    /// What the namespace's root is, as the metrics' `cgroupns` label names it: the hierarchy's
-    /// root (the paths are the machine's), or another cgroup, by its id.
-    pub fn namespace(&self) -> CgroupNs {
-        // SAFETY: Always safe to call: the root cgroup lives as long as the kernel.
-        let hierarchy_root = unsafe { glue::root_cgroup() };
-        if core::ptr::eq(self.root, hierarchy_root) {
-            return CgroupNs::Host;
-        }
-        // SAFETY: `root` is valid (type invariant).
-        let id = unsafe { glue::cgroup_id(self.root) };
-        CgroupNs::Root(id)
-    }
-
-    /// The id of the parent of `row`'s cgroup, or `None` for the namespace's root, whose parent
-    /// the namespace does not see; `row` must be one it [sees](ReaderScope::sees).
-    pub fn parent_id(&self, row: &Row<ARef<Cgroup>>) -> Option<u64> {
-        let cg = as_ptr(&row.cgroup);
-        if core::ptr::eq(cg, self.root) {
-            return None;
-        }
-        // SAFETY: The row holds a reference on its cgroup, which pins its parent.
-        let parent = unsafe { glue::cgroup_parent(cg) };
-        if parent.is_null() {
-            return None;
-        }
-        // SAFETY: `parent` is pinned by its child (above).
-        let id = unsafe { glue::cgroup_id(parent) };
-        Some(id)
-    }
-
-    /// How the reading task's own cgroup reads in `view`; `EACCES` when the task's cgroup is
-    /// outside its own cgroup namespace (it would name a cgroup the namespace hides).
-    pub fn own<'v>(&self, view: &'v CgroupsView) -> Result<Own<'v>> {
-        let (mut id, mut level) = (0u64, 0 as c_int);
-        // SAFETY: `root` is valid (type invariant); `id` and `level` are writable.
-        let inside = unsafe { glue::current_cgroup(self.root, &mut id, &mut level) };
-        if !inside {
-            return Err(EACCES);
-        }
-        let level = u32::try_from(level).unwrap_or(u32::MAX);
-        Ok(cgroup_view::own(&view.rows, id, level, view.short_of_room))
-    }
-}
-
-/// The scope of `view` a reader sees.
-pub fn scope(view: &CgroupsView, reader: &ReaderScope) -> Scope {
-    cgroup_view::scope(&view.rows, |r| reader.sees(r))
 }

@@ -37,6 +37,7 @@ pub mod model;
 pub mod proc_files;
 pub mod raw_spinlock;
 pub mod rcu_arc;
+pub mod reader_scope;
 pub mod sampler;
 pub mod threads;
 pub mod virtualize;

@@ -24,7 +24,7 @@ use kernel::seq_print;
 use kernel::sync::Arc;
 
 use crate::attribution::{self, KernelSymbols};
-use crate::cgroup_walk::{self, ReaderScope};
+use crate::cgroup_walk;
 use crate::glue::{self, proc_dir_entry};
 use crate::model::attribution::{Folded, TopHead, TopRow};
 use crate::model::cgroup_view::{self, Own, Seen};
@@ -36,6 +36,7 @@ use crate::model::metrics::{
 use crate::model::report::{
     self, CgroupRow, CgroupsHead, FixedText, LoadavgText, SamplesText, Table, LINE_MAX,
 };
+use crate::reader_scope::{self, ReaderScope};
 use crate::sampler::Sampler;
 use crate::threads;
 use crate::virtualize;
@@ -352,7 +353,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             let view = file.sampler.cgroups();
             let engine = file.sampler.snapshot();
             let reader = ReaderScope::current();
-            let scope = cgroup_walk::scope(&view, &reader);
+            let scope = reader_scope::scope(&view, &reader);
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             let head = CgroupsHead {
