@@ -50,11 +50,6 @@ unsafe impl Send for Pid {}
 // SAFETY: As above.
 unsafe impl Sync for Pid {}
 
-/// The `struct pid *` behind a reference, for the C side.
-fn as_ptr(pid: &ARef<Pid>) -> *mut Pid {
-    core::ptr::from_ref::<Pid>(pid).cast_mut()
-}
-
 /// The table, in memory allocated at load.
 type Table = Attribution<KVVec<Entry>, KVVec<u32>>;
 
@@ -84,7 +79,7 @@ impl Holds for Refs {
     fn exited(&self, slot: u32) -> bool {
         // SAFETY: The entry holds a reference on its pid.
         self.get(slot)
-            .is_some_and(|pid| unsafe { glue::pid_exited(as_ptr(pid)) })
+            .is_some_and(|pid| unsafe { glue::pid_exited(glue::ptr_of(pid)) })
     }
 }
 
@@ -352,12 +347,12 @@ impl Symbols for KernelSymbols {
 /// reader cannot see it).
 fn who(pid: &ARef<Pid>) -> Option<Who> {
     // SAFETY: The reference keeps the pid; called from a read, in process context.
-    let nr = unsafe { glue::pid_vnr(as_ptr(pid)) };
+    let nr = unsafe { glue::pid_vnr(glue::ptr_of(pid)) };
     if nr <= 0 {
         return None;
     }
     // SAFETY: As above.
-    if unsafe { glue::pid_exited(as_ptr(pid)) } {
+    if unsafe { glue::pid_exited(glue::ptr_of(pid)) } {
         Some(Who::Exited)
     } else {
         Some(Who::Pid(nr))
@@ -445,7 +440,7 @@ pub fn show_top(m: &SeqFile, view: &AttributionView, windows_ms: [u32; 3]) -> Re
         // this read; `path` is writable for its length.
         let n = unsafe {
             glue::pid_cgroup_path(
-                as_ptr(pid),
+                glue::ptr_of(pid),
                 reader.root(),
                 path.as_mut_ptr().cast(),
                 path.len(),

@@ -452,7 +452,7 @@ pub fn psi(row: &Row<ARef<Cgroup>>) -> Option<[Load; PSI_COLUMNS]> {
         clock_stopped: false,
     };
     // SAFETY: The row holds a reference on its cgroup; `p` is writable. Called from a read.
-    if !unsafe { glue::cgroup_psi(as_ptr(&row.cgroup), &mut p) } {
+    if !unsafe { glue::cgroup_psi(glue::ptr_of(&row.cgroup), &mut p) } {
         return None;
     }
     let shown = Pressure {
@@ -471,9 +471,4 @@ pub fn psi(row: &Row<ARef<Cgroup>>) -> Option<[Load; PSI_COLUMNS]> {
         *to = *from;
     }
     Some(avgs)
-}
-
-/// The `struct cgroup *` behind a reference, for the C side.
-pub(crate) fn as_ptr(cg: &ARef<Cgroup>) -> *mut Cgroup {
-    core::ptr::from_ref::<Cgroup>(cg).cast_mut()
 }

@@ -6,7 +6,8 @@
 //! argues its safety there.
 //!
 //! The kernel's structs appear here as opaque types (the header only names them): a pointer to
-//! one from [`kernel::bindings`] is passed with `.cast()`.
+//! one from [`kernel::bindings`] is passed with `.cast()`, and one behind a reference the module
+//! holds with [`ptr_of`].
 
 #![allow(
     clippy::all,
@@ -19,5 +20,11 @@
 )]
 
 use kernel::ffi;
+use kernel::sync::aref::{ARef, AlwaysRefCounted};
 
 include!(env!("LOADAVG_RS_GLUE_GENERATED"));
+
+/// The C object behind a reference, for the C side, which takes it as a mutable pointer.
+pub(crate) fn ptr_of<T: AlwaysRefCounted>(r: &ARef<T>) -> *mut T {
+    core::ptr::from_ref::<T>(r).cast_mut()
+}

@@ -322,7 +322,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
         }
         Content::CgroupLoadavg(a) => {
             let view = file.sampler.cgroups();
-            let line = match ReaderScope::current().own(&view) {
+            let line = match ReaderScope::current().own(&view.rows, view.short_of_room) {
                 Ok(Own::Tracked(slot)) => LoadavgText {
                     loads: slot.loads[a.index()],
                     running: slot.counts.active(a),
@@ -353,7 +353,7 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             let view = file.sampler.cgroups();
             let engine = file.sampler.snapshot();
             let reader = ReaderScope::current();
-            let scope = reader_scope::scope(&view, &reader);
+            let scope = reader_scope::scope(&view.rows, &reader);
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             let head = CgroupsHead {

@@ -8,7 +8,6 @@ use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 
-use crate::cgroup_walk::{as_ptr, CgroupsView};
 use crate::glue::{self, cgroup as Cgroup};
 use crate::model::cgroup_view::{self, Own, Row, Scope};
 use crate::model::metrics::CgroupNs;
@@ -42,7 +41,7 @@ impl ReaderScope {
     /// Whether `row`'s cgroup is the namespace's root or below it.
     pub fn sees(&self, row: &Row<ARef<Cgroup>>) -> bool {
         // SAFETY: `root` is valid (type invariant), and the row holds a reference on its cgroup.
-        unsafe { glue::cgroup_is_descendant(as_ptr(&row.cgroup), self.root) }
+        unsafe { glue::cgroup_is_descendant(glue::ptr_of(&row.cgroup), self.root) }
     }
 
     /// How many cgroups exist in the namespace: its root and the root's live descendants.
@@ -61,7 +60,7 @@ impl ReaderScope {
         // and `buf` is writable for its length.
         let n = unsafe {
             glue::cgroup_path_from(
-                as_ptr(&row.cgroup),
+                glue::ptr_of(&row.cgroup),
                 self.root,
                 buf.as_mut_ptr().cast(),
                 buf.len(),
@@ -89,7 +88,7 @@ impl ReaderScope {
     /// The id of the parent of `row`'s cgroup, or `None` for the namespace's root, whose parent
     /// the namespace does not see; `row` must be one it [sees](ReaderScope::sees).
     pub fn parent_id(&self, row: &Row<ARef<Cgroup>>) -> Option<u64> {
-        let cg = as_ptr(&row.cgroup);
+        let cg = glue::ptr_of(&row.cgroup);
         if core::ptr::eq(cg, self.root) {
             return None;
         }
@@ -103,9 +102,10 @@ impl ReaderScope {
         Some(id)
     }
 
-    /// How the reading task's own cgroup reads in `view`; `EACCES` when the task's cgroup is
-    /// outside its own cgroup namespace (it would name a cgroup the namespace hides).
-    pub fn own<'v>(&self, view: &'v CgroupsView) -> Result<Own<'v>> {
+    /// How the reading task's own cgroup reads in `rows` (a published view's, `short_of_room` as
+    /// the view says); `EACCES` when the task's cgroup is outside its own cgroup namespace (it
+    /// would name a cgroup the namespace hides).
+    pub fn own<'v>(&self, rows: &'v [Row<ARef<Cgroup>>], short_of_room: bool) -> Result<Own<'v>> {
         let (mut id, mut level) = (0u64, 0 as c_int);
         // SAFETY: `root` is valid (type invariant); `id` and `level` are writable.
         let inside = unsafe { glue::current_cgroup(self.root, &mut id, &mut level) };
@@ -113,11 +113,11 @@ impl ReaderScope {
             return Err(EACCES);
         }
         let level = u32::try_from(level).unwrap_or(u32::MAX);
-        Ok(cgroup_view::own(&view.rows, id, level, view.short_of_room))
+        Ok(cgroup_view::own(rows, id, level, short_of_room))
     }
 }
 
-/// The scope of `view` a reader sees.
-pub fn scope(view: &CgroupsView, reader: &ReaderScope) -> Scope {
-    cgroup_view::scope(&view.rows, |r| reader.sees(r))
+/// The scope of `rows` (a published view's) a reader sees.
+pub fn scope(rows: &[Row<ARef<Cgroup>>], reader: &ReaderScope) -> Scope {
+    cgroup_view::scope(rows, |r| reader.sees(r))
 }
