@@ -319,4 +319,7 @@ check "module unloads" unload
 
 kill -KILL $r1 $r2 $v1 $v2 $c1 2>/dev/null
 wait
+# Its cgroups and cgroup2 mount gone, for the tests after it in the same boot.
+for c in R1 R2 V1 V2 C; do remove_cgroup "$c"; done
+umount "$cg"
 finish
