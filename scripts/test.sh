@@ -139,7 +139,8 @@ stage_style() {
 	fi
 	# The kernel's checkpatch.pl on every C file and header, as a patch to the kernel would be.
 	local c_file report
-	for c_file in "$PROJECT_DIR"/rust/glue/*.[ch] "$PROJECT_DIR"/tests/bench/*.c "$PROJECT_DIR"/tests/kmod/*.c; do
+	for c_file in "$PROJECT_DIR"/rust/glue/*.[ch] "$PROJECT_DIR"/tests/bench/*.c "$PROJECT_DIR"/tests/bench/bpf/*.c \
+		"$PROJECT_DIR"/tests/kmod/*.c; do
 		if report=$("$src/scripts/checkpatch.pl" --no-tree --quiet --terse -f "$c_file" 2>&1); then
 			ok "checkpatch: ${c_file#"$PROJECT_DIR"/} has no error or warning"
 		else
