@@ -19,7 +19,10 @@
 #   - the walk with load attribution against without, 10k threads with 0, 100 and 1,000 blocked
 #     tasks (each unwound at every sample);
 #   - with virtualize=1 against without: a sysinfo() call and a read of /proc/loadavg, on the
-#     host and in a container.
+#     host and in a container;
+#   - with KERNEL=debian (a kernel with BTF): the BPF peer (tests/bench/bpf, a task iterator
+#     counting what the module counts, the way eBPF tools sample every thread) as a third arm of
+#     the walk's rounds, then beside the module over one story, and its memory.
 #
 #   scripts/bench.sh [--old KO]   (make bench [OLD=KO])
 #
@@ -31,17 +34,22 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-extra=()
+# What the guest gets beside the module (/job/extra): the older module, and the BPF peer.
+extra_dir=$(mktemp -d)
+trap 'rm -rf "$extra_dir"' EXIT
 if [ "${1:-}" = --old ]; then
 	[ -f "${2:-}" ] || die "usage: scripts/bench.sh [--old KO] (no module at '${2:-}')"
-	old_dir=$(mktemp -d)
-	trap 'rm -rf "$old_dir"' EXIT
-	mkdir "$old_dir/old"
-	cp "$2" "$old_dir/old/loadavg_rs.ko"
-	extra=(--extra "$old_dir")
+	mkdir "$extra_dir/old"
+	cp "$2" "$extra_dir/old/loadavg_rs.ko"
 elif [ $# -gt 0 ]; then
 	die "usage: scripts/bench.sh [--old KO]"
 fi
+# The BPF peer needs BTF, which Debian's kernel has and the test kernels do not.
+if [ "$KERNEL" = debian ] && [ -z "$KDIR" ]; then
+	"$PROJECT_DIR/scripts/bench/build-bpf-peer.sh" "$extra_dir/bpf" >/dev/null ||
+		die "building the BPF peer (tests/bench/bpf) failed"
+fi
+extra=(--extra "$extra_dir")
 
 "$PROJECT_DIR/scripts/guest-run.sh" --name bench --bench --memory 4096 --timeout 3600 --quiet "${extra[@]}" \
 	"$PROJECT_DIR/scripts/bench/guest.sh" >/dev/null || {
@@ -72,6 +80,11 @@ for n in 1000 10000 50000; do
 		"$t" "$ft" "$(per "$w" "$t")" "$(per "$fw" "$ft")" \
 		"$(awk -v w="$w" -v t="$t" -v fw="$fw" -v ft="$ft" 'BEGIN { printf "%.2f", (w / t) / (fw / ft) }')"
 	[ -z "$fh" ] || printf '| the floor walked back to back (warm caches), %s threads | %s ns per thread | |\n' "$ft" "$(per "$fh" "$ft")"
+	bt=$(get "bpf_threads_$n") bw=$(get "bpf_ns_$n")
+	[ -z "$bw" ] || printf '| one sample vs the BPF peer (a task iterator counting the same, tests/bench/bpf, one pass a period), %s vs %s threads | %s vs %s ns per thread: ratio %s; the floor %s | <= 1 at 10k: the module no dearer than eBPF |\n' \
+		"$t" "$bt" "$(per "$w" "$t")" "$(per "$bw" "$bt")" \
+		"$(awk -v w="$w" -v t="$t" -v bw="$bw" -v bt="$bt" 'BEGIN { printf "%.2f", (w / t) / (bw / bt) }')" \
+		"$(per "$fw" "$ft")"
 done
 printf '| read /proc/loadavg_cpu vs /proc/loadavg | %s ns vs %s ns: ratio %s | <= 1.2 |\n' \
 	"$(get read_loadavg_cpu_ns)" "$(get read_loadavg_ns)" "$(ratio "$(get read_loadavg_cpu_ns)" "$(get read_loadavg_ns)")"
@@ -170,4 +183,16 @@ for what in sysinfo_host sysinfo_ct proc_host proc_ct; do
 	printf '| %s, virtualize=1 vs 0 | %s ns vs %s ns: ratio %s | |\n' "$label" \
 		"$(get "virt_on_$what")" "$(get "virt_off_$what")" "$(ratio "$(get "virt_on_$what")" "$(get "virt_off_$what")")"
 done
+# The BPF peer over one story beside the module (section 12).
+if [ -n "$(get story_bpf_all)" ]; then
+	for d in all cpu io blocked; do
+		printf '| story (2 busy loops, 2 slow-disk readers, 2 vfork parents, 2 loops throttled by cpu.max), 60 s: `%s`, module vs BPF peer | average %s vs %s (fixed point, 1st window); count at the end %s vs %s | equal but for the throttled loops |\n' \
+			"$d" "$(get "story_module_$d")" "$(get "story_bpf_$d")" "$(get "story_module_count_$d")" \
+			"$(awk -v d="$d" '$1 == "story_bpf_counts" { for (i = 2; i < NF; i += 2) v[$i] = $(i + 1) }
+				END { if (d == "all") print v["runnable"] + v["delayed"] + v["uninterruptible"]; else if (d == "cpu") print v["runnable"];
+					else if (d == "io") print v["iowait"]; else print v["blocked"] }' "$figures")"
+	done
+	printf '| memory, BPF peer | program %s bytes JITed; program and maps %s bytes locked (the module: see memory above) | |\n' \
+		"$(get bpf_jited)" "$(get bpf_memlock)"
+fi
 printf '\nreproduce: make bench (figures in %s)\n' "$figures"

@@ -68,10 +68,33 @@ walk_floor() {
 	dmesg | sed -n 's/.*walk_floor: \([0-9]*\) threads, [0-9]* active, \([0-9]*\) ns per walk.*/\1 \2/p' | tail -n1
 	rmmod walk_floor
 }
+# The BPF peer (tests/bench/bpf: the walk the eBPF way, a task iterator counting what the
+# module's definitions count, per cgroup too), where the kernel has BTF and the host built it
+# (make bench KERNEL=debian): a third arm of each round, 8 passes 100 ms apart as the module's
+# walks, the median of the last 7 of its in-kernel times (from the first thread to the end).
+PEER=/job/extra/bpf/peer PEER_OBJ=/job/extra/bpf/peer.bpf.o
+peer=
+if [ -x "$PEER" ] && [ -e /sys/kernel/btf/vmlinux ]; then
+	if "$PEER" "$PEER_OBJ" 1 0 >/tmp/peer.check 2>&1; then
+		peer=1
+	else
+		echo "bench: the BPF peer does not run here: $(tail -n1 /tmp/peer.check)" >&2
+	fi
+fi
+# peer_walk: "THREADS NS": the threads the peer's last pass saw, and the median of its last 7.
+peer_walk() {
+	"$PEER" "$PEER_OBJ" 8 100 | awk '$1 == "pass" {
+		n++
+		for (i = 2; i < NF; i += 2) v[$i] = $(i + 1)
+		if (n > 1) { t = v["threads"]; print v["ns"] > "/tmp/peer.ns" }
+	} END { print t }' >/tmp/peer.threads
+	printf '%s %s\n' "$(cat /tmp/peer.threads)" "$(median $(cat /tmp/peer.ns))"
+	rm -f /tmp/peer.ns
+}
 for n in 1000 10000 50000; do
 	storm "$n" 600 || echo "bench: loadgen did not start $n threads: $(cat "$STORM_LOG")" >&2
 	holder=$STORM_PID
-	walks= floors= warms=
+	walks= floors= warms= peers=
 	for round in 1 2 3; do
 		load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 		take_history /tmp/w0
@@ -84,6 +107,10 @@ for n in 1000 10000 50000; do
 		floors="$floors ${floor#* }"
 		warm=$(walk_floor gap_ms=0)
 		warms="$warms ${warm#* }"
+		if [ -n "$peer" ]; then
+			bpf=$(peer_walk)
+			peers="$peers ${bpf#* }"
+		fi
 	done
 	user=$(loadgen procwalk 3 | sed -n 's/.*, \([0-9]*\) ns per walk.*/\1/p')
 	say "walk_threads_$n" "$threads"
@@ -92,6 +119,10 @@ for n in 1000 10000 50000; do
 	say "floor_ns_$n" "$(median $floors)"
 	say "floor_warm_ns_$n" "$(median $warms)"
 	say "procwalk_ns_$n" "$user"
+	if [ -n "$peer" ]; then
+		say "bpf_threads_$n" "${bpf% *}"
+		say "bpf_ns_$n" "$(median $peers)"
+	fi
 	kill "$holder"
 	wait "$holder" 2>/dev/null
 done
@@ -501,4 +532,47 @@ if mount -t cgroup2 none "$cg" 2>/dev/null && mkdir "$cg/vbox"; then
 	fi
 	rmdir "$cg/vbox"
 	umount "$cg"
+fi
+
+# 12. The BPF peer against the module over one story, where the peer runs (section 4): 2 busy
+# loops, 2 readers of a slow disk (D, in IO wait), 2 vfork parents (D, not in IO wait), and 2
+# busy loops in a cgroup that cpu.max holds to 10 ms in 100 ms (throttled: the module leaves them
+# out, as the kernel's nr_running does; the peer cannot tell, and counts them runnable). The
+# module samples every second with windows of 12, 60 and 180 periods, so that its decay
+# constants are the kernel's EXP_1, EXP_5 and EXP_15, which the peer applies to a pass a second;
+# both from zero, for 60 s. Then each one's counts at its last sample and its averages in fixed
+# point, and the peer's memory (program and maps, as the kernel charges them).
+if [ -n "$peer" ] && slow_disk 100 && mount -t cgroup2 none "$cg" 2>/dev/null; then
+	echo +cpu >"$cg/cgroup.subtree_control"
+	mkdir "$cg/capped" && echo '10000 100000' >"$cg/capped/cpu.max"
+	sh -c "echo \$\$ > $cg/capped/cgroup.procs && exec loadgen cpu 2 600" >/dev/null 2>&1 &
+	story="$! "
+	loadgen cpu 2 600 >/dev/null 2>&1 &
+	story="$story$! "
+	loadgen io 2 600 /dev/nullb0 >/dev/null 2>&1 &
+	story="$story$! "
+	loadgen uninterruptible 2 600 >/dev/null 2>&1 &
+	story="$story$!"
+	sleep 3
+	load period_ms=1000 window1_ms=12000 window2_ms=60000 window3_ms=180000
+	"$PEER" "$PEER_OBJ" 60 1000 >/tmp/peer.story
+	take_history /tmp/s1
+	unload
+	# shellcheck disable=SC2086 # PIDs
+	kill $story
+	wait 2>/dev/null
+	rmdir "$cg/capped"
+	umount "$cg"
+	for d in all cpu io blocked; do
+		say "story_module_$d" "$(hfixed /tmp/s1 "$d" 1)"
+		say "story_module_count_$d" "$(record_value /tmp/s1 last "$d")"
+		say "story_bpf_$d" "$(awk -v d="$d" '$1 == "loads" { for (i = 2; i < NF; i += 4) if ($i == d) v = $(i + 1) } END { print v }' /tmp/peer.story)"
+	done
+	awk '$1 == "pass" { for (i = 2; i < NF; i += 2) v[$i] = $(i + 1) }
+		END { printf "bench story_bpf_counts runnable %s delayed %s uninterruptible %s iowait %s blocked %s\n",
+			v["runnable"], v["delayed"], v["uninterruptible"], v["iowait"], v["blocked"] }' /tmp/peer.story
+	say "story_module_samples" "$(hval /tmp/s1 samples)"
+	say "story_bpf_passes" "$(grep -c '^pass' /tmp/peer.story)"
+	say "bpf_jited" "$(awk '$1 == "prog" { print $4 }' /tmp/peer.story)"
+	say "bpf_memlock" "$(awk '$1 == "prog" || $1 == "map" { m += $NF } END { print m }' /tmp/peer.story)"
 fi
