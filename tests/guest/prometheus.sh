@@ -136,7 +136,9 @@ if [ -n "$cgroups" ]; then
 	check "and in the scrape, with its row's threads ($(metric loadavg_rs_cgroup_threads 'cgroup="/odd\\xff\\\\x",cgroupns="host"'))" \
 		test "$(metric loadavg_rs_cgroup_threads 'cgroup="/odd\\xff\\\\x",cgroupns="host"')" = "$(field /tmp/t threads '/odd\xff\\x')"
 	check "no cgroup is left out at the default bound (cgroups_omitted $(metric loadavg_rs_cgroups_omitted 'cgroupns="host"'), no [other])" \
-		test "$(metric loadavg_rs_cgroups_omitted 'cgroupns="host"')" = 0 -a "$(grep -c 'cgroup="\[other\]"' /tmp/scrape)" -eq 0
+		test "$(metric loadavg_rs_cgroups_omitted 'cgroupns="host"')" = 0 -a "$(grep -c '{cgroup="\[other\]"' /tmp/scrape)" -eq 0
+else
+	skip "the per-cgroup series" "cgroup v2 could not be mounted (a kernel without CONFIG_CGROUPS, or a test before left it mounted)"
 fi
 echo "# node_load1 $(metric node_load1), loadavg_rs_load{all,10s} $(metric loadavg_rs_load 'definition="all",window="10s"'), io share: $(metric loadavg_rs_load 'definition="io",window="10s"')"
 sed 's/^/prom| /' /tmp/own
