@@ -186,7 +186,7 @@ done
 # The BPF peer over one story beside the module (section 12).
 if [ -n "$(get story_bpf_all)" ]; then
 	for d in all cpu io blocked; do
-		printf '| story (2 busy loops, 2 slow-disk readers, 2 vfork parents, 2 loops throttled by cpu.max), 60 s: `%s`, module vs BPF peer | average %s vs %s (fixed point, 1st window); count at the end %s vs %s | equal but for the throttled loops |\n' \
+		printf '| story (2 busy loops, 2 slow-disk readers, 2 vfork parents, 2 loops throttled by cpu.max), 60 s: `%s`, module vs BPF peer | average %s vs %s (fixed point, 1st window); count at the end %s vs %s | equal but for the throttled loops and the instants sampled |\n' \
 			"$d" "$(get "story_module_$d")" "$(get "story_bpf_$d")" "$(get "story_module_count_$d")" \
 			"$(awk -v d="$d" '$1 == "story_bpf_counts" { for (i = 2; i < NF; i += 2) v[$i] = $(i + 1) }
 				END { if (d == "all") print v["runnable"] + v["delayed"] + v["uninterruptible"]; else if (d == "cpu") print v["runnable"];

@@ -454,7 +454,7 @@ if [ -c /dev/fuse ] && mount -t cgroup2 none "$cg" 2>/dev/null; then
 			take_history /tmp/x1
 			say "lxcfs_threads_$n" "$(record_value /tmp/x1 last threads)"
 			# Ticks of 10 ms over centiseconds of wall-clock time, per 5 s, in ns.
-			say "lxcfs_cpu_ns_$n" "$(awk -v c=$((c1 - c0)) -v u=$((u1 - u0)) 'BEGIN { printf "%d", c * 1e7 * 500 / u }')"
+			say "lxcfs_cpu_ns_$n" "$(awk -v c=$((c1 - c0)) -v u=$((u1 - u0)) 'BEGIN { printf "%.0f", c * 1e7 * 500 / u }')"
 			say "lxcfs_walk_ns_$n" "$(median $(columns /tmp/x0 /tmp/x1 walk_ns))"
 			kill $holders
 			wait $holders 2>/dev/null
@@ -560,8 +560,10 @@ if [ -n "$peer" ] && slow_disk 100 && mount -t cgroup2 none "$cg" 2>/dev/null; t
 	unload
 	# shellcheck disable=SC2086 # PIDs
 	kill $story
-	wait 2>/dev/null
-	rmdir "$cg/capped"
+	remove_cgroup capped
+	# Its own children only: a bare `wait` would wait for whatever an earlier section left.
+	# shellcheck disable=SC2086 # PIDs
+	wait $story 2>/dev/null
 	umount "$cg"
 	for d in all cpu io blocked; do
 		say "story_module_$d" "$(hfixed /tmp/s1 "$d" 1)"
