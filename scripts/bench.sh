@@ -195,4 +195,4 @@ if [ -n "$(get story_bpf_all)" ]; then
 	printf '| memory, BPF peer | program %s bytes JITed; program and maps %s bytes locked (the module: see memory above) | |\n' \
 		"$(get bpf_jited)" "$(get bpf_memlock)"
 fi
-printf '\nreproduce: make bench (figures in %s)\n' "$figures"
+printf '\nreproduce: make bench%s (figures in %s)\n' "$([ "$KERNEL" = debian ] && [ -z "$KDIR" ] && echo " KERNEL=debian")" "$figures"
