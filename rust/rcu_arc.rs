@@ -7,12 +7,16 @@
 //! the cgroups' rows this way, and the proc files take a reference of their own. The writer
 //! publishes the next value and gets the previous one back once a grace period has passed, so
 //! no reader can still be borrowing it: as `rcu_replace_pointer()` followed by
-//! `synchronize_rcu()`.
+//! `synchronize_rcu()`, but waiting as `TASK_IDLE` (the walker, which publishes after each
+//! walk, must never count as load in the kernel's own average: `synchronize_rcu()` sleeps in
+//! `TASK_UNINTERRUPTIBLE`, which does).
 
 use core::marker::PhantomData;
 
 use kernel::sync::atomic::{Acquire, Atomic, Full};
 use kernel::sync::{rcu, Arc, ArcBorrow};
+
+use crate::glue;
 
 /// An `Arc<T>` published for readers under the RCU read lock.
 ///
@@ -54,12 +58,15 @@ impl<T: Send + Sync> RcuArc<T> {
     }
 
     /// Publishes `value`, waits until no reader can be borrowing the value it replaces, and
-    /// gives that value's reference back. Sleeps for an RCU grace period.
+    /// gives that value's reference back. Sleeps for an RCU grace period, as `TASK_IDLE`; must
+    /// not be called while a borrow from [`RcuArc::get`] is held (a sleep in an RCU read
+    /// section).
     pub fn replace(&self, value: Arc<T>) -> Arc<T> {
         // Full ordering, as `rcu_replace_pointer()`'s release and more: readers that see the
         // new pointer see the value as the writer made it.
         let old = self.ptr.xchg(Arc::into_raw(value), Full);
-        rcu::synchronize_rcu();
+        // SAFETY: Called from process context, in no RCU read section (the caller's duty, above).
+        unsafe { glue::synchronize_rcu_noload() };
         // SAFETY: `old` came from `Arc::into_raw` and owned its reference (type invariant); no
         // longer published, and a grace period has passed since, so no reader borrows it.
         unsafe { Arc::from_raw(old) }

@@ -99,6 +99,8 @@ int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void
 			    const void *data, bool fifo);
 void loadavg_rs_walker_kick(struct loadavg_rs_walker *w);
 void loadavg_rs_walker_stop(struct loadavg_rs_walker *w);
+/* synchronize_rcu() asleep as TASK_IDLE, so that the waiting thread is never load. */
+void loadavg_rs_synchronize_rcu_noload(void);
 
 /* cgroup_walk.c: cgroups (v2). */
 

@@ -15,6 +15,7 @@
  */
 #include <linux/err.h>
 #include <linux/kthread.h>
+#include <linux/rcupdate_wait.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -106,4 +107,16 @@ void loadavg_rs_walker_stop(struct loadavg_rs_walker *w)
 		return;
 	kthread_stop(w->task);
 	w->task = NULL;
+}
+
+/*
+ * synchronize_rcu(), but asleep as TASK_IDLE: synchronize_rcu() waits in TASK_UNINTERRUPTIBLE,
+ * which the kernel's load average counts, and the walker waits for a grace period after each
+ * walk (rust/rcu_arc.rs): it must never be load itself. The same wait, with the same hurried
+ * callback (not a lazy one, which could hold the walker for seconds).
+ */
+void loadavg_rs_synchronize_rcu_noload(void)
+{
+	might_sleep();
+	wait_rcu_gp_state(TASK_IDLE, call_rcu_hurry);
 }
