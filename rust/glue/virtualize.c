@@ -175,6 +175,11 @@ int loadavg_rs_virtualize_start(const void *data, struct loadavg_rs_virt **out)
 	/* Both or neither. */
 	err = register_kprobes(kps, ARRAY_SIZE(kps));
 	if (err) {
+		/*
+		 * register_kprobes() arms one probe after the other: the first may have sent calls to
+		 * loadavg_rs_virt_return() before the second failed, and it has removed the first.
+		 */
+		synchronize_rcu_tasks();
 		kfree(v);
 		return err;
 	}
@@ -203,8 +208,9 @@ void loadavg_rs_virtualize_stop(struct loadavg_rs_virt *v)
 }
 
 /*
- * With the probes in place: the calls from a container that went on unprobed, with the
- * machine's figures, because another probe was running on the CPU (kprobes counts them), and
+ * With the probes in place: the calls that went on unprobed because another probe was running
+ * on the CPU (kprobes counts them, the host's among them: from a container, they had the
+ * machine's figures), and
  * the calls from a container handed the machine's figures for want of its own; false without
  * probes.
  */

@@ -146,8 +146,9 @@ pub struct Table<'a> {
     pub walks: &'a Walks,
     /// The kernel's own averages (`avenrun`).
     pub kernel: [Load; 3],
-    /// With `virtualize=1`: the containers' calls that ran unprobed for want of a probe's
-    /// instance, and those handed the machine's figures for want of their own.
+    /// With `virtualize=1`: the calls that went unprobed because another probe ran on their CPU
+    /// (the host's among them), and the containers' calls handed the machine's figures for want
+    /// of their own.
     pub virtualize: Option<(u64, u64)>,
 }
 
