@@ -7,9 +7,10 @@
 //! [`crate::model::attribution`].
 //!
 //! As for cgroups ([`crate::cgroup_walk`]), the table is the walker's, behind its mutex; after
-//! each walk the walker publishes the used entries, each with a reference on its process, and a
-//! reader takes the latest under a spinlock held for a reference count: it never waits for a
-//! walk, and the walker never waits for a reader. Frames are named when the file is read.
+//! each walk the walker fills the used entries, each with a reference on its process, into the
+//! sample's one snapshot ([`crate::snapshot`]), which readers take without a lock: a reader
+//! never waits for a walk, and the walker never waits for a reader. Frames are named when the
+//! file is read.
 
 use core::marker::PhantomData;
 use core::ptr::NonNull;

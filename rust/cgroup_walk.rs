@@ -7,12 +7,11 @@
 //! [`crate::model::cgroups`]; what a reader sees of the rows is [`crate::model::cgroup_view`].
 //!
 //! The table belongs to the walker: it is behind a mutex that only the walker (and the module's
-//! teardown) takes. After each walk the walker publishes the tracked cgroups' rows
-//! ([`CgroupsView`]), each holding a reference on its cgroup, and readers take a reference to
-//! the latest published view under the RCU read lock alone ([`crate::rcu_arc::RcuArc`]): a
-//! reader never waits for a walk, never sleeps in `TASK_UNINTERRUPTIBLE` (so it never counts as
-//! load), and names each row without a cgroup-global lock (`kernfs_path_from_node()` under RCU
-//! alone). What a reader's namespace sees of the rows is [`crate::reader_scope`].
+//! teardown) takes. After each walk the walker fills the tracked cgroups' rows
+//! ([`CgroupsView`]), each holding a reference on its cgroup, into the sample's one snapshot
+//! ([`crate::snapshot`]), which readers take under the RCU read lock alone: a reader never
+//! waits for a walk, never sleeps in `TASK_UNINTERRUPTIBLE` (so it never counts as load), and
+//! names each row without a cgroup-global lock (`kernfs_path_from_node()` under RCU alone). What a reader's namespace sees of the rows is [`crate::reader_scope`].
 //! The slots and the index are allocated when the module loads, sized by the `max_cgroups`
 //! parameter; the published rows, after a walk, outside the RCU read lock.
 

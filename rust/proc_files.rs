@@ -24,12 +24,11 @@ use kernel::seq_print;
 use kernel::sync::Arc;
 
 use crate::attribution::{self, KernelSymbols};
-use crate::cgroup_walk;
+use crate::cgroup_walk::{self, CgroupsView};
 use crate::glue::{self, proc_dir_entry};
 use crate::model::attribution::{Folded, TopHead, TopRow};
 use crate::model::cgroup_view::{self, Own, Seen};
 use crate::model::files::{Access, Content};
-use crate::model::history::Sampled;
 use crate::model::metrics::{
     self, CgroupFamily, CgroupHead, CgroupLabel, CgroupSeries, CgroupSummary, Metrics,
 };
@@ -189,11 +188,11 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
     let page = 4096;
     let hint = match file.content {
         Content::Cgroups => {
-            let rows = file.sampler.cgroups().rows.len();
-            let engine = file.sampler.snapshot();
+            let snapshot = file.sampler.snapshot();
+            let rows = snapshot.cgroups.rows.len();
             // The head and the rows, as their formats print them at their widest.
             let head = report::printed_bytes(CgroupsHead {
-                engine: &engine,
+                engine: &snapshot.sampled.engine,
                 sample: u64::MAX,
                 tracked: u32::MAX,
                 existing: u32::MAX,
@@ -204,13 +203,14 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
                 .max(page)
         }
         Content::Metrics => {
-            let (engine, walks) = file.sampler.snapshot_with_walks();
+            let snapshot = file.sampler.snapshot();
+            let engine = &snapshot.sampled.engine;
             let machine = metrics::bytes(&Metrics {
-                engine: &engine,
-                walks: &walks,
+                engine,
+                walks: &snapshot.sampled.walks,
             });
             let cgroups = file.metrics_cgroups.map_or(0, |bound| {
-                let rows = file.sampler.cgroups().rows.len().min(bound);
+                let rows = snapshot.cgroups.rows.len().min(bound);
                 let ns = ReaderScope::current().namespace();
                 metrics::cgroup_bytes(engine.config().windows_ms, ns, rows, PATH_BYTES)
             });
@@ -218,14 +218,20 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
         }
         Content::Top => {
             // A row of 5 counts, 15 averages, a pid, a comm and a path: about 200 bytes.
-            page + file.sampler.attribution().keys().saturating_mul(200)
+            page + file
+                .sampler
+                .snapshot()
+                .attribution
+                .keys()
+                .saturating_mul(200)
         }
         Content::Stacks => {
             // A line per key and definition (two or three), each of up to 24 frames of about
             // 25 bytes.
             page + file
                 .sampler
-                .attribution()
+                .snapshot()
+                .attribution
                 .keys()
                 .saturating_mul(3 * 24 * 25)
         }
@@ -239,12 +245,11 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
 /// ([`cgroup_view::bound`]).
 fn show_cgroup_series(
     m: &SeqFile,
-    sampler: &Sampler,
+    view: &CgroupsView,
     windows_ms: [u32; 3],
     bound: usize,
 ) -> Result {
     let mut path = path_buffer()?;
-    let view = sampler.cgroups();
     let reader = ReaderScope::current();
     let mut seen = KVVec::<Seen>::with_capacity(view.rows.len(), GFP_KERNEL)?;
     for (i, row) in view.rows.iter().enumerate() {
@@ -312,16 +317,18 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
     // SAFETY: By the caller's guarantee `data` points to the `FileData` of a live entry, which
     // `ProcFile` frees only after removing the entry, which waits for this read.
     let file = unsafe { &*data.cast::<FileData>() };
+    // Every figure a read prints is of this one sample.
+    let snapshot = file.sampler.snapshot();
+    let engine = &snapshot.sampled.engine;
     match file.content {
         Content::Loadavg(a) => {
-            let engine = file.sampler.snapshot();
             // SAFETY: Always safe to call from process context.
             let last_pid = unsafe { glue::last_pid() };
             // SAFETY: `m` is valid and used by this thread only (caller's guarantee).
-            unsafe { write_line(m, &LoadavgText::new(&engine, a, last_pid)) };
+            unsafe { write_line(m, &LoadavgText::new(engine, a, last_pid)) };
         }
         Content::CgroupLoadavg(a) => {
-            let view = file.sampler.cgroups();
+            let view = &snapshot.cgroups;
             let line = match ReaderScope::current().own(&view.rows, view.short_of_room) {
                 Ok(Own::Tracked(slot)) => LoadavgText {
                     loads: slot.loads[a.index()],
@@ -350,14 +357,13 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             let Ok(mut path) = path_buffer() else {
                 return ENOMEM.to_errno();
             };
-            let view = file.sampler.cgroups();
-            let engine = file.sampler.snapshot();
+            let view = &snapshot.cgroups;
             let reader = ReaderScope::current();
             let scope = reader_scope::scope(&view.rows, &reader);
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             let head = CgroupsHead {
-                engine: &engine,
+                engine,
                 sample: view.sample,
                 tracked: scope.tracked,
                 existing: reader.existing(),
@@ -375,59 +381,52 @@ pub unsafe extern "C" fn loadavg_rs_show(m: *mut bindings::seq_file, data: *mut 
             }
         }
         Content::Metrics => {
-            let (engine, walks) = file.sampler.snapshot_with_walks();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             let metrics = Metrics {
-                engine: &engine,
-                walks: &walks,
+                engine,
+                walks: &snapshot.sampled.walks,
             };
             seq_print!(m, "{}", metrics);
             if let Some(bound) = file.metrics_cgroups {
                 let windows_ms = engine.config().windows_ms;
-                if let Err(e) = show_cgroup_series(m, &file.sampler, windows_ms, bound) {
+                if let Err(e) = show_cgroup_series(m, &snapshot.cgroups, windows_ms, bound) {
                     return e.to_errno();
                 }
             }
         }
         Content::Top => {
-            let view = file.sampler.attribution();
-            let windows_ms = file.sampler.snapshot().config().windows_ms;
+            let windows_ms = engine.config().windows_ms;
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
-            if let Err(e) = attribution::show_top(m, &view, windows_ms) {
+            if let Err(e) = attribution::show_top(m, &snapshot.attribution, windows_ms) {
                 return e.to_errno();
             }
         }
         Content::Stacks => {
-            let view = file.sampler.attribution();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
-            if let Err(e) = attribution::show_stacks(m, &view) {
+            if let Err(e) = attribution::show_stacks(m, &snapshot.attribution) {
                 return e.to_errno();
             }
         }
         Content::Table => {
-            let (engine, walks) = file.sampler.snapshot_with_walks();
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
             let table = Table {
-                engine: &engine,
-                walks: &walks,
+                engine,
+                walks: &snapshot.sampled.walks,
                 kernel: threads::kernel_avenrun(),
                 virtualize: virtualize::stats(),
             };
             seq_print!(m, "{}", table);
         }
         Content::Samples => {
-            // A few kilobytes: on the heap, allocated before the lock is taken.
-            let Ok(mut copy) = KBox::<Sampled>::new_uninit(GFP_KERNEL) else {
-                return ENOMEM.to_errno();
-            };
-            let sampled = file.sampler.snapshot_all(&mut copy);
             // SAFETY: By the caller's guarantee `m` is valid and used by this thread only.
             let m = unsafe { SeqFile::from_raw(m) };
-            let samples = SamplesText { sampled };
+            let samples = SamplesText {
+                sampled: &snapshot.sampled,
+            };
             seq_print!(m, "{}", samples);
         }
     }

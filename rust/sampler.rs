@@ -5,9 +5,10 @@
 //!
 //! - The timer is a high-resolution timer in hard-interrupt mode, set half a tick after each
 //!   window ends, in the spirit of the kernel's `calc_global_load()`, which runs from the tick a
-//!   few ticks after each `LOAD_FREQ` boundary. It does a constant amount of work: it reads the
-//!   engine's schedule, wakes the walker if a window has ended, and re-arms itself at an absolute
-//!   instant. It never walks.
+//!   few ticks after each `LOAD_FREQ` boundary. It does a constant amount of work and takes no
+//!   lock: it reads the jiffy the next sample is due at, and if a window has ended records the
+//!   kernel's `avenrun` ([`SeqWords`]) and wakes the walker; then it re-arms itself at an
+//!   absolute instant. It never walks, and never touches the engine.
 //! - The walker ([`crate::walker`]) is a SCHED_FIFO kernel thread at the lowest real-time
 //!   priority: it runs as soon as the timer wakes it, ahead of every normal task (which wait
 //!   for the whole walk on its CPU), and every other real-time task preempts it. It walks with
@@ -16,9 +17,10 @@
 //!   CPU spends longer than a constant with interrupts off because of the walk, however many
 //!   threads there are. It counts itself as a thread, not as load; the task it displaced from
 //!   its CPU is on its runqueue and counts as runnable, as the task a tick interrupts does.
-//! - The engine sits behind a raw spinlock with interrupts disabled ([`crate::raw_spinlock`]),
-//!   taken by the timer, the walker and the proc readers for the time it takes to read or copy
-//!   it (the engine, or, for `/proc/loadavg_rs_samples`, the engine and its history: about 7 KB).
+//! - The engine, the cgroups' table and the attribution's are the walker's alone (a mutex that
+//!   only the walker and the notifier of code going away take). After each walk the walker
+//!   publishes one [`Snapshot`] of all three, which every file reads, so a file shows one sample
+//!   whole; readers take no lock and never wait for a walk.
 //! - The engine decides from jiffies which windows ended; a sample late by several periods
 //!   (a walker held off by real-time work, a stalled CPU) closes them all at once with
 //!   `calc_load_n()`, as the kernel catches up its own.
@@ -28,59 +30,60 @@
 //! stopped (ending a walk at its next lock break and waiting for the thread to exit), and only
 //! then can the last reference free anything ([`Running`]).
 
-use core::mem::MaybeUninit;
 use core::pin::Pin;
 
 use kernel::bindings;
 use kernel::ffi::{c_uint, c_void};
 use kernel::impl_has_hr_timer;
+use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::{rcu, Arc, ArcBorrow, Mutex, SpinLock, UniqueArc};
+use kernel::sync::atomic::{Atomic, Relaxed};
+use kernel::sync::{rcu, Arc, ArcBorrow, Mutex, UniqueArc};
 use kernel::time::hrtimer::{
     HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart,
     RelativeHardMode,
 };
 use kernel::time::{Delta, Instant, Monotonic};
-use kernel::{new_mutex, new_spinlock};
 
-use crate::attribution::{Attributed, AttributionView};
-use crate::cgroup_walk::{Cgroups, CgroupsView};
+use crate::attribution::Attributed;
+use crate::cgroup_walk::Cgroups;
 use crate::glue;
 use crate::model::calc_load::Load;
 use crate::model::cgroup_view;
 use crate::model::config::Config;
 use crate::model::config::WalkerPolicy;
-use crate::model::engine::{nanos_until_due, Engine, Jiffies};
+use crate::model::engine::{due_after, nanos_until_due, time_before, Engine, Jiffies};
 use crate::model::history::Sampled;
-use crate::model::walks::Walks;
-use crate::new_raw_spinlock_irq;
-use crate::raw_spinlock::RawSpinLockIrq;
 use crate::rcu_arc::RcuArc;
+use crate::seq_words::SeqWords;
+use crate::snapshot::{self, Snapshot};
 use crate::threads::{self, Run, Visit};
 use crate::walker::Walker;
 
 /// Nanoseconds per second.
 const NSEC_PER_SEC: i64 = 1_000_000_000;
 
-/// The timer and the engine it advances.
+/// The timer, the walker, and what the walker publishes.
 #[pin_data]
 pub struct Sampler {
     #[pin]
     timer: HrTimer<Sampler>,
-    /// The engine and its recent samples, advanced together.
-    #[pin]
-    state: RawSpinLockIrq<Sampled>,
-    /// The cgroups the walk attributes threads to: the walker's alone (readers never take this
-    /// lock), held for a whole walk.
+    /// The jiffy at which the next sample is due, as the engine said after the last sample: the
+    /// walker writes it, the timer reads it.
+    next_due: Atomic<Jiffies>,
+    /// The length of a window in ticks.
+    period_ticks: Jiffies,
+    /// The kernel's own `avenrun` when the timer last found a window ended (half a tick into
+    /// the jiffy, so on a clean side of the tick in which the kernel closes its own windows),
+    /// for the record of the sample that follows.
+    kernel_at_due: SeqWords<3>,
+    /// What the walks change: the walker's alone (readers never take this lock), held for a
+    /// whole walk.
     #[pin]
     walked: Mutex<Walked>,
-    /// The cgroups' rows as the last walk published them, for readers under the RCU read lock
-    /// alone: they never wait for a walk, and take no lock.
-    view: RcuArc<CgroupsView>,
-    /// The attribution's keys as the last walk published them. Held for the time it takes to
-    /// clone or swap the `Arc`: readers never wait for a walk, and never sleep here.
-    #[pin]
-    attribution_view: SpinLock<Arc<AttributionView>>,
+    /// The last sample, for readers under the RCU read lock alone: they never wait for a walk,
+    /// and take no lock.
+    published: RcuArc<Snapshot>,
     /// The kernel thread that walks.
     walker: Walker,
     /// Length of one tick in nanoseconds.
@@ -99,14 +102,14 @@ impl_has_hr_timer! {
 
 /// What the walker keeps between walks.
 struct Walked {
+    /// The engine and its recent samples, advanced together.
+    sampled: KBox<Sampled>,
     /// The table the walks fill.
     cgroups: Cgroups,
-    /// A view no reader holds any more, whose allocation the next publication reuses.
-    spare: Option<Pin<UniqueArc<CgroupsView>>>,
     /// The keys of load attribution.
     attributed: Attributed,
-    /// As `spare`, for the attribution's view.
-    attribution_spare: Option<Pin<UniqueArc<AttributionView>>>,
+    /// A snapshot no reader holds any more, whose memory the next publication reuses.
+    spare: Option<Pin<UniqueArc<Snapshot>>>,
 }
 
 /// A walk's visitors: the cgroups' table and the attribution's, each seeing every run.
@@ -229,26 +232,28 @@ impl Sampler {
         (max_keys, unwinds): (usize, u32),
     ) -> Result<Arc<Sampler>> {
         let engine = Engine::new(config, threads::jiffies());
+        // Made once, at load, on the module's initialisation stack; copied to the heap directly.
+        let sampled = snapshot::boxed_copy(&Sampled::new(engine))?;
         let walker = Walker::new()?;
         let cgroups = Cgroups::new(max_cgroups)?;
-        let view = Arc::new(CgroupsView::empty(cgroups.capacity()), GFP_KERNEL)?;
         let attributed = Attributed::new(max_keys, unwinds)?;
-        let attribution_view = Arc::new(AttributionView::empty(attributed.capacity()), GFP_KERNEL)?;
+        let first = Snapshot::new(&sampled, cgroups.capacity(), attributed.capacity())?;
         Arc::pin_init(
             pin_init!(Sampler {
                 timer <- HrTimer::new(),
-                state <- new_raw_spinlock_irq!(Sampled::new(engine), "loadavg_rs_engine"),
+                next_due: Atomic::new(engine.next_due()),
+                period_ticks: config.period_ticks,
+                kernel_at_due: SeqWords::new(),
                 walked <- new_mutex!(
                     Walked {
+                        sampled,
                         cgroups,
-                        spare: None,
                         attributed,
-                        attribution_spare: None,
+                        spare: None,
                     },
-                    "loadavg_rs_cgroups"
+                    "loadavg_rs_walked"
                 ),
-                view: RcuArc::new(view),
-                attribution_view <- new_spinlock!(attribution_view, "loadavg_rs_attribution_view"),
+                published: RcuArc::new(first.into()),
                 walker,
                 tick_ns: NSEC_PER_SEC / i64::from(hz.max(1)),
                 hold_ms,
@@ -274,7 +279,7 @@ impl Sampler {
         let first = if self.hold_ms > 0 {
             Delta::from_millis(i64::from(self.hold_ms))
         } else {
-            self.delay_until(self.snapshot().next_due())
+            self.delay_until(self.next_due.load(Relaxed))
         };
         Ok(Running {
             _code: code,
@@ -283,30 +288,9 @@ impl Sampler {
         })
     }
 
-    /// A copy of the engine, taken under its lock.
-    pub fn snapshot(&self) -> Engine {
-        self.state.lock().engine
-    }
-
-    /// A copy of the engine and of what its walks cost, taken together under its lock.
-    pub fn snapshot_with_walks(&self) -> (Engine, Walks) {
-        let state = self.state.lock();
-        (state.engine, state.walks)
-    }
-
-    /// Copies the engine and its history, as they stand at one instant, into `into`.
-    ///
-    /// The copy is a few kilobytes: callers keep `into` on the heap, and it is copied there
-    /// directly, never through the stack.
-    pub fn snapshot_all<'a>(&self, into: &'a mut MaybeUninit<Sampled>) -> &'a mut Sampled {
-        let guard = self.state.lock();
-        // SAFETY: `into` is valid for writes of one `Sampled` and cannot overlap the locked
-        // state, which is valid for reads while `guard` lives; `Sampled` is `Copy`, so a bitwise
-        // copy is a valid value, and `into` is initialised after it.
-        unsafe {
-            core::ptr::copy_nonoverlapping(&*guard, into.as_mut_ptr(), 1);
-            into.assume_init_mut()
-        }
+    /// The last sample: a reference to it, taken without waiting for a walk in progress.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.published.get_arc()
     }
 
     /// The time from now until half a tick after jiffy `due` begins ([`nanos_until_due`]).
@@ -317,25 +301,14 @@ impl Sampler {
         Delta::from_nanos(nanos_until_due(now_ns, self.tick_ns, jiffies, due))
     }
 
-    /// The cgroups' rows of the last walk: a reference to them, taken without waiting for a
-    /// walk in progress.
-    pub fn cgroups(&self) -> Arc<CgroupsView> {
-        self.view.get_arc()
-    }
-
-    /// The attribution's keys of the last walk: a reference to them, taken without waiting for
-    /// a walk in progress.
-    pub fn attribution(&self) -> Arc<AttributionView> {
-        self.attribution_view.lock().clone()
-    }
-
     /// The figures a reader inside the container whose root cgroup is `id`, at depth `level`,
     /// reads with `virtualize=1` ([`cgroup_view::container_figures`]), from the rows the walker
     /// last published. A search under the RCU read lock alone: callable in any context,
     /// NMI included (a kprobe on a breakpoint), never waits, allocates and frees nothing.
     pub fn container_figures(&self, id: u64, level: u32) -> Option<([Load; 3], u32)> {
         let guard = rcu::read_lock();
-        let view = self.view.get(&guard);
+        let snapshot = self.published.get(&guard);
+        let view = &snapshot.cgroups;
         cgroup_view::container_figures(&view.rows, id, level, view.short_of_room)
     }
 
@@ -345,30 +318,26 @@ impl Sampler {
     }
 
     /// Forgets the attribution's frames into code at `start..end`, which is going away, and
-    /// publishes the keys again without them (as of the same sample) before it is gone.
+    /// publishes the sample again without them before it is gone.
     fn forget_code(&self, start: usize, end: usize) {
         let mut guard = self.walked.lock();
         let walked = &mut *guard;
         if walked.attributed.forget_frames(start, end) == 0 {
             return;
         }
-        let sample = self.attribution_view.lock().sample;
-        Self::publish_attribution(&self.attribution_view, walked, sample);
+        self.publish(walked);
     }
 
     /// In the walker thread: walks the threads and applies the sample, globally, to every
-    /// cgroup and to every key of the attribution, if a window has ended.
+    /// cgroup and to every key of the attribution, if a window has ended; then publishes it.
     fn walk(&self) {
         let mut guard = self.walked.lock();
         let walked = &mut *guard;
         let now = threads::jiffies();
-        let seq = {
-            let state = self.state.lock();
-            if !state.engine.due(now) {
-                return;
-            }
-            state.engine.stats().samples + 1
-        };
+        if !walked.sampled.engine.due(now) {
+            return;
+        }
+        let seq = walked.sampled.engine.stats().samples + 1;
         walked.cgroups.begin_walk(seq);
         walked.attributed.begin_walk(seq);
         let mut visitors = Visitors {
@@ -378,82 +347,44 @@ impl Sampler {
         let Some((counts, walk)) = threads::count_threads(&mut visitors) else {
             return;
         };
-        let (closed, decay, sample) = {
-            let mut state = self.state.lock();
-            let kernel = state.kernel_at_due;
-            let closed = state.sample(now, counts, walk, kernel);
-            (
-                closed,
-                state.engine.config().decay,
-                state.engine.stats().samples,
-            )
-        };
+        let kernel = self.kernel_at_due.read();
+        let closed = walked.sampled.sample(now, counts, walk, kernel);
+        self.next_due
+            .store(walked.sampled.engine.next_due(), Relaxed);
+        let decay = walked.sampled.engine.config().decay;
         walked.cgroups.end_walk(&decay, closed);
         walked.attributed.end_walk(&decay, closed);
-        Self::publish(&self.view, walked, sample);
-        Self::publish_attribution(&self.attribution_view, walked, sample);
+        self.publish(walked);
     }
 
-    /// Publishes the attribution's keys of sample `sample`, as [`Sampler::publish`] does the
-    /// cgroups' rows.
-    fn publish_attribution(
-        view: &SpinLock<Arc<AttributionView>>,
-        walked: &mut Walked,
-        sample: u64,
-    ) {
-        if !walked.attributed.enabled() {
-            return;
-        }
-        let mut next = match walked.attribution_spare.take() {
-            Some(spare) => spare,
-            None => {
-                let empty = AttributionView::empty(walked.attributed.capacity());
-                match UniqueArc::new(empty, GFP_KERNEL) {
-                    Ok(v) => Pin::from(v),
-                    Err(_) => return,
-                }
-            }
-        };
-        if walked.attributed.fill(&mut next, sample).is_err() {
-            walked.attribution_spare = Some(next);
-            return;
-        }
-        let old = core::mem::replace(&mut *view.lock(), next.into());
-        // Outside the lock: a reader's last reference frees the old keys, else they are spare.
-        walked.attribution_spare = Arc::into_unique_or_drop(old).map(|mut spare| {
-            spare.clear();
-            spare
-        });
-    }
-
-    /// Publishes the rows of the walk that made sample `sample`, reusing the spare view's
-    /// memory when no reader holds it any more. If memory runs out, readers keep the previous
-    /// sample's rows (the head says which sample they are of). Sleeps for a grace period.
-    fn publish(view: &RcuArc<CgroupsView>, walked: &mut Walked, sample: u64) {
-        if !walked.cgroups.enabled() {
-            return;
-        }
+    /// Publishes what the walker holds as one [`Snapshot`], reusing the spare snapshot's memory
+    /// when no reader holds it any more. If memory runs out, readers keep the previous sample
+    /// (each file says which sample it shows). Sleeps for a grace period.
+    fn publish(&self, walked: &mut Walked) {
         let next = match walked.spare.take() {
             Some(spare) => spare,
             None => {
-                let empty = CgroupsView::empty(walked.cgroups.capacity());
-                match UniqueArc::new(empty, GFP_KERNEL) {
-                    Ok(v) => Pin::from(v),
+                let slots = (walked.cgroups.capacity(), walked.attributed.capacity());
+                match Snapshot::new(&walked.sampled, slots.0, slots.1) {
+                    Ok(snapshot) => snapshot,
                     Err(_) => return,
                 }
             }
         };
         let mut next = next;
-        if walked.cgroups.fill(&mut next, sample).is_err() {
+        if next
+            .fill(&walked.sampled, &walked.cgroups, &walked.attributed)
+            .is_err()
+        {
             walked.spare = Some(next);
             return;
         }
-        let old = view.replace(next.into());
-        // No reader borrows the old rows any more: if one holds a reference of its own, its
-        // last reference frees them (putting each cgroup's reference); else they are the next
-        // spare.
+        let old = self.published.replace(next.into());
+        // No reader borrows the old snapshot any more: if one holds a reference of its own, its
+        // last reference frees it (putting each cgroup's and process's reference); else it is
+        // the next spare.
         walked.spare = Arc::into_unique_or_drop(old).map(|mut spare| {
-            spare.rows.clear();
+            spare.clear();
             spare
         });
     }
@@ -461,23 +392,22 @@ impl Sampler {
     /// In the timer: wakes the walker if a window has ended, and returns the jiffy the timer is
     /// due next: the end of the first window that ends after now. When the timer fired before
     /// the jiffy it aimed at began, that is the same jiffy again.
+    ///
+    /// The due jiffy it reads is the one the walker stored after the last sample; if that walk
+    /// is still under way a period later, the timer finds the same window ended and wakes the
+    /// walker again, which then catches up every window that ended (as the kernel would).
     fn tick(&self) -> Jiffies {
         let now = threads::jiffies();
-        let (due, next) = {
-            let mut state = self.state.lock();
-            let due = state.engine.due(now);
-            if due {
-                // Read here, half a tick into the jiffy, rather than after the walk: the kernel
-                // closes its windows in the tick itself, so this read falls on one side of that
-                // for certain, and consecutive records see exactly one window of the kernel's.
-                state.kernel_at_due = threads::kernel_avenrun();
-            }
-            (due, state.engine.due_after(now))
-        };
+        let next = self.next_due.load(Relaxed);
+        let due = !time_before(now, next);
         if due {
+            // Read here, half a tick into the jiffy, rather than after the walk: the kernel
+            // closes its windows in the tick itself, so this read falls on one side of that
+            // for certain, and consecutive records see exactly one window of the kernel's.
+            self.kernel_at_due.write(threads::kernel_avenrun());
             self.walker.kick();
         }
-        next
+        due_after(next, self.period_ticks, now)
     }
 }
 

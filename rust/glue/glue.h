@@ -8,8 +8,9 @@
  * Each file serves the Rust module of its name: threads.c the walk (rust/threads.rs),
  * walker.c the walker's kernel thread (rust/walker.rs), cgroup_walk.c cgroups
  * (rust/cgroup_walk.rs), attribution.c load attribution (rust/attribution.rs), proc_files.c
- * procfs (rust/proc_files.rs), raw_spinlock.c the raw spinlock (rust/raw_spinlock.rs). The kernel's own structs are only named here, never laid
- * out, so bindgen makes them opaque types, and the header needs no kernel header but types.h.
+ * procfs (rust/proc_files.rs), virtualize.c the probes of virtualize=1 (rust/virtualize.rs).
+ * The kernel's own structs are only named here, never laid out, so bindgen makes them opaque
+ * types, and the header needs no kernel header but types.h.
  */
 #ifndef LOADAVG_RS_GLUE_H
 #define LOADAVG_RS_GLUE_H
@@ -17,10 +18,8 @@
 #include <linux/types.h>
 
 struct cgroup;
-struct lock_class_key;
 struct pid;
 struct proc_dir_entry;
-struct raw_spinlock;
 struct seq_file;
 struct task_struct;
 
@@ -199,14 +198,5 @@ int loadavg_rs_last_pid(void);
 int loadavg_rs_show(struct seq_file *m, void *data);
 /* Defined in Rust (rust/proc_files.rs): about how many bytes that file prints now. */
 size_t loadavg_rs_size_hint(void *data);
-
-/* raw_spinlock.c: a raw spinlock, which the timer takes in hard-interrupt context. */
-
-void loadavg_rs_raw_spin_lock_init(struct raw_spinlock *lock, const char *name,
-				   struct lock_class_key *key);
-unsigned long loadavg_rs_raw_spin_lock_irqsave(struct raw_spinlock *lock);
-int loadavg_rs_raw_spin_trylock_irqsave(struct raw_spinlock *lock, unsigned long *flags);
-void loadavg_rs_raw_spin_unlock_irqrestore(struct raw_spinlock *lock, unsigned long flags);
-void loadavg_rs_raw_spin_assert_held(struct raw_spinlock *lock);
 
 #endif /* LOADAVG_RS_GLUE_H */

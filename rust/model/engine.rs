@@ -43,6 +43,23 @@ pub fn nanos_until_due(now_ns: i64, tick_ns: i64, jiffies: Jiffies, due: Jiffies
         .max(SOON_NS)
 }
 
+/// The end of the first window that ends after `now`, for windows of `period` ticks of which
+/// the next ends at `next`: the next sample's due jiffy once the sample for every window ended
+/// by `now` is taken.
+///
+/// The timer re-arms for it as soon as it has woken the walker, before the walk has applied
+/// its sample; a walk that takes longer than a period then only makes the next sample catch
+/// up (`calc_load_n()`), it never shifts the schedule.
+pub fn due_after(next: Jiffies, period: Jiffies, now: Jiffies) -> Jiffies {
+    if time_before(now, next) {
+        return next;
+    }
+    // `Config` keeps the period at one tick or more; `max(1)` spares a division check.
+    let period = period.max(1);
+    let n = (now.wrapping_sub(next) / period).wrapping_add(1);
+    next.wrapping_add(n.wrapping_mul(period))
+}
+
 /// The sampler's own figures: what it has done with the clock.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -109,20 +126,9 @@ impl Engine {
         self.next
     }
 
-    /// The end of the first window that ends after `now`: the next sample's due jiffy once the
-    /// sample for every window ended by `now` is taken.
-    ///
-    /// The timer re-arms for it as soon as it has woken the walker, before the walk has applied
-    /// its sample; a walk that takes longer than a period then only makes the next sample catch
-    /// up (`calc_load_n()`), it never shifts the schedule.
+    /// The end of the first window that ends after `now` ([`due_after`]).
     pub fn due_after(&self, now: Jiffies) -> Jiffies {
-        if !self.due(now) {
-            return self.next;
-        }
-        // `Config` keeps the period at one tick or more; `max(1)` spares a division check.
-        let period = self.config.period_ticks.max(1);
-        let n = (now.wrapping_sub(self.next) / period).wrapping_add(1);
-        self.next.wrapping_add(n.wrapping_mul(period))
+        due_after(self.next, self.config.period_ticks, now)
     }
 
     /// Applies a sample taken at `now`; returns the number of windows it closed.

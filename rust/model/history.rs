@@ -7,9 +7,8 @@
 //! closed, nothing else. Keeping the recent samples lets a reader (`/proc/loadavg_rs_samples`)
 //! check the averages exactly, by replaying the kernel's arithmetic over the very counts that
 //! were taken, and see each sample's transients (a kernel thread that was runnable at that
-//! instant) instead of guessing at them. [`Sampled`] is what the sampler's lock protects: the
-//! engine and its history, advanced together so that a reader always sees both at the same
-//! sample.
+//! instant) instead of guessing at them. [`Sampled`] is the engine and its history, advanced
+//! together, so that a reader always sees both at the same sample.
 
 use crate::model::accounting::Counts;
 use crate::model::calc_load::Load;
@@ -36,9 +35,9 @@ pub struct Record {
     pub walk_ns: u64,
     /// The longest stretch of the walk between two lock breaks, in ns.
     pub stretch_ns: u64,
-    /// The kernel's own `avenrun` when the timer found the window ended
-    /// ([`Sampled::kernel_at_due`]): a reader can recover from consecutive records the kernel's
-    /// count of each window that closed between them.
+    /// The kernel's own `avenrun` when the timer found the window ended ([`Sampled::sample`]):
+    /// a reader can recover from consecutive records the kernel's count of each window that
+    /// closed between them.
     pub kernel: [Load; 3],
 }
 
@@ -100,10 +99,6 @@ pub struct Sampled {
     pub history: History,
     /// What the walks cost.
     pub walks: Walks,
-    /// The kernel's own `avenrun` when the timer last found a window ended (half a tick into
-    /// the jiffy, so on a clean side of the tick in which the kernel closes its own windows),
-    /// for the record of the sample that follows.
-    pub kernel_at_due: [Load; 3],
 }
 
 impl Sampled {
@@ -113,13 +108,14 @@ impl Sampled {
             engine,
             history: History::new(),
             walks: Walks::NONE,
-            kernel_at_due: [0; 3],
         }
     }
 
     /// Applies a sample taken at `now` ([`Engine::sample`]) and, if it closed a window, records
     /// it and takes in what its walk cost; returns the number of windows it closed.
-    /// `kernel` is the kernel's `avenrun` at the sample (for the module: [`Self::kernel_at_due`]).
+    /// `kernel` is the kernel's `avenrun` at the sample (for the module: as the timer read it
+    /// half a tick into the jiffy the window ended at, on a clean side of the tick in which the
+    /// kernel closes its own windows).
     pub fn sample(&mut self, now: Jiffies, counts: Counts, walk: Walk, kernel: [Load; 3]) -> u64 {
         let due = self.engine.next_due();
         let closed = self.engine.sample(now, counts);
