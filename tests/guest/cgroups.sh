@@ -57,13 +57,15 @@ COUNTS="threads cpu io all cpuio blocked"
 AVGS=$(for a in $ACCOUNTINGS; do printf '%s_2s %s_10s %s_30s ' "$a" "$a" "$a"; done)
 # row FILE PATH: the row of cgroup PATH in a copy of the table.
 row() { [ -n "$(fields "$1" "$2" threads)" ] && fields "$1" "$2" $COUNTS; }
-# take_pair T H: the cgroup table and the samples file, read at the same sample.
+# take_pair T H: the cgroup table between two readings of the samples file, H.0 and H. The
+# table shows one sample whole, and H, read a moment later, still holds its record and every
+# one since H.0 (it keeps 64, 6.4 s of samples at this period; the three reads are a `cat`
+# apart): the table is checked against that record, and against the averages that sample left,
+# replayed from H.0's (fixed_at), whatever samples the two readings show.
 take_pair() {
-	while :; do
-		cat /proc/loadavg_rs_cgroups >"$1"
-		take_history "$2"
-		[ "$(hval "$1" sample)" = "$(hval "$2" samples)" ] && [ "$(hval "$1" sample)" -gt 0 ] && return
-	done
+	take_history "$2.0"
+	cat /proc/loadavg_rs_cgroups >"$1"
+	take_history "$2"
 }
 
 # Every sample the test manages to read, up to 30 of them, each checked on its own.
@@ -73,7 +75,7 @@ while [ "$seen" -lt 30 ]; do
 	k=$(hval /tmp/t sample)
 	[ "$k" -gt "$last" ] || continue
 	last=$k seen=$((seen + 1))
-	[ -n "$first_pair" ] || { cp /tmp/t /tmp/t_first && cp /tmp/h /tmp/h_first && first_pair=$k; }
+	[ -n "$first_pair" ] || { cp /tmp/t /tmp/t_first && cp /tmp/h.0 /tmp/h_first.0 && cp /tmp/h /tmp/h_first && first_pair=$k; }
 	ax=$(row /tmp/t /A/x)
 	a=$(row /tmp/t /A)
 	# B's reader: in io, or in cpu between two requests, or in delayed (blocked while EEVDF owed
@@ -100,7 +102,7 @@ sed 's/^/# table: /' /tmp/t_first
 # The root's averages are the global ones, and A/x's the kernel's arithmetic over 2 tasks at
 # every sample since its first (as each sample closed its windows).
 root_avgs=$(fields /tmp/t_first / $AVGS)
-global_avgs=$(shown $(for a in $ACCOUNTINGS; do for w in 1 2 3; do hfixed /tmp/h_first "$a" $w; done; done))
+global_avgs=$(shown $(for a in $ACCOUNTINGS; do for w in 1 2 3; do fixed_at /tmp/h_first.0 /tmp/h_first "$first_pair" "$a" $w; done; done))
 check "the root's 15 averages are the global ones at sample $first_pair" test "$root_avgs" = "$global_avgs"
 since=$(fields /tmp/t_first /A/x since)
 set -- $(loadgen verify series /tmp/h_first 2 "$since" "$first_pair")
@@ -201,11 +203,9 @@ for name in "$odd1" "$odd2" "$odd3"; do
 done
 take_history /tmp/m0
 wait_samples /tmp/m0 2
-while :; do
-	cat /proc/loadavg_rs_cgroups >/tmp/t
-	cat /proc/loadavg_rs_metrics >/tmp/metrics
-	[ "$(awk '$1 == "loadavg_rs_cgroup_sample" { print $2 }' /tmp/metrics)" = "$(hval /tmp/t sample)" ] && break
-done
+# Each file shows one sample whole; every sample from here on counts the same sleeping threads.
+cat /proc/loadavg_rs_cgroups >/tmp/t
+cat /proc/loadavg_rs_metrics >/tmp/metrics
 check "every row is one line: $(paths /tmp/t | wc -l) paths for $(hval /tmp/t cgroups_tracked) cgroups tracked" \
 	test "$(paths /tmp/t | wc -l)" -eq "$(hval /tmp/t cgroups_tracked)"
 # label_threads PATH: the threads of the series whose cgroup label, read back, is PATH.

@@ -156,6 +156,12 @@ record_value() {
 	awk -v k="$2" -v c="$(rcol "$1" "$3")" '$1 == "sample" && NF > 2 { nf = NF; next }
 		nf && NF == nf && (k == "last" || $1 == k) { v = $c } END { print v }' "$1"
 }
+# fixed_at H0 H1 SEQ ACCOUNTING COLUMN: an average in fixed point as sample SEQ left it, replayed
+# exactly (loadgen verify replay) from H0's over H1's records: a file that showed sample SEQ,
+# read between the two histories, is checked against it. Empty if SEQ is not between them.
+fixed_at() {
+	loadgen verify replay "$1" "$2" "$3" 2>/dev/null | awk -v a="$4" -v c="$5" '$1 == a { print $(c + 1) }'
+}
 # records H0 H1: the records in H1 of the samples after H0's last.
 records() {
 	awk -v k0="$(hval "$1" samples)" '$1 == "sample" && NF > 2 { nf = NF; next }

@@ -3,9 +3,10 @@
 # it): its textfile collector reads /proc/loadavg_rs_metrics through a `.prom` symlink in its
 # directory, at every scrape; no daemon of ours, no file to keep current.
 #
-# Scraped over loopback with busybox wget, at one sample (the module's samples file read before
-# and after the scrape, again until no sample fell between): every definition's three averages
-# are exactly the module's fixed-point values (the metric times 2048), its counts the sample's,
+# Scraped over loopback with busybox wget, at one sample (the module's table read before and
+# after the scrape, again until no sample fell between): every definition's three averages are
+# exactly the module's fixed-point values at that sample (the metric times 2048, against the
+# sample's record in the samples file), its counts the sample's,
 # the counters the table's (walks_total the samples, walk_seconds_total's growth the recorded
 # walks' ns added up), and a cgroup's series its row in /proc/loadavg_rs_cgroups, in the host's cgroup
 # namespace (cgroupns="host"), a name that is not UTF-8 among them. Then, loaded again with
@@ -59,27 +60,31 @@ metric_in() {
 }
 # metric NAME [LABELS]: as metric_in, in the scrape.
 metric() { metric_in /tmp/scrape "$@"; }
-# The scrape and the cgroup table, between two readings of the samples file at the same sample,
-# and, with cgroups, the scrape's cgroup series of the table's sample (the walker publishes the
-# cgroups' rows a moment after the sample itself).
+# The scrape, the module's own exposition and the cgroup table, each one sample whole (the
+# walker publishes every file's figures at once); the table read before and after the two
+# others, again until no sample fell between, so that all three show the same sample. The
+# samples file, read before and after all that, holds every record between (it keeps 64,
+# 64 s at this period): the figures are checked against that sample's record and against the
+# averages it left, replayed from the first reading's (fixed_at).
 while :; do
-	take_history /tmp/h0
+	take_history /tmp/h0.0
+	cat "/proc/$TABLE_FILE" >/tmp/t0
 	scrape /tmp/scrape
 	cat /proc/loadavg_rs_cgroups >/tmp/t 2>/dev/null
 	cat /proc/loadavg_rs_metrics >/tmp/own
-	take_history /tmp/h1
-	[ "$(hval /tmp/h0 samples)" = "$(hval /tmp/h1 samples)" ] || continue
-	[ -z "$cgroups" ] || [ "$(metric loadavg_rs_cgroup_sample)" = "$(hval /tmp/t sample)" ] || continue
-	break
+	cat "/proc/$TABLE_FILE" >/tmp/t1
+	[ "$(hval /tmp/t0 samples)" = "$(hval /tmp/t1 samples)" ] && break
 done
-k=$(hval /tmp/h0 samples)
+take_history /tmp/h0
+k=$(hval /tmp/t0 samples)
 check "the textfile collector read the file without an error (node_textfile_scrape_error $(metric node_textfile_scrape_error))" \
 	test "$(metric node_textfile_scrape_error)" = 0
 check "every series is the module's own, loadavg_rs_*, none in node_exporter's namespace ($(grep -c '^loadavg_rs_' /tmp/own) series)" \
 	test "$(grep -v '^#' /tmp/own | grep -vc '^loadavg_rs_')" -eq 0 -a "$(grep -c '^node_loadavg' /tmp/scrape)" -eq 0
 bad= n=0
 for a in $ACCOUNTINGS; do
-	set -- $(awk -v a="$a" '$1 == "fixed" && $2 == a { print $3, $4, $5 }' /tmp/h0)
+	set -- $(for w in 1 2 3; do fixed_at /tmp/h0.0 /tmp/h0 "$k" "$a" $w; done)
+	[ $# -eq 3 ] || bad="$bad no-record-$k"
 	for w in 10s 60s 300s; do
 		v=$(metric loadavg_rs_load "definition=\"$a\",window=\"$w\"")
 		got=$(awk -v v="$v" 'BEGIN { if (v == "") print "none"; else printf "%d", v * 2048 }')
@@ -87,26 +92,22 @@ for a in $ACCOUNTINGS; do
 		n=$((n + 1))
 		shift
 	done
-	want=$(record_value /tmp/h0 last "$a")
+	want=$(record_value /tmp/h0 "$k" "$a")
 	v=$(metric loadavg_rs_tasks "definition=\"$a\"")
 	[ "$v" = "$want" ] || bad="$bad tasks/$a:$v!=$want"
 done
 check "sample $k: the scraped averages of every definition and window ($n) are the module's exactly, and the counts the sample's${bad:+:$bad}" test -z "$bad"
 check "the counters are the table's: samples_total $(metric loadavg_rs_samples_total) = walks_total $(metric loadavg_rs_walks_total) = $k" \
 	test "$(metric loadavg_rs_samples_total)" = "$k" -a "$(metric loadavg_rs_walks_total)" = "$k"
-# The counter grows by each walk's duration, to the nanosecond: read again a few samples later
-# (fewer than the samples file's 64 records, so that it holds every walk between), its growth
-# is the walk_ns of the records since sample $k added up (read in the module's own text, which
-# prints all nine decimals; node_exporter prints the number again, as short as it can).
+# The counter grows by each walk's duration, to the nanosecond: read again a few samples later,
+# then the samples file (which still holds every walk between: fewer than its 64 records), its
+# growth is the walk_ns of the records since sample $k added up (read in the module's own text,
+# which prints all nine decimals; node_exporter prints the number again, as short as it can).
 take_history /tmp/hw
 wait_samples /tmp/hw 3
-while :; do
-	take_history /tmp/h2
-	cat /proc/loadavg_rs_metrics >/tmp/own2
-	take_history /tmp/h3
-	[ "$(hval /tmp/h2 samples)" = "$(hval /tmp/h3 samples)" ] && break
-done
-k2=$(hval /tmp/h2 samples)
+cat /proc/loadavg_rs_metrics >/tmp/own2
+take_history /tmp/h2
+k2=$(metric_in /tmp/own2 loadavg_rs_walks_total)
 walk_ns=$(awk -v c="$(rcol /tmp/h2 walk_ns)" -v a="$k" -v b="$k2" '$1 == "sample" && NF > 2 { nf = NF; next }
 	nf && NF == nf && $1 > a && $1 <= b { s += $c; n++ } END { printf "%d %d\n", s, n }' /tmp/h2)
 ns() { metric_in "$1" loadavg_rs_walk_seconds_total | tr -d . | sed 's/^0*//'; }

@@ -129,8 +129,21 @@ fn advance(load: Load, exp: Load, tasks: u64, closed: u64) -> Load {
     }
 }
 
-fn replay(h0: &History, h1: &History) {
-    let (decay, closed) = (h1.decay(), h1.column("closed"));
+/// Every definition's averages replayed from H0's over H1's records of the samples after H0's
+/// last, up to sample `to` (all of them if `None`): one `NAME L1 L2 L3 RECORDS` line each.
+/// With `to`, H1 must hold every record from H0's last to `to`: a file that showed sample `to`,
+/// read between the two histories, is checked against the averages that sample left.
+fn replay(h0: &History, h1: &History, to: Option<u64>) {
+    let (decay, closed, seq) = (h1.decay(), h1.column("closed"), h1.column("sample"));
+    if let Some(to) = to {
+        let k0 = h0.value("samples").first().copied().unwrap_or(0);
+        let held = h1.since(h0).filter(|r| r[seq] <= to).count() as u64;
+        if to < k0 || held != to - k0 {
+            fail(&format!(
+                "sample {to} is not between the histories' (from {k0}, {held} records held)"
+            ));
+        }
+    }
     for name in &h1.definitions {
         let col = h1.column(name);
         let mut l: Vec<Load> = h0
@@ -139,7 +152,7 @@ fn replay(h0: &History, h1: &History) {
             .map(|&v| v as Load)
             .collect();
         let mut n = 0;
-        for r in h1.since(h0) {
+        for r in h1.since(h0).filter(|r| to.is_none_or(|to| r[seq] <= to)) {
             for (l, &e) in l.iter_mut().zip(&decay) {
                 *l = advance(*l, e, r[col], r[closed]);
             }
@@ -253,7 +266,11 @@ pub fn verify(args: &[String]) -> i32 {
             .unwrap_or_else(|| fail("too few arguments"))
     };
     match arg(0) {
-        "replay" => replay(&History::read(arg(1)), &History::read(arg(2))),
+        "replay" => replay(
+            &History::read(arg(1)),
+            &History::read(arg(2)),
+            args.get(3).map(|k| number(k)),
+        ),
         "series" => series(
             &History::read(arg(1)),
             arg(2),
