@@ -88,6 +88,15 @@ for n in 1000 10000 50000; do
 done
 printf '| read /proc/loadavg_cpu vs /proc/loadavg | %s ns vs %s ns: ratio %s | <= 1.2 |\n' \
 	"$(get read_loadavg_cpu_ns)" "$(get read_loadavg_ns)" "$(ratio "$(get read_loadavg_cpu_ns)" "$(get read_loadavg_ns)")"
+# Readers and the timer, this build against the older one (OLD=), read side by side.
+for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
+	a=$(get "readers_new_${f}_ns") b=$(get "readers_old_${f}_ns")
+	[ -z "$a" ] || printf '| read /proc/%s, this build vs the older one (100 ms period) | %s ns vs %s ns: ratio %s | <= 1 |\n' \
+		"$f" "$a" "$b" "$(ratio "$a" "$b")"
+done
+a=$(get readers_new_lat_p999_us) b=$(get readers_old_lat_p999_us)
+[ -z "$a" ] || printf '| wake-up p99.9 under three looping readers (samples twice, metrics), this build vs the older one | %s us vs %s us: ratio %s | <= 1 |\n' \
+	"$a" "$b" "$(ratio "$a" "$b")"
 printf '| pipe ping-pong, module loaded vs not | %s ns vs %s ns per round trip: ratio %s | <= 1.01 |\n' \
 	"$(get pingpong_on_ns)" "$(get pingpong_off_ns)" "$(ratio "$(get pingpong_on_ns)" "$(get pingpong_off_ns)")"
 printf '| memory | module %s bytes (/proc/modules); state %s bytes allocated at load; after each walk, the tracked cgroups'"'"' rows for readers (reused) | |\n' \

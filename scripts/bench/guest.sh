@@ -55,6 +55,48 @@ say module_bytes "$(awk '$1 == "loadavg_rs" { print $2 }' /proc/modules)"
 say state_bytes "$(dmesg | sed -n 's/.*loadavg_rs: state: \([0-9]*\) bytes.*/\1/p' | tail -n1)"
 unload
 
+# 3b. Readers and the timer against an older build (`make bench OLD=KO`), if the job brings one:
+# each build loaded in turn with a 100 ms period (a sample published ten times a second), 3
+# alternated rounds. Per round: reads of /proc/loadavg_cpu, of the samples file (the engine and
+# its 64 records) and of the metrics, 20k each; and the wake-up probe while two readers loop on
+# the samples file and one on the metrics, beside the timer and the walker (what a reader that
+# holds interrupts off, or a timer that waits for a reader, costs the rest of the machine).
+old=/job/extra/old/loadavg_rs.ko
+# lat: one run of the wake-up probe, 10 s: its p99.9 and maximum, in us.
+lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us.*/\1 \2/p'; }
+if [ -f "$old" ]; then
+	# readers_round ARM MODULE: one round of ARM (new or old) with MODULE loaded.
+	readers_round() {
+		local arm=$1 f r pids
+		insmod "$2" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
+		for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
+			r=$(loadgen readbench "/proc/$f" 20000 | ns_of read)
+			eval "rd_${arm}_$f=\"\${rd_${arm}_$f:-} $r\""
+		done
+		loadgen reader /proc/loadavg_rs_samples 12 >/dev/null &
+		pids=$!
+		loadgen reader /proc/loadavg_rs_samples 12 >/dev/null &
+		pids="$pids $!"
+		loadgen reader /proc/loadavg_rs_metrics 12 >/dev/null &
+		pids="$pids $!"
+		set -- $(lat)
+		kill $pids 2>/dev/null
+		wait $pids 2>/dev/null
+		eval "rl_${arm}=\"\${rl_${arm}:-} $1\""
+		unload
+	}
+	for round in 1 2 3; do
+		readers_round new "$MODULE"
+		readers_round old "$old"
+	done
+	for arm in new old; do
+		for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
+			eval "say readers_${arm}_${f}_ns \"\$(median \$rd_${arm}_$f)\""
+		done
+		eval "say readers_${arm}_lat_p999_us \"\$(median \$rl_${arm})\""
+	done
+fi
+
 # 4. The walk's cost against the thread count, against its floor, and the user-space walk
 # (LXCFS's way). The module walks once a period (100 ms); so does the floor
 # (tests/bench/walk_floor.c, a bare for_each_process_thread() reading what the kernel's counters
@@ -137,9 +179,7 @@ done
 # ordinary task at the walker's priority, busy every 500 ms for as long as the module's walks
 # took (the median so far), reading scattered memory: what the probe loses to it is the cost of
 # any periodic burst of that size on this machine, to tell from what the module itself costs.
-old=/job/extra/old/loadavg_rs.ko
 [ -f "$old" ] && say old_module 1
-lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us.*/\1 \2/p'; }
 # round_arm ARM: one round of the probe; appends its p99.9 and maximum to ARM_p and ARM_max,
 # and, with a module loaded, the medians of its walks' times and longest stretches over the
 # round to ARM_walk and ARM_stretch. (The old module's samples have no such columns: its walk,
