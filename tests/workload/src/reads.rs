@@ -63,17 +63,62 @@ impl Tally {
     }
 }
 
-/// Whether `text` is what `file` reads whole: for `/proc/loadavg_rs_top` and
-/// `/proc/loadavg_rs_stacks` their formats ([`top_well_formed`], [`stacks_well_formed`]); for
-/// the others, [`well_formed`].
+/// Whether `text` is what `file` reads whole: for `/proc/loadavg_rs_top`,
+/// `/proc/loadavg_rs_stacks`, `/proc/loadavg_rs_samples` and `/proc/loadavg_rs_metrics` their
+/// formats ([`top_well_formed`], [`stacks_well_formed`], [`samples_well_formed`],
+/// [`metrics_well_formed`]); for the others, [`well_formed`].
 pub fn well_formed_file(file: &str, text: &str) -> bool {
     if file.ends_with("/loadavg_rs_top") {
         top_well_formed(text)
     } else if file.ends_with("/loadavg_rs_stacks") {
         stacks_well_formed(text)
+    } else if file.ends_with("/loadavg_rs_samples") {
+        samples_well_formed(text)
+    } else if file.ends_with("/loadavg_rs_metrics") {
+        metrics_well_formed(text)
     } else {
         well_formed(text)
     }
+}
+
+/// Whether `text` is a whole `/proc/loadavg_rs_samples`: `samples N` first, a header of the
+/// records (`sample` and more columns), then records of as many numbers, the last of sample N.
+pub fn samples_well_formed(text: &str) -> bool {
+    let Some(samples) = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("samples "))
+        .and_then(|n| n.parse::<u64>().ok())
+    else {
+        return false;
+    };
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("sample "));
+    let columns = lines.next().map_or(0, |h| h.split(' ').count());
+    let mut last = 0;
+    for row in lines {
+        let fields: Vec<&str> = row.split(' ').collect();
+        if columns < 2
+            || fields.len() != columns
+            || fields.iter().any(|f| f.parse::<u64>().is_err())
+        {
+            return false;
+        }
+        last = fields[0].parse().unwrap_or(0);
+    }
+    text.ends_with('\n') && last == samples
+}
+
+/// Whether `text` is a whole `/proc/loadavg_rs_metrics`: each line a comment or a series and a
+/// number, `loadavg_rs_samples_total` among them.
+pub fn metrics_well_formed(text: &str) -> bool {
+    text.ends_with('\n')
+        && text.contains("\nloadavg_rs_samples_total ")
+        && text.lines().all(|l| {
+            l.starts_with("# ")
+                || l.rsplit_once(' ').is_some_and(|(name, v)| {
+                    name.starts_with("loadavg_rs_") && v.parse::<f64>().is_ok()
+                })
+        })
 }
 
 /// Whether `text` is the whole `/proc/loadavg_rs_top` of a reader in the initial PID namespace:
