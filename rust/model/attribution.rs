@@ -51,6 +51,8 @@ use crate::model::calc_load::{load_int_frac, Load, FIXED_1, FSHIFT};
 use crate::model::engine::{advance, Loads};
 use crate::model::report::{Duration, PathText};
 use crate::model::sort;
+pub use crate::model::table::BadIndex;
+use crate::model::table::{Row, Table, NONE};
 
 /// The most frames kept of a kernel stack, innermost first (deeper ones are cut, and the site
 /// says so).
@@ -58,9 +60,6 @@ pub const DEPTH: usize = 24;
 
 /// The length of a task's `comm` (`TASK_COMM_LEN`), NUL-padded.
 pub const COMM_LEN: usize = 16;
-
-/// No entry.
-const NONE: u32 = u32::MAX;
 
 /// What a key's site is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,6 +217,32 @@ impl Entry {
     }
 }
 
+impl Row for Entry {
+    fn free(next: u32) -> Entry {
+        Entry {
+            next,
+            ..Entry::FREE
+        }
+    }
+
+    fn next_free(&self) -> u32 {
+        self.next
+    }
+
+    fn is_used(&self) -> bool {
+        Entry::is_used(self)
+    }
+
+    fn hash(&self) -> u64 {
+        hash(self.process, &self.site)
+    }
+}
+
+/// The hash of a key: its process's address, multiplied, and its site's hash.
+fn hash(process: usize, site: &Site) -> u64 {
+    (process as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ site.hash()
+}
+
 /// Whether a task in state `t` counts in any definition (and so is attributed).
 pub fn counted(t: ThreadState) -> bool {
     let mut c = Counts::ZERO;
@@ -273,27 +298,10 @@ pub struct Stats {
     pub gone: u64,
 }
 
-/// Why a table could not be made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BadIndex;
-
-/// The keys, in `E` (entries) and `I` (the index), both allocated by the caller.
-///
-/// `I` must have a power-of-two length of at least twice the number of entries, so that a
-/// probe always ends at an empty index cell.
-///
-/// # Invariants
-///
-/// The free entries form a list from `free` through their `next` fields, ended by `NONE`;
-/// `used` is the number of entries not on it; every used entry is below `reach` and in the
-/// index once.
+/// The keys, in a [`Table`] of entries `E` with index `I`, both allocated by the caller (see
+/// [`Table`] for their sizes), and the `[other]` rows.
 pub struct Attribution<E, I> {
-    entries: E,
-    /// Open addressing by key, linear probing: an entry number, or `NONE`.
-    index: I,
-    free: u32,
-    used: u32,
-    reach: u32,
+    table: Table<Entry, E, I>,
     /// The `[other]` rows: processes, then sites.
     other: [Entry; 2],
     /// The sample the current walk will be.
@@ -314,27 +322,9 @@ where
     I: DerefMut<Target = [u32]>,
 {
     /// An empty table over `entries` and `index`.
-    pub fn new(mut entries: E, mut index: I) -> Result<Self, BadIndex> {
-        if !index.len().is_power_of_two()
-            || index.len() < 2 * entries.len()
-            || entries.is_empty()
-            || u32::try_from(entries.len()).map_or(true, |n| n == NONE)
-        {
-            return Err(BadIndex);
-        }
-        index.fill(NONE);
-        let n = entries.len();
-        for (i, e) in entries.iter_mut().enumerate() {
-            *e = Entry::FREE;
-            e.next = if i + 1 < n { (i + 1) as u32 } else { NONE };
-        }
-        // INVARIANT: Every entry is on the free list, in order; none is used or indexed.
+    pub fn new(entries: E, index: I) -> Result<Self, BadIndex> {
         Ok(Attribution {
-            entries,
-            index,
-            free: 0,
-            used: 0,
-            reach: 0,
+            table: Table::new(entries, index)?,
             other: [
                 Entry::other(SiteKind::Process),
                 Entry::other(SiteKind::Runqueue),
@@ -349,12 +339,12 @@ where
 
     /// How many entries there are.
     pub fn capacity(&self) -> usize {
-        self.entries.len()
+        self.table.capacity()
     }
 
     /// How many hold a key.
     pub fn used(&self) -> u32 {
-        self.used
+        self.table.used()
     }
 
     /// The last walk's figures.
@@ -369,64 +359,14 @@ where
 
     /// Every used entry, with its number.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &Entry)> {
-        self.entries
-            .get(..self.reach as usize)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.is_used())
-            .map(|(i, e)| (i as u32, e))
-    }
-
-    /// Where the probe for a key starts.
-    fn home(&self, process: usize, site: &Site) -> usize {
-        let h = (process as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ site.hash();
-        ((h ^ (h >> 31)) as usize) & (self.index.len() - 1)
+        self.table.iter()
     }
 
     /// The entry of a key, if it has one.
     pub fn find(&self, process: usize, site: &Site) -> Option<u32> {
-        let mask = self.index.len() - 1;
-        let mut i = self.home(process, site);
-        loop {
-            let e = *self.index.get(i)?;
-            if e == NONE {
-                return None;
-            }
-            if self
-                .entries
-                .get(e as usize)
-                .is_some_and(|x| x.process == process && x.site == *site)
-            {
-                return Some(e);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// Puts entry `slot` in the index.
-    fn index_insert(&mut self, slot: u32) {
-        let Some(e) = self.entries.get(slot as usize) else {
-            return;
-        };
-        let mask = self.index.len() - 1;
-        let mut i = self.home(e.process, &e.site);
-        while self.index[i] != NONE {
-            i = (i + 1) & mask;
-        }
-        self.index[i] = slot;
-    }
-
-    /// Frees the used entry `slot` (the index is rebuilt by the caller).
-    fn free_entry(&mut self, slot: u32) {
-        if let Some(e) = self.entries.get_mut(slot as usize) {
-            *e = Entry {
-                next: self.free,
-                ..Entry::FREE
-            };
-            self.free = slot;
-            self.used -= 1;
-        }
+        self.table.find(hash(process, site), |e| {
+            e.process == process && e.site == *site
+        })
     }
 
     /// The entry of `process` and `site`, made (with a hold from `holds`) if it has none;
@@ -438,26 +378,19 @@ where
         if let Some(e) = self.find(process.key, site) {
             return Some(e);
         }
-        let slot = self.free;
-        self.short_of_room |= slot == NONE;
-        let next = self.entries.get(slot as usize)?.next;
-        self.entries[slot as usize] = Entry {
+        self.short_of_room |= self.table.is_full();
+        let slot = self.table.insert(Entry {
             process: process.key,
             tgid: process.tgid,
             comm: process.comm,
             site: *site,
             since: self.seq,
             ..Entry::FREE
-        };
-        self.free = next;
-        self.used += 1;
-        self.reach = self.reach.max(slot + 1);
+        })?;
         if !holds.hold(slot) {
-            self.free_entry(slot);
+            self.table.undo_insert(slot);
             return None;
         }
-        // INVARIANT: A new used entry, below `reach`, indexed once.
-        self.index_insert(slot);
         Some(slot)
     }
 
@@ -476,8 +409,7 @@ where
         self.may_unwind = may_unwind;
         self.stats.unwinds = 0;
         self.stats.not_unwound = 0;
-        let reach = self.reach as usize;
-        for e in self.entries.get_mut(..reach).unwrap_or(&mut []).iter_mut() {
+        for e in self.table.iter_mut() {
             e.own = Counts::ZERO;
         }
         for o in &mut self.other {
@@ -513,10 +445,11 @@ where
         for (which, site) in [(0, &Site::PROCESS), (1, site)] {
             match self.entry_for(process, site, holds) {
                 Some(e) => {
-                    let e = &mut self.entries[e as usize];
-                    e.own.add(t);
-                    // The leader's name as it is now (an exec renames it).
-                    e.comm = process.comm;
+                    if let Some(e) = self.table.get_mut(e) {
+                        e.own.add(t);
+                        // The leader's name as it is now (an exec renames it).
+                        e.comm = process.comm;
+                    }
                 }
                 None => {
                     self.other[which].own.add(t);
@@ -537,13 +470,10 @@ where
     /// windows, its entry and `struct pid` held meanwhile; a shortage of entries, for a process
     /// or a site, lets it go at once.) Their holds are released. Returns how many were let go.
     pub fn end_walk(&mut self, decay: &[Load; 3], closed: u64, holds: &mut impl Holds) -> u32 {
-        let reach = self.reach as usize;
-        for e in self.entries.get_mut(..reach).unwrap_or(&mut []).iter_mut() {
-            if e.is_used() {
-                e.counts = e.own;
-                if closed > 0 {
-                    advance(&mut e.loads, decay, &e.counts, closed);
-                }
+        for e in self.table.iter_mut() {
+            e.counts = e.own;
+            if closed > 0 {
+                advance(&mut e.loads, decay, &e.counts, closed);
             }
         }
         for o in &mut self.other {
@@ -552,13 +482,9 @@ where
                 advance(&mut o.loads, decay, &o.counts, closed);
             }
         }
-        let mut reclaimed = 0;
         let short = self.short_of_room;
-        for slot in 0..self.reach {
-            let e = self.entries[slot as usize];
-            if !e.is_used() {
-                continue;
-            }
+        let other = &mut self.other;
+        let reclaimed = self.table.retain(|_, slot, e| {
             let uncounted = Accounting::ALL.iter().all(|&a| e.counts.active(a) == 0);
             let shows_zero = e
                 .loads
@@ -567,9 +493,9 @@ where
                 .all(|&l| load_int_frac(l) == (0, 0));
             let exited = uncounted && (short || shows_zero) && holds.exited(slot);
             if !e.is_idle() && !exited {
-                continue;
+                return true;
             }
-            let other = &mut self.other[usize::from(e.site.kind != SiteKind::Process)];
+            let other = &mut other[usize::from(e.site.kind != SiteKind::Process)];
             for (o, l) in other
                 .loads
                 .iter_mut()
@@ -579,24 +505,10 @@ where
                 *o = o.saturating_add(*l);
             }
             holds.release(slot);
-            self.free_entry(slot);
-            reclaimed += 1;
-        }
+            false
+        });
         self.stats.gone = self.stats.gone.saturating_add(u64::from(reclaimed));
-        if reclaimed > 0 {
-            self.reindex();
-        }
         reclaimed
-    }
-
-    /// Builds the index again from the used entries.
-    fn reindex(&mut self) {
-        self.index.fill(NONE);
-        for slot in 0..self.reach {
-            if self.entries[slot as usize].is_used() {
-                self.index_insert(slot);
-            }
-        }
     }
 
     /// Forgets every frame that returns into code at `start..end`, which is going away.
@@ -608,10 +520,9 @@ where
     /// its averages, which decay until it is reclaimed, and both print. Returns how many keys
     /// changed.
     pub fn forget_frames(&mut self, start: usize, end: usize) -> u32 {
-        let mut changed = 0u32;
-        for e in self.entries.iter_mut().take(self.reach as usize) {
-            if !e.is_used() || e.site.kind != SiteKind::Stack {
-                continue;
+        self.table.rekey(|e| {
+            if e.site.kind != SiteKind::Stack {
+                return false;
             }
             let depth = usize::from(e.site.depth);
             let mut hit = false;
@@ -622,23 +533,13 @@ where
                     hit = true;
                 }
             }
-            changed += u32::from(hit);
-        }
-        if changed > 0 {
-            self.reindex();
-        }
-        changed
+            hit
+        })
     }
 
     /// Frees every entry, telling `holds` of each.
     pub fn clear(&mut self, holds: &mut impl Holds) {
-        for slot in 0..self.reach {
-            if self.entries[slot as usize].is_used() {
-                holds.release(slot);
-                self.free_entry(slot);
-            }
-        }
-        self.index.fill(NONE);
+        self.table.clear(|slot, _| holds.release(slot));
     }
 }
 
@@ -877,25 +778,8 @@ mod tests {
     const N: usize = 8;
     const DECAY: [Load; 3] = [1884, 2014, 2037];
 
-    /// `n` copies of `v` on the heap (a table of entries does not fit a kernel stack).
-    #[cfg(MODULE)]
-    fn heap<T: Clone>(v: T, n: usize) -> kernel::alloc::KVVec<T> {
-        match kernel::alloc::KVVec::from_elem(v, n, kernel::alloc::flags::GFP_KERNEL) {
-            Ok(v) => v,
-            Err(_) => panic!("no memory for a test table"),
-        }
-    }
-
-    /// `n` copies of `v` on the heap.
-    #[cfg(not(MODULE))]
-    fn heap<T: Clone>(v: T, n: usize) -> std::vec::Vec<T> {
-        std::vec![v; n]
-    }
-
-    #[cfg(MODULE)]
-    type Heap<T> = kernel::alloc::KVVec<T>;
-    #[cfg(not(MODULE))]
-    type Heap<T> = std::vec::Vec<T>;
+    // A table of entries does not fit a kernel stack.
+    use crate::model::table::testing::{heap, Heap};
 
     type Table = Attribution<Heap<Entry>, Heap<u32>>;
 

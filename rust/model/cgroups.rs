@@ -30,9 +30,11 @@ use core::ops::DerefMut;
 use crate::model::accounting::{Accounting, Counts, ThreadState};
 use crate::model::calc_load::Load;
 use crate::model::engine::{advance, Loads};
+pub use crate::model::table::BadIndex;
+use crate::model::table::{Row, Table, NONE};
 
 /// No slot: the parent of the root.
-pub const NO_SLOT: u32 = u32::MAX;
+pub const NO_SLOT: u32 = NONE;
 
 /// The deepest level tracked (the root is at 0): the kernel side counts threads of deeper
 /// cgroups in their ancestor at this level, and [`CgroupTable::insert`] refuses deeper ones.
@@ -88,6 +90,34 @@ impl Slot {
     }
 }
 
+impl Row for Slot {
+    fn free(next: u32) -> Slot {
+        // A free slot's parent links it to the next free one.
+        Slot {
+            parent: next,
+            ..Slot::FREE
+        }
+    }
+
+    fn next_free(&self) -> u32 {
+        self.parent
+    }
+
+    fn is_used(&self) -> bool {
+        Slot::is_used(self)
+    }
+
+    fn hash(&self) -> u64 {
+        hash(self.key)
+    }
+}
+
+/// The hash of a cgroup's key: multiplicative (the kernel side's keys are addresses, aligned and
+/// close together).
+fn hash(key: usize) -> u64 {
+    (key as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// What the kernel side holds for the tracked cgroups, one hold a slot (a reference on the
 /// cgroup): asked by [`CgroupTable::drop_gone`] whether a cgroup is gone, and told by it and by
 /// [`CgroupTable::clear`] when a slot is freed, once a slot.
@@ -98,34 +128,18 @@ pub trait Holds {
     fn release(&mut self, slot: u32, s: &Slot);
 }
 
-/// The tracked cgroups, in `S` (slots) and `I` (the index), both allocated by the caller.
-///
-/// `I` must have a power-of-two length of at least twice the number of slots, so that a probe
-/// always ends at a free entry.
+/// The tracked cgroups, in a [`Table`] of slots `S` with index `I`, both allocated by the
+/// caller (see [`Table`] for their sizes).
 ///
 /// # Invariants
 ///
-/// The free slots form a list from `free` through their `parent` fields, ended by
-/// [`NO_SLOT`]; `used` is the number of slots not on it; every used slot is below `reach`.
+/// `root` is [`NO_SLOT`] or the used slot of the root, the only used slot whose parent is
+/// [`NO_SLOT`]; every other used slot's parent is a used slot one level up.
 pub struct CgroupTable<S, I> {
-    slots: S,
-    /// The first free slot, [`NO_SLOT`] when the table is full.
-    free: u32,
-    /// Open addressing by key, linear probing: a slot number, or [`NO_SLOT`] for none.
-    index: I,
-    /// Slots in use.
-    used: u32,
-    /// One past the highest slot used since the table was last emptied: the slots a pass over
-    /// the used ones reads (the free list hands out the lowest slots first, and a freed slot
-    /// comes back first, so `reach` stays near the most cgroups tracked at once).
-    reach: u32,
+    table: Table<Slot, S, I>,
     /// The slot of the root, once it has one.
     root: u32,
 }
-
-/// Why a table could not be made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BadIndex;
 
 impl<S, I> CgroupTable<S, I>
 where
@@ -133,84 +147,27 @@ where
     I: DerefMut<Target = [u32]>,
 {
     /// An empty table over `slots` (every one free) and `index`.
-    pub fn new(slots: S, mut index: I) -> Result<Self, BadIndex> {
-        if !index.len().is_power_of_two()
-            || index.len() < 2 * slots.len()
-            || slots.is_empty()
-            || u32::try_from(slots.len()).map_or(true, |n| n == NO_SLOT)
-        {
-            return Err(BadIndex);
-        }
-        index.fill(NO_SLOT);
-        let mut table = CgroupTable {
-            slots,
-            free: NO_SLOT,
-            index,
-            used: 0,
-            reach: 0,
-            root: NO_SLOT,
-        };
-        table.free_all();
-        // INVARIANT: `free_all` put every slot on the free list; none is used.
-        Ok(table)
-    }
-
-    /// Frees every slot: all on the free list, in slot order.
-    fn free_all(&mut self) {
-        let n = self.slots.len();
-        for (i, s) in self.slots.iter_mut().enumerate() {
-            *s = Slot::FREE;
-            s.parent = if i + 1 < n { (i + 1) as u32 } else { NO_SLOT };
-        }
-        self.free = 0;
-        self.used = 0;
+    pub fn new(slots: S, index: I) -> Result<Self, BadIndex> {
         // INVARIANT: No slot is used.
-        self.reach = 0;
-    }
-
-    /// The slots that may be used (every one below `reach`).
-    fn reached(&self) -> &[Slot] {
-        self.slots.get(..self.reach as usize).unwrap_or(&[])
-    }
-
-    /// As [`CgroupTable::reached`], to change.
-    fn reached_mut(&mut self) -> &mut [Slot] {
-        let reach = self.reach as usize;
-        self.slots.get_mut(..reach).unwrap_or(&mut [])
-    }
-
-    /// Frees the used slot `slot`, putting it first on the free list.
-    fn free_slot(&mut self, slot: u32) {
-        if let Some(s) = self.slots.get_mut(slot as usize) {
-            *s = Slot {
-                parent: self.free,
-                ..Slot::FREE
-            };
-            self.free = slot;
-            self.used -= 1;
-        }
+        Ok(CgroupTable {
+            table: Table::new(slots, index)?,
+            root: NO_SLOT,
+        })
     }
 
     /// Whether every slot is taken: a new cgroup cannot be tracked.
     pub fn is_full(&self) -> bool {
-        self.free == NO_SLOT
+        self.table.is_full()
     }
 
     /// How many slots there are.
     pub fn capacity(&self) -> usize {
-        self.slots.len()
+        self.table.capacity()
     }
 
     /// How many are in use.
     pub fn used(&self) -> u32 {
-        self.used
-    }
-
-    /// Where the probe for `key` starts: a multiplicative hash (the kernel side's keys are
-    /// addresses, aligned and close together).
-    fn home(&self, key: usize) -> usize {
-        let mask = self.index.len() - 1;
-        ((key as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
+        self.table.used()
     }
 
     /// The slot of the cgroup whose key is `key`, if tracked.
@@ -219,22 +176,7 @@ where
     /// address alone, without reading the cgroup (a tracked cgroup is held by a reference, so no
     /// other cgroup can have its address while it is tracked).
     pub fn find(&self, key: usize) -> Option<u32> {
-        let mask = self.index.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            let s = self.index[i];
-            if s == NO_SLOT {
-                return None;
-            }
-            if self
-                .slots
-                .get(s as usize)
-                .is_some_and(|slot| slot.is_used() && slot.key == key)
-            {
-                return Some(s);
-            }
-            i = (i + 1) & mask;
-        }
+        self.table.find(hash(key), |s| s.key == key)
     }
 
     /// Tracks cgroup `id` under `key`, child of the cgroup in slot `parent` ([`NO_SLOT`] for
@@ -243,7 +185,7 @@ where
     /// is not a tracked slot (or is [`NO_SLOT`] while the root is tracked), or the cgroup would
     /// be deeper than [`MAX_LEVEL`].
     pub fn insert(&mut self, id: u64, key: usize, parent: u32, since: u64) -> Option<u32> {
-        if self.is_full() || id == 0 || self.find(key).is_some() {
+        if id == 0 || self.find(key).is_some() {
             return None;
         }
         let level = if parent == NO_SLOT {
@@ -252,30 +194,19 @@ where
             }
             0
         } else {
-            let p = self.slots.get(parent as usize).filter(|p| p.is_used())?;
+            let p = self.table.get(parent)?;
             p.level.checked_add(1).filter(|&l| l <= MAX_LEVEL)?
         };
-        let slot = self.free;
-        let free = slot as usize;
-        self.free = self.slots.get(free)?.parent;
-        self.slots[free] = Slot {
+        let slot = self.table.insert(Slot {
             id,
             key,
             parent,
             level,
             since,
             ..Slot::FREE
-        };
-        let mask = self.index.len() - 1;
-        let mut i = self.home(key);
-        while self.index[i] != NO_SLOT {
-            i = (i + 1) & mask;
-        }
-        self.index[i] = slot;
-        self.used += 1;
-        // INVARIANT: The slot just used is below `reach`.
-        self.reach = self.reach.max(slot + 1);
+        })?;
         if parent == NO_SLOT {
+            // INVARIANT: The root, the one slot without a parent.
             self.root = slot;
         }
         Some(slot)
@@ -283,7 +214,7 @@ where
 
     /// The slot at `slot`, if it is one.
     pub fn slot(&self, slot: u32) -> Option<&Slot> {
-        self.slots.get(slot as usize).filter(|s| s.is_used())
+        self.table.get(slot)
     }
 
     /// The root's slot, [`NO_SLOT`] until it is tracked.
@@ -294,16 +225,12 @@ where
     /// Every tracked cgroup, with its slot number, in slot order (a parent may come after its
     /// child when slots were reused).
     pub fn iter(&self) -> impl Iterator<Item = (u32, &Slot)> {
-        self.reached()
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.is_used())
-            .map(|(i, s)| (i as u32, s))
+        self.table.iter()
     }
 
     /// Starts a walk: no thread counted anywhere yet.
     pub fn begin_walk(&mut self) {
-        for s in self.reached_mut().iter_mut().filter(|s| s.is_used()) {
+        for s in self.table.iter_mut() {
             s.own = Counts::ZERO;
             s.own_folded = 0;
         }
@@ -312,7 +239,7 @@ where
     /// Counts `n` threads in state `t` of the cgroup in `slot` (an untracked slot counts
     /// nowhere).
     pub fn add(&mut self, slot: u32, t: ThreadState, n: u32) {
-        if let Some(s) = self.slots.get_mut(slot as usize).filter(|s| s.is_used()) {
+        if let Some(s) = self.table.get_mut(slot) {
             s.own.add_many(t, n);
         }
     }
@@ -320,7 +247,7 @@ where
     /// Counts, in `slot`, `n` threads in state `t` whose own cgroup has no slot (see
     /// [`Slot::folded`]).
     pub fn add_folded(&mut self, slot: u32, t: ThreadState, n: u32) {
-        if let Some(s) = self.slots.get_mut(slot as usize).filter(|s| s.is_used()) {
+        if let Some(s) = self.table.get_mut(slot) {
             s.own.add_many(t, n);
             s.own_folded = s.own_folded.saturating_add(n);
         }
@@ -329,7 +256,7 @@ where
     /// Ends a walk whose sample closed `closed` windows: each cgroup's counts become its own
     /// and its descendants', and its averages advance by those windows with them.
     pub fn end_walk(&mut self, decay: &[Load; 3], closed: u64) {
-        for s in self.reached_mut().iter_mut().filter(|s| s.is_used()) {
+        for s in self.table.iter_mut() {
             s.counts = s.own;
             s.folded = s.own_folded;
         }
@@ -337,12 +264,11 @@ where
         // own up: at most `MAX_LEVEL` passes over the slots (`insert` refuses deeper cgroups).
         let deepest = self.iter().map(|(_, s)| s.level).max().unwrap_or(0);
         for level in (1..=deepest).rev() {
-            for i in 0..self.reach as usize {
-                let s = self.slots[i];
-                if !s.is_used() || s.level != level {
+            for i in 0..self.table.reach() {
+                let Some(&s) = self.table.get(i).filter(|s| s.level == level) else {
                     continue;
-                }
-                if let Some(p) = self.slots.get_mut(s.parent as usize) {
+                };
+                if let Some(p) = self.table.get_mut(s.parent) {
                     p.counts.merge(&s.counts);
                 }
             }
@@ -350,7 +276,7 @@ where
         if closed == 0 {
             return;
         }
-        for s in self.reached_mut().iter_mut().filter(|s| s.is_used()) {
+        for s in self.table.iter_mut() {
             advance(&mut s.loads, decay, &s.counts, closed);
         }
     }
@@ -358,59 +284,30 @@ where
     /// Drops every cgroup `holds` says the kernel removed, and any whose parent is dropped,
     /// telling `holds` of each. Returns how many were dropped.
     pub fn drop_gone(&mut self, holds: &mut impl Holds) -> u32 {
+        let root = self.root;
         let mut dropped = 0;
         // A child is dropped with its parent: repeat until nothing more goes (a chain of depth
         // d takes at most d + 1 passes).
         loop {
-            let mut more = false;
-            for i in 0..self.reach {
-                let s = self.slots[i as usize];
-                if !s.is_used() || i == self.root {
-                    continue;
+            let n = self.table.retain(|t, i, s| {
+                let keep = i == root || (t.get(s.parent).is_some() && !holds.removed(i, s));
+                if !keep {
+                    holds.release(i, s);
                 }
-                let orphan = self.slot(s.parent).is_none();
-                if orphan || holds.removed(i, &s) {
-                    holds.release(i, &s);
-                    self.free_slot(i);
-                    dropped += 1;
-                    more = true;
-                }
-            }
-            if !more {
-                break;
+                keep
+            });
+            dropped += n;
+            if n == 0 {
+                return dropped;
             }
         }
-        if dropped > 0 {
-            self.reindex();
-        }
-        dropped
     }
 
     /// Drops every cgroup, the root included, telling `holds` of each.
     pub fn clear(&mut self, holds: &mut impl Holds) {
-        for (i, s) in self.iter() {
-            holds.release(i, s);
-        }
-        self.free_all();
-        self.index.fill(NO_SLOT);
+        self.table.clear(|i, s| holds.release(i, s));
+        // INVARIANT: No slot is used.
         self.root = NO_SLOT;
-    }
-
-    /// Rebuilds the index from the slots (after some were freed: linear probing cannot simply
-    /// forget an entry).
-    fn reindex(&mut self) {
-        self.index.fill(NO_SLOT);
-        let mask = self.index.len() - 1;
-        for slot in 0..self.reach as usize {
-            if !self.slots[slot].is_used() {
-                continue;
-            }
-            let mut i = self.home(self.slots[slot].key);
-            while self.index[i] != NO_SLOT {
-                i = (i + 1) & mask;
-            }
-            self.index[i] = slot as u32;
-        }
     }
 }
 
@@ -432,20 +329,7 @@ mod tests {
         }
     }
 
-    /// `n` copies of `v` on the heap.
-    #[cfg(MODULE)]
-    fn heap<T: Clone>(v: T, n: usize) -> kernel::alloc::KVVec<T> {
-        match kernel::alloc::KVVec::from_elem(v, n, kernel::alloc::flags::GFP_KERNEL) {
-            Ok(v) => v,
-            Err(_) => panic!("no memory for a test table"),
-        }
-    }
-
-    /// `n` copies of `v` on the heap.
-    #[cfg(not(MODULE))]
-    fn heap<T: Clone>(v: T, n: usize) -> std::vec::Vec<T> {
-        std::vec![v; n]
-    }
+    use crate::model::table::testing::heap;
 
     /// Holds made of two closures: whether a slot's cgroup is removed, and what its release does.
     struct Fns<G, F>(G, F);
@@ -666,11 +550,11 @@ mod tests {
         let root = t.insert(1, 100, NO_SLOT, 1).unwrap_or(NO_SLOT);
         let a = t.insert(2, 102, root, 1).unwrap_or(NO_SLOT);
         let b = t.insert(3, 103, root, 1).unwrap_or(NO_SLOT);
-        assert_eq!((root, a, b, t.reach), (0, 1, 2, 3));
+        assert_eq!((root, a, b, t.table.reach()), (0, 1, 2, 3));
         // A freed slot is the next one handed out: the reach stays.
         assert_eq!(t.drop_gone(&mut gone(102)), 1);
         assert_eq!(t.insert(4, 104, root, 1), Some(a));
-        assert_eq!(t.reach, 3);
+        assert_eq!(t.table.reach(), 3);
         // What the passes see is every used slot.
         t.begin_walk();
         t.add(b, R, 2);
@@ -681,6 +565,6 @@ mod tests {
         assert_eq!(t.slot(root).map(|s| s.counts.threads), Some(5));
         let mut released = 0;
         t.clear(&mut Fns(|_: &Slot| false, |_: &Slot| released += 1));
-        assert_eq!((released, t.reach, t.used()), (3, 0, 0));
+        assert_eq!((released, t.table.reach(), t.used()), (3, 0, 0));
     }
 }

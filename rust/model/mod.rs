@@ -20,7 +20,9 @@
 //! - [`cgroups`], [`cgroup_view`]: per-cgroup counts and averages, and what a reader may see;
 //! - [`files`]: the files in `/proc`, their names and what each shows;
 //! - [`pressure`]: a cgroup's pressure averages as its pressure files would print them now;
-//! - [`report`], [`metrics`]: the files' text, and the Prometheus exposition.
+//! - [`report`], [`metrics`]: the files' text, and the Prometheus exposition;
+//! - [`table`], [`sort`]: the keyed table the cgroups and the attribution's keys are kept in, and
+//!   the sort their rows are shown in.
 
 #![cfg_attr(not(MODULE), forbid(unsafe_code))]
 
@@ -37,4 +39,5 @@ pub mod metrics;
 pub mod pressure;
 pub mod report;
 pub mod sort;
+pub mod table;
 pub mod walks;
