@@ -28,6 +28,7 @@ use crate::model::attribution::{
     TopRow, Unwind, Who, COMM_LEN, DEPTH,
 };
 use crate::reader_scope::ReaderScope;
+use crate::refs::Refs;
 use crate::threads::{RcuTask, Run, Visit, UNWIND_COST};
 
 // SAFETY: `get_pid()` and `put_pid()` are a `struct pid`'s reference count, and a pid is freed
@@ -54,27 +55,14 @@ unsafe impl Sync for Pid {}
 /// The table, in memory allocated at load.
 type Table = Attribution<KVVec<Entry>, KVVec<u32>>;
 
-/// A reference on each key's process, at its entry's index.
-struct Refs(KVVec<Option<ARef<Pid>>>);
-
-impl Refs {
-    /// The process of entry `slot`.
-    fn get(&self, slot: u32) -> Option<&ARef<Pid>> {
-        self.0.get(slot as usize).and_then(Option::as_ref)
-    }
-}
-
-impl Holds for Refs {
+impl Holds for Refs<Pid> {
     /// Outside a walk there is no process to take a hold on.
     fn hold(&mut self, _: u32) -> bool {
         false
     }
 
     fn release(&mut self, slot: u32) {
-        if let Some(r) = self.0.get_mut(slot as usize) {
-            // Dropping the reference puts it.
-            *r = None;
-        }
+        Refs::release(self, slot);
     }
 
     fn exited(&self, slot: u32) -> bool {
@@ -87,7 +75,7 @@ impl Holds for Refs {
 /// The holds while one task is attributed: a new entry takes a reference on its process, read
 /// from the task under the RCU read lock `'g`.
 struct Taking<'a, 'g> {
-    refs: &'a mut Refs,
+    refs: &'a mut Refs<Pid>,
     /// The task's process; `None` if it has none any more.
     pid: Option<NonNull<Pid>>,
     _task: PhantomData<RcuTask<'g>>,
@@ -96,7 +84,7 @@ struct Taking<'a, 'g> {
 impl<'a, 'g> Taking<'a, 'g> {
     /// The holds for `task`, whose process (read from it under the RCU read lock it was read
     /// under, `'g`) is `pid`.
-    fn new(refs: &'a mut Refs, _task: RcuTask<'g>, pid: *mut Pid) -> Taking<'a, 'g> {
+    fn new(refs: &'a mut Refs<Pid>, _task: RcuTask<'g>, pid: *mut Pid) -> Taking<'a, 'g> {
         Taking {
             refs,
             pid: NonNull::new(pid),
@@ -107,16 +95,16 @@ impl<'a, 'g> Taking<'a, 'g> {
 
 impl Holds for Taking<'_, '_> {
     fn hold(&mut self, slot: u32) -> bool {
-        let (Some(pid), Some(r)) = (self.pid, self.refs.0.get_mut(slot as usize)) else {
+        let Some(pid) = self.pid else {
             return false;
         };
         // SAFETY: `pid` was read from a task under the RCU read lock `'g`, still held: its count
         // is above zero until a grace period after its thread group's leader is unhashed
         // (`rust/glue/attribution.c`), so a reference may be taken.
         unsafe { glue::pid_get(pid.as_ptr()) };
-        // SAFETY: The reference just taken, given to the `ARef`, which puts it on drop.
-        *r = Some(unsafe { ARef::from_raw(pid) });
-        true
+        // SAFETY: The reference just taken, given to the `ARef`, which puts it on drop (at once
+        // if there is no such entry).
+        self.refs.hold(slot, unsafe { ARef::from_raw(pid) })
     }
 
     fn release(&mut self, slot: u32) {
@@ -170,7 +158,7 @@ pub struct Attributed {
     /// INVARIANT: every used entry's process is the one `refs` holds at its index.
     table: Table,
     /// INVARIANT: none at a free entry.
-    refs: Refs,
+    refs: Refs<Pid>,
     /// Stacks unwound per sample at most.
     unwinds: u32,
     /// Whether tasks are attributed at all (`attribute_keys=0` turns it off).
@@ -187,7 +175,7 @@ impl Attributed {
         let index_len = max.checked_mul(2).ok_or(EINVAL)?.next_power_of_two();
         let index = KVVec::from_elem(0u32, index_len, GFP_KERNEL)?;
         let table = Attribution::new(entries, index).map_err(|_| EINVAL)?;
-        let refs = Refs(KVVec::from_elem(None, max, GFP_KERNEL)?);
+        let refs = Refs::new(max)?;
         // INVARIANT: No entry is used, and no reference held.
         Ok(Attributed {
             table,

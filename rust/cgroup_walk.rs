@@ -28,6 +28,7 @@ use crate::model::cgroup_view::{self, Row};
 use crate::model::cgroups::{CgroupTable, Holds, Slot, MAX_LEVEL, NO_SLOT};
 use crate::model::pressure::{Pressure, RESOURCES};
 use crate::model::report::PSI_COLUMNS;
+use crate::refs::Refs;
 use crate::threads::{RcuCgroup, Run, Visit};
 
 // SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
@@ -65,39 +66,13 @@ impl Cgroup {
 /// The table, in memory allocated at load.
 pub type Table = CgroupTable<KVVec<Slot>, KVVec<u32>>;
 
-/// A reference on each tracked cgroup, at its slot's index: what keeps it alive, and its key's
-/// address unique, while the table tracks it.
-struct Refs(KVVec<Option<ARef<Cgroup>>>);
-
-impl Refs {
-    /// No reference, for `max` slots.
-    fn new(max: usize) -> Result<Refs> {
-        Ok(Refs(KVVec::from_elem(None, max, GFP_KERNEL)?))
-    }
-
-    /// Keeps `cgroup`, just given `slot`.
-    fn hold(&mut self, slot: u32, cgroup: ARef<Cgroup>) {
-        if let Some(r) = self.0.get_mut(slot as usize) {
-            *r = Some(cgroup);
-        }
-    }
-
-    /// The cgroup in `slot`.
-    fn get(&self, slot: u32) -> Option<&ARef<Cgroup>> {
-        self.0.get(slot as usize).and_then(Option::as_ref)
-    }
-}
-
-impl Holds for Refs {
+impl Holds for Refs<Cgroup> {
     fn removed(&self, slot: u32, _: &Slot) -> bool {
         self.get(slot).is_none_or(|c| c.removed())
     }
 
     fn release(&mut self, slot: u32, _: &Slot) {
-        if let Some(r) = self.0.get_mut(slot as usize) {
-            // Dropping the reference puts it.
-            *r = None;
-        }
+        Refs::release(self, slot);
     }
 }
 
@@ -164,7 +139,7 @@ pub struct Cgroups {
     /// A reference on each tracked cgroup, at its slot.
     ///
     /// INVARIANT: none at a free slot.
-    refs: Refs,
+    refs: Refs<Cgroup>,
     /// Threads of the last walk counted in an ancestor of their cgroup, because their cgroup
     /// had no slot (the table was full, or it was deeper than [`MAX_LEVEL`]).
     pub folded_threads: u32,

@@ -37,6 +37,7 @@ pub mod model;
 pub mod proc_files;
 pub mod rcu_arc;
 pub mod reader_scope;
+pub mod refs;
 pub mod sampler;
 pub mod seq_words;
 pub mod snapshot;
