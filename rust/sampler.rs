@@ -1,29 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The sampler: a timer that marks the end of each window, and a kernel thread that walks every
-//! thread then and feeds the engine.
+//! thread then, feeds the engine and publishes the sample.
 //!
-//! - The timer is a high-resolution timer in hard-interrupt mode, set half a tick after each
-//!   window ends, in the spirit of the kernel's `calc_global_load()`, which runs from the tick a
-//!   few ticks after each `LOAD_FREQ` boundary. It does a constant amount of work and takes no
-//!   lock: it reads the jiffy the next sample is due at, and if a window has ended records the
-//!   kernel's `avenrun` ([`SeqWords`]) and wakes the walker; then it re-arms itself at an
-//!   absolute instant. It never walks, and never touches the engine.
-//! - The walker ([`crate::walker`]) is a SCHED_FIFO kernel thread at the lowest real-time
-//!   priority: it runs as soon as the timer wakes it, ahead of every normal task (which wait
-//!   for the whole walk on its CPU), and every other real-time task preempts it. It walks with
-//!   interrupts on, breaking the RCU read lock every [`threads::STRETCH_THREADS`] threads as the
-//!   hung-task detector does (unless a walk restarted [`threads::MAX_RESTARTS`] times), so no
-//!   CPU spends longer than a constant with interrupts off because of the walk, however many
-//!   threads there are. It counts itself as a thread, not as load; the task it displaced from
-//!   its CPU is on its runqueue and counts as runnable, as the task a tick interrupts does.
-//! - The engine, the cgroups' table and the attribution's are the walker's alone (a mutex that
-//!   only the walker and the notifier of code going away take). After each walk the walker
-//!   publishes one [`Snapshot`] of all three, which every file reads, so a file shows one sample
-//!   whole; readers take no lock and never wait for a walk.
-//! - The engine decides from jiffies which windows ended; a sample late by several periods
-//!   (a walker held off by real-time work, a stalled CPU) closes them all at once with
-//!   `calc_load_n()`, as the kernel catches up its own.
+//! What each part does and why is told once, in `docs/design.md` ("The sampler"). In the code:
+//! the timer ([`Sampler::tick`]) takes no lock and touches two things only, the jiffy the next
+//! sample is due at and the kernel's `avenrun` when a window ended ([`SeqWords`]); the walker
+//! ([`Sampler::walk`], in [`crate::walker`]'s thread) owns the engine and the tables behind a
+//! mutex that only it and the notifier of code going away take, and publishes one [`Snapshot`]
+//! a sample, which every file reads.
 //!
 //! [`Sampler`] lives in an [`Arc`] shared by the timer, the walker and every proc file. On
 //! unload the timer is cancelled first (waiting for a callback in flight), then the walker is

@@ -2,11 +2,8 @@
 
 //! The walker: the kernel thread that takes the samples (`rust/glue/walker.c`).
 //!
-//! The sampler's timer fires at the end of each window, in hard-interrupt context, and only
-//! wakes this thread; the thread walks every thread with interrupts on, leaving its RCU read
-//! section every few threads ([`crate::threads`]). So the time any CPU spends with interrupts
-//! off no longer grows with the number of threads. (It keeps its CPU from normal tasks for the
-//! whole walk: it is SCHED_FIFO; see `rust/sampler.rs`.)
+//! The sampler's timer wakes it at the end of each window; it runs the sampler's walk
+//! ([`crate::sampler`]; why a SCHED_FIFO thread: `docs/design.md`, "The sampler").
 //!
 //! [`Walker`] owns the C side's state. The thread runs from [`Walker::start`] until
 //! [`Walker::stop`] (or the drop) has returned; whatever the walk reads must outlive that.
