@@ -217,8 +217,7 @@ impl Sampler {
         (max_keys, unwinds): (usize, u32),
     ) -> Result<Arc<Sampler>> {
         let engine = Engine::new(config, threads::jiffies());
-        // Made once, at load, on the module's initialisation stack; copied to the heap directly.
-        let sampled = snapshot::boxed_copy(&Sampled::new(engine))?;
+        let sampled = snapshot::boxed_new(engine)?;
         let walker = Walker::new()?;
         let cgroups = Cgroups::new(max_cgroups)?;
         let attributed = Attributed::new(max_keys, unwinds)?;

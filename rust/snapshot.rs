@@ -15,7 +15,9 @@ use kernel::sync::UniqueArc;
 
 use crate::attribution::{Attributed, AttributionView};
 use crate::cgroup_walk::{Cgroups, CgroupsView};
-use crate::model::history::Sampled;
+use crate::model::engine::Engine;
+use crate::model::history::{History, Sampled};
+use crate::model::walks::Walks;
 
 /// A copy of `sampled` on the heap, made there directly: never through the stack, where its few
 /// kilobytes would be a good part of a kernel thread's.
@@ -28,6 +30,33 @@ pub fn boxed_copy(sampled: &Sampled) -> Result<KBox<Sampled>> {
         core::ptr::copy_nonoverlapping(sampled, copy.as_mut_ptr(), 1);
         Ok(copy.assume_init())
     }
+}
+
+/// The engine's first state, `engine` with no sample yet, on the heap, made there directly: a
+/// `Sampled::new(engine)` value would be a few kilobytes on the stack of the module's init, on
+/// top of its callers' frames (Debian's kernel, built by an older rustc, overflowed its stack so).
+pub fn boxed_new(engine: Engine) -> Result<KBox<Sampled>> {
+    /// The empty history, in read-only data: copied from there, never through the stack.
+    static EMPTY: History = History::new();
+    let mut sampled = KBox::<Sampled>::new_uninit(GFP_KERNEL)?;
+    let p = sampled.as_mut_ptr();
+    // SAFETY: `p`, just allocated, is valid for writes of one `Sampled`. Each of its fields is
+    // written once, through a pointer to it (no reference to uninitialised memory is made), the
+    // history copied from `EMPTY`, which cannot overlap it; and they are all of its fields, as
+    // the exhaustive pattern below checks at compile time. So `sampled` is initialised.
+    let sampled = unsafe {
+        core::ptr::addr_of_mut!((*p).engine).write(engine);
+        core::ptr::addr_of_mut!((*p).history).copy_from_nonoverlapping(&EMPTY, 1);
+        core::ptr::addr_of_mut!((*p).walks).write(Walks::NONE);
+        sampled.assume_init()
+    };
+    // Every field of `Sampled` is written above: a field added to it fails to compile here.
+    let Sampled {
+        engine: _,
+        history: _,
+        walks: _,
+    } = &*sampled;
+    Ok(sampled)
 }
 
 /// Everything the files show of one sample.
