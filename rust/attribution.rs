@@ -4,7 +4,8 @@
 //! its kernel stack, read in the walk (`rust/glue/attribution.c`); the references that keep the
 //! keys' processes; the rows each walk publishes; and the two files that show them,
 //! `/proc/loadavg_rs_top` and `/proc/loadavg_rs_stacks`. The bookkeeping is
-//! [`crate::model::attribution`].
+//! [`crate::model::attribution`] and [`crate::model::attribution_table`]; the files' text,
+//! [`crate::model::attribution_text`].
 //!
 //! As for cgroups ([`crate::cgroup_walk`]), the table is the walker's, behind its mutex; after
 //! each walk the walker fills the used entries, each with a reference on its process, into the
@@ -23,10 +24,9 @@ use kernel::sync::aref::{ARef, AlwaysRefCounted};
 
 use crate::glue::{self, pid as Pid};
 use crate::model::accounting::Accounting;
-use crate::model::attribution::{
-    sort_top, Attribution, Entry, Folded, Holds, Process, Site, SiteKind, Stats, Symbols, TopHead,
-    TopRow, Unwind, Who, COMM_LEN, DEPTH,
-};
+use crate::model::attribution::{Entry, Holds, Process, Site, SiteKind, COMM_LEN, DEPTH};
+use crate::model::attribution_table::{Attribution, Stats, Unwind};
+use crate::model::attribution_text::{sort_top, Folded, Symbols, TopHead, TopRow, Who};
 use crate::reader_scope::ReaderScope;
 use crate::refs::Refs;
 use crate::threads::{RcuTask, Run, Visit, UNWIND_COST};

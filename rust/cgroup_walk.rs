@@ -24,10 +24,10 @@ use kernel::sync::aref::{ARef, AlwaysRefCounted};
 
 use crate::glue::{self, cgroup as Cgroup};
 use crate::model::calc_load::Load;
+use crate::model::cgroup_report::PSI_COLUMNS;
 use crate::model::cgroup_view::{self, Row};
 use crate::model::cgroups::{CgroupTable, Holds, Slot, MAX_LEVEL, NO_SLOT};
 use crate::model::pressure::{Pressure, RESOURCES};
-use crate::model::report::PSI_COLUMNS;
 use crate::refs::Refs;
 use crate::threads::{RcuCgroup, Run, Visit};
 

@@ -26,15 +26,16 @@ use kernel::sync::Arc;
 use crate::attribution::{self, KernelSymbols};
 use crate::cgroup_walk::{self, CgroupsView};
 use crate::glue::{self, proc_dir_entry};
-use crate::model::attribution::{Folded, TopHead, TopRow};
+use crate::model::attribution_text::{Folded, TopHead, TopRow};
+use crate::model::cgroup_metrics::{
+    self, CgroupFamily, CgroupHead, CgroupLabel, CgroupSeries, CgroupSummary,
+};
+use crate::model::cgroup_report::{self, CgroupRow, CgroupsHead};
 use crate::model::cgroup_view::{self, Own, Seen};
 use crate::model::files::{Access, Content};
-use crate::model::metrics::{
-    self, CgroupFamily, CgroupHead, CgroupLabel, CgroupSeries, CgroupSummary, Metrics,
-};
-use crate::model::report::{
-    self, CgroupRow, CgroupsHead, FixedText, LoadavgText, SamplesText, Table, LINE_MAX,
-};
+use crate::model::loadavg_line::{LoadavgText, LINE_MAX};
+use crate::model::metrics::{self, Metrics};
+use crate::model::report::{self, FixedText, SamplesText, Table};
 use crate::reader_scope::{self, ReaderScope};
 use crate::sampler::Sampler;
 use crate::threads;
@@ -199,7 +200,7 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
                 slots: usize::MAX,
                 folded_threads: u32::MAX,
             });
-            head.saturating_add(rows.saturating_mul(report::cgroup_row_bytes(PATH_BYTES)))
+            head.saturating_add(rows.saturating_mul(cgroup_report::cgroup_row_bytes(PATH_BYTES)))
                 .max(page)
         }
         Content::Metrics => {
@@ -212,7 +213,7 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
             let cgroups = file.metrics_cgroups.map_or(0, |bound| {
                 let rows = snapshot.cgroups.rows.len().min(bound);
                 let ns = ReaderScope::current().namespace();
-                metrics::cgroup_bytes(engine.config().windows_ms, ns, rows, PATH_BYTES)
+                cgroup_metrics::cgroup_bytes(engine.config().windows_ms, ns, rows, PATH_BYTES)
             });
             machine.saturating_add(cgroups).max(page)
         }

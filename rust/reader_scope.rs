@@ -9,8 +9,8 @@ use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 
 use crate::glue::{self, cgroup as Cgroup};
+use crate::model::cgroup_metrics::CgroupNs;
 use crate::model::cgroup_view::{self, Own, Row, Scope};
-use crate::model::metrics::CgroupNs;
 
 /// The reading task's cgroup namespace: what the per-cgroup files show it.
 ///
@@ -53,8 +53,8 @@ impl ReaderScope {
     /// Writes the path of `row`'s cgroup as the namespace sees it (its root is `/`) into `buf`.
     ///
     /// Returns its bytes (a name may hold any byte but `/` and NUL: print them with
-    /// [`crate::model::report::PathText`]), or `None` if it does not fit. Takes no lock; `row`
-    /// must be one it [sees](ReaderScope::sees).
+    /// [`crate::model::cgroup_report::PathText`]), or `None` if it does not fit. Takes no lock;
+    /// `row` must be one it [sees](ReaderScope::sees).
     pub fn path<'a>(&self, row: &Row<ARef<Cgroup>>, buf: &'a mut [u8]) -> Option<&'a [u8]> {
         // SAFETY: `root` is valid (type invariant), the row holds a reference on its cgroup,
         // and `buf` is writable for its length.

@@ -24,7 +24,7 @@ pub const DEFAULT_MAX_CGROUPS: u32 = 1024;
 pub const MAX_CGROUPS: u32 = 65536;
 /// Default `metrics_cgroups`: cgroups whose series `/proc/loadavg_rs_metrics` prints at most.
 ///
-/// A cgroup is 21 series (15 averages, 5 counts, its threads: [`crate::model::metrics`]), so
+/// A cgroup is 21 series (15 averages, 5 counts, its threads: [`crate::model::cgroup_metrics`]), so
 /// 100 cgroups are 2,100 series: the order of what node_exporter's own collectors export from
 /// a server (a thousand series and up, with its CPUs, disks and interfaces), so that a
 /// Prometheus sized for a fleet's node_exporters needs at most about twice the room, not a

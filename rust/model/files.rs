@@ -123,3 +123,43 @@ impl fmt::Display for Name {
         }
     }
 }
+
+#[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_files))]
+#[cfg(any(test, MODULE))]
+mod tests {
+    use super::*;
+    use crate::model::report::text_is;
+
+    #[test]
+    fn the_files_and_their_names() {
+        let want = [
+            "loadavg_cpu",
+            "loadavg_io",
+            "loadavg_all",
+            "loadavg_cpuio",
+            "loadavg_blocked",
+            "loadavg_rs",
+            "loadavg_rs_samples",
+            "loadavg_cgroup",
+            "loadavg_cgroup_cpu",
+            "loadavg_cgroup_io",
+            "loadavg_cgroup_cpuio",
+            "loadavg_cgroup_blocked",
+            "loadavg_rs_cgroups",
+            "loadavg_rs_metrics",
+            "loadavg_rs_top",
+            "loadavg_rs_stacks",
+        ];
+        assert_eq!(Content::all().count(), want.len());
+        for (c, name) in Content::all().zip(want) {
+            assert!(text_is(c.name(), name));
+        }
+        assert_eq!(Content::all().filter(|c| c.per_cgroup()).count(), 6);
+        assert_eq!(Content::all().filter(|c| c.attribution()).count(), 2);
+        let admin = Content::all().filter(|c| c.admin_only());
+        assert!(admin.eq([Content::Stacks]));
+        let root = Content::all().filter(|c| c.access(true) == Access::Root);
+        assert!(root.eq([Content::Top]));
+        assert!(Content::all().all(|c| c.access(false) != Access::Root));
+    }
+}

@@ -181,50 +181,39 @@ mod tests {
             s.sample(5 * PERIOD + 1, counts(3), Walk::default(), [0; 3]),
             3
         );
-        let got: [Record; 3] = {
-            let mut it = s.history.iter().copied();
-            [
-                it.next().unwrap_or_default(),
-                it.next().unwrap_or_default(),
-                it.next().unwrap_or_default(),
-            ]
-        };
         assert_eq!(s.history.iter().count(), 3);
+        // Each record: its number, jiffy, lateness, windows closed, runnable count, walk and
+        // stretch, and the kernel's averages.
+        type Fields = (u64, usize, usize, u64, u32, u64, u64, [Load; 3]);
+        let got: [Fields; 3] = {
+            let mut it = s.history.iter().map(|r| {
+                let (c, k) = (r.counts.runnable, r.kernel);
+                (
+                    r.seq,
+                    r.jiffies,
+                    r.late,
+                    r.closed,
+                    c,
+                    r.walk_ns,
+                    r.stretch_ns,
+                    k,
+                )
+            });
+            [(); 3].map(|()| it.next().unwrap_or_default())
+        };
         assert_eq!(
             got,
             [
-                Record {
-                    seq: 1,
-                    jiffies: PERIOD,
-                    late: 0,
-                    closed: 1,
-                    counts: counts(1),
-                    walk_ns: 0,
-                    stretch_ns: 0,
-                    kernel: [4, 5, 6],
-                },
-                Record {
-                    seq: 2,
-                    jiffies: 2 * PERIOD + 3,
-                    late: 3,
-                    closed: 1,
-                    counts: counts(2),
-                    walk_ns: 700,
-                    stretch_ns: 90,
-                    kernel: [7, 8, 9],
-                },
-                Record {
-                    seq: 3,
-                    jiffies: 5 * PERIOD + 1,
-                    late: 2 * PERIOD + 1,
-                    closed: 3,
-                    counts: counts(3),
-                    walk_ns: 0,
-                    stretch_ns: 0,
-                    kernel: [0; 3],
-                },
+                (1, PERIOD, 0, 1, 1, 0, 0, [4, 5, 6]),
+                (2, 2 * PERIOD + 3, 3, 1, 2, 700, 90, [7, 8, 9]),
+                (3, 5 * PERIOD + 1, 2 * PERIOD + 1, 3, 3, 0, 0, [0; 3]),
             ]
         );
+        // The rest of each record's counts are its sample's.
+        assert!(s
+            .history
+            .iter()
+            .all(|r| r.counts == counts(r.counts.runnable)));
         assert_eq!(s.engine.stats().windows, 5);
     }
 

@@ -13,6 +13,8 @@
 //! - [`calc_load`]: the kernel's fixed-point load arithmetic (`kernel/sched/loadavg.c`);
 //! - [`accounting`]: what each definition of load counts, from the facts of one thread;
 //! - [`attribution`]: each definition's load by process and kernel wait site;
+//! - [`attribution_table`], [`attribution_text`]: the table of the attribution's keys, and the
+//!   text of its two files;
 //! - [`config`]: the module's parameters, their defaults and their checks;
 //! - [`engine`]: the averages of every definition, advanced by the clock as the kernel does;
 //! - [`history`]: the last samples, for exact replays by readers;
@@ -21,6 +23,9 @@
 //! - [`files`]: the files in `/proc`, their names and what each shows;
 //! - [`pressure`]: a cgroup's pressure averages as its pressure files would print them now;
 //! - [`report`], [`metrics`]: the files' text, and the Prometheus exposition;
+//! - [`loadavg_line`], [`cgroup_report`]: the line in the format of `/proc/loadavg`, and the
+//!   cgroup table's text with how every file names a cgroup;
+//! - [`cgroup_metrics`]: the exposition's per-cgroup series;
 //! - [`table`], [`sort`]: the keyed table the cgroups and the attribution's keys are kept in, and
 //!   the sort their rows are shown in.
 
@@ -28,13 +33,18 @@
 
 pub mod accounting;
 pub mod attribution;
+pub mod attribution_table;
+pub mod attribution_text;
 pub mod calc_load;
+pub mod cgroup_metrics;
+pub mod cgroup_report;
 pub mod cgroup_view;
 pub mod cgroups;
 pub mod config;
 pub mod engine;
 pub mod files;
 pub mod history;
+pub mod loadavg_line;
 pub mod metrics;
 pub mod pressure;
 pub mod report;

@@ -20,8 +20,8 @@ fn differential_needs_the_kernel_source() {
 #[cfg(kernel_c)]
 mod with_kernel_c {
     use loadavg_rs_host::calc_load::*;
+    use loadavg_rs_host::loadavg_line::LoadavgText;
     use loadavg_rs_host::pressure::Pressure;
-    use loadavg_rs_host::report::LoadavgText;
 
     extern "C" {
         fn kernel_calc_load(load: usize, exp: usize, active: usize) -> usize;

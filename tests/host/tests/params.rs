@@ -4,11 +4,11 @@
 //! and ranges live: `module!` takes each default from `Params::DEFAULT`, but its descriptions are
 //! string literals, which must say the same.
 
+use loadavg_rs_host::cgroup_metrics::SERIES_PER_CGROUP;
 use loadavg_rs_host::config::{
     Params, MAX_ATTRIBUTE_KEYS, MAX_ATTRIBUTE_UNWINDS, MAX_CGROUPS, MAX_METRICS_CGROUPS,
     MAX_PERIOD_MS, MAX_TEST_STATE_DELAY_US, MIN_PERIOD_MS,
 };
-use loadavg_rs_host::metrics::SERIES_PER_CGROUP;
 
 const MAIN: &str = include_str!("../../../rust/loadavg_rs_main.rs");
 

@@ -282,7 +282,7 @@ pub fn verify(args: &[String]) -> i32 {
         // An average in the unit of /proc/loadavg_rs_stacks, as the module rounds it.
         "thousandths" => println!(
             "{}",
-            crate::model::attribution::thousandths(number(arg(1)) as Load)
+            crate::model::attribution_text::thousandths(number(arg(1)) as Load)
         ),
         // The bound within which K keys' averages add up to their definition's (2048ths).
         "sum_bound" => println!(
