@@ -112,7 +112,7 @@ impl fmt::Display for CgroupSummary {
             f,
             "cgroup_sample",
             "gauge",
-            "The sample the per-cgroup series are of (they may lag the others by one).",
+            "The sample the per-cgroup series are of, as every other series (one read, one sample).",
         )?;
         writeln!(f, "{PREFIX}cgroup_sample {}", self.sample)?;
         head(
@@ -313,7 +313,7 @@ mod tests {
         macro_rules! head {
             () => {
                 "\
-# HELP loadavg_rs_cgroup_sample The sample the per-cgroup series are of (they may lag the others by one).
+# HELP loadavg_rs_cgroup_sample The sample the per-cgroup series are of, as every other series (one read, one sample).
 # TYPE loadavg_rs_cgroup_sample gauge
 loadavg_rs_cgroup_sample 7
 # HELP loadavg_rs_cgroups_omitted Tracked cgroups of the reader's cgroup namespace without series of their own (the smallest past metrics_cgroups, or a path too long to name): cgroup=\"[other]\" sums them.
