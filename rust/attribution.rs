@@ -288,7 +288,14 @@ impl Visit for Attributed {
                 let n = unsafe {
                     glue::task_stack(task.as_ptr(), frames.as_mut_ptr(), (DEPTH + 1) as u32)
                 };
-                Site::stack(frames.get(..n as usize).unwrap_or(&frames))
+                match usize::try_from(n) {
+                    Ok(n) => Site::stack(frames.get(..n).unwrap_or(&frames)),
+                    // It ran or woke meanwhile (`-EAGAIN`): no frame of it is kept.
+                    Err(_) => {
+                        self.table.woke_during_unwind();
+                        Site::NO_FRAMES
+                    }
+                }
             }
         };
         let (mut tgid, mut comm) = (0, [0u8; COMM_LEN]);

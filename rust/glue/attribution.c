@@ -28,6 +28,7 @@
  */
 #include <linux/capability.h>
 #include <linux/cgroup.h>
+#include <linux/delay.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
@@ -92,10 +93,10 @@ static bool loadavg_rs_is_blocked(struct task_struct *t)
  * Under RCU, which keeps @t valid: @t's kernel stack, innermost frame first, into @entries (at
  * most @max); returns the number of frames stored, 0 if its stack is gone.
  */
-unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries,
-				   unsigned int max)
+int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries, unsigned int max)
 {
 #ifdef CONFIG_STACKTRACE
+	unsigned int delay = loadavg_rs_test_state_delay();
 	unsigned long switches;
 	unsigned int n;
 	/* A proxy-execution donor waits on its runqueue (threads.c); any other task off it. */
@@ -110,6 +111,13 @@ unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries
 	smp_rmb();
 	n = stack_trace_save_tsk(t, entries, max, 0);
 	/*
+	 * Tests only: a wide window for the task to wake in, as if the unwind were slow: ten times
+	 * the pause between a task's reads (at most 2 ms; attribute_unwinds bounds how many a
+	 * sample makes), longer than a test disk's IO takes.
+	 */
+	if (unlikely(delay))
+		udelay(10 * delay);
+	/*
 	 * A task that woke meanwhile is on its runqueue, or on a CPU, or has been and blocked
 	 * again: __schedule() counts the switch (nvcsw) before finish_task() clears on_cpu.
 	 */
@@ -117,7 +125,7 @@ unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries
 	if (smp_load_acquire(&t->on_cpu) || (READ_ONCE(t->on_rq) && !donor) ||
 	    (donor && !loadavg_rs_is_blocked(t)) ||
 	    READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw) != switches)
-		return 0;
+		return -EAGAIN;
 	return n;
 #else
 	return 0;

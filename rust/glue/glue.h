@@ -68,8 +68,12 @@ void loadavg_rs_walk_first(struct loadavg_rs_cursor *c);
 unsigned int loadavg_rs_read_threads(struct loadavg_rs_cursor *c, unsigned int max_threads,
 				     bool cgroups, bool tasks, struct loadavg_rs_run *runs,
 				     unsigned int max_runs, unsigned int *threads);
-/* Tests only: a pause of @us microseconds between the read of on_rq and the others. */
+/*
+ * Tests only: a pause of @us microseconds between the read of on_rq and the others, and of ten
+ * times that between a stack's unwind and the checks after it.
+ */
 void loadavg_rs_set_test_state_delay(unsigned int us);
+unsigned int loadavg_rs_test_state_delay(void);
 /* The kernel's avenrun, copied into @loads. */
 void loadavg_rs_kernel_avenrun(unsigned long loads[3]);
 
@@ -143,9 +147,11 @@ bool loadavg_rs_cgroup_psi(struct cgroup *cg, struct loadavg_rs_psi *p);
 struct pid *loadavg_rs_task_process(struct task_struct *t, int *tgid, char *comm);
 void loadavg_rs_pid_get(struct pid *pid);
 void loadavg_rs_pid_put(struct pid *pid);
-/* 0 frames when the task ran or woke meanwhile, or the kernel has no CONFIG_STACKTRACE. */
-unsigned int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries,
-				   unsigned int max);
+/*
+ * The frames stored; 0 when the task is not blocked or the kernel has no CONFIG_STACKTRACE;
+ * -EAGAIN when it ran or woke during the unwind (the frames are not kept).
+ */
+int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries, unsigned int max);
 bool loadavg_rs_can_unwind(void);
 int loadavg_rs_symbol(unsigned long addr, char *buf, size_t len);
 bool loadavg_rs_pid_exited(struct pid *pid);

@@ -70,13 +70,19 @@
  * Tests only (module parameter test_state_delay_us, set at load before the walker starts): a
  * pause between the read of on_rq and the reads after it, for every task the hot path does not
  * settle (one on a runqueue, or with a load bit), to widen the window in which it may block or
- * wake.
+ * wake; and, ten times as long, in attribution.c, between a blocked task's unwind and the
+ * checks after it.
  */
 static unsigned int loadavg_rs_test_state_delay_us;
 
 void loadavg_rs_set_test_state_delay(unsigned int us)
 {
 	WRITE_ONCE(loadavg_rs_test_state_delay_us, us);
+}
+
+unsigned int loadavg_rs_test_state_delay(void)
+{
+	return READ_ONCE(loadavg_rs_test_state_delay_us);
 }
 
 /* @p's load bits: LOADAVG_RS_CONTRIB and LOADAVG_RS_IOWAIT, read after its on_rq. */

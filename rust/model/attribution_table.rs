@@ -38,6 +38,9 @@ pub struct Stats {
     pub unwinds: u32,
     /// Blocked tasks not unwound, for want of budget.
     pub not_unwound: u32,
+    /// Of the stacks unwound, those whose task ran or woke during the unwind: not kept (the
+    /// frames may be plausible and wrong), the task attributed under `[no frames]`.
+    pub unwinds_woke: u32,
     /// Tasks counted in the `[other]` rows, for want of room (or of a process).
     pub other_tasks: u32,
     /// Keys let go since the table was made: reclaimed at zero, or of processes that exited,
@@ -156,6 +159,7 @@ where
         self.may_unwind = may_unwind;
         self.stats.unwinds = 0;
         self.stats.not_unwound = 0;
+        self.stats.unwinds_woke = 0;
         for e in self.table.iter_mut() {
             e.own = Counts::ZERO;
         }
@@ -164,6 +168,12 @@ where
         }
         self.stats.other_tasks = 0;
         self.short_of_room = false;
+    }
+
+    /// The stack [`Unwind::Stack`] asked for could not be kept: its task ran or woke during the
+    /// unwind. The task is attributed under `[no frames]` ([`Site::NO_FRAMES`]).
+    pub fn woke_during_unwind(&mut self) {
+        self.stats.unwinds_woke = self.stats.unwinds_woke.saturating_add(1);
     }
 
     /// How the site of a task in state `t` is found: a blocked task's stack is unwound while the
@@ -393,9 +403,12 @@ mod tests {
         let mut t = table();
         t.begin_walk(1, 2);
         assert_eq!(t.site_for(D), Unwind::Stack);
+        t.woke_during_unwind();
         // A restart keeps what the sample used; its figures are its own.
         t.start(true);
         assert_eq!(t.site_for(IO), Unwind::Stack);
+        // Its task woke meanwhile: the unwind is counted as such.
+        t.woke_during_unwind();
         assert_eq!(t.site_for(D), Unwind::Budget);
         assert_eq!(t.site_for(R), Unwind::Runqueue);
         assert_eq!(
@@ -403,6 +416,7 @@ mod tests {
             Stats {
                 unwinds: 1,
                 not_unwound: 1,
+                unwinds_woke: 1,
                 other_tasks: 0,
                 gone: 0
             }

@@ -125,6 +125,7 @@ impl<S: Symbols> fmt::Display for Folded<'_, S> {
 /// other_tasks 0
 /// unwinds 3
 /// not_unwound 0
+/// unwinds_woke 0
 /// keys_gone 40
 /// stacks yes
 /// pid cpu io all cpuio blocked since cpu_60s cpu_300s cpu_900s ... blocked_900s comm cgroup
@@ -164,6 +165,7 @@ impl fmt::Display for TopHead {
         writeln!(f, "other_tasks {}", fig(|t| u64::from(t.0.other_tasks)))?;
         writeln!(f, "unwinds {}", fig(|t| u64::from(t.0.unwinds)))?;
         writeln!(f, "not_unwound {}", fig(|t| u64::from(t.0.not_unwound)))?;
+        writeln!(f, "unwinds_woke {}", fig(|t| u64::from(t.0.unwinds_woke)))?;
         writeln!(f, "keys_gone {}", fig(|t| t.0.gone))?;
         writeln!(f, "stacks {}", if self.stacks { "yes" } else { "no" })?;
         write!(f, "pid")?;
@@ -370,16 +372,24 @@ mod tests {
     #[test]
     fn top_rows_follow_the_header() {
         let mut head = FixedText::<1024>::new();
+        let stats = Stats {
+            unwinds: 3,
+            not_unwound: 4,
+            unwinds_woke: 1,
+            other_tasks: 6,
+            gone: 7,
+        };
         let h = TopHead {
             sample: 5,
-            table: Some((Stats::default(), 2, 8)),
+            table: Some((stats, 2, 8)),
             windows_ms: [2000, 10_000, 30_000],
             stacks: true,
         };
         assert!(fmt::write(&mut head, format_args!("{h}")).is_ok());
-        assert!(head
-            .as_str()
-            .starts_with("sample 5\nkeys 2\nkey_slots 8\nother_tasks 0\n"));
+        assert!(head.as_str().starts_with(
+            "sample 5\nkeys 2\nkey_slots 8\nother_tasks 6\nunwinds 3\nnot_unwound 4\n\
+             unwinds_woke 1\nkeys_gone 7\nstacks yes\npid "
+        ));
         let hidden = TopHead { table: None, ..h };
         let mut head2 = FixedText::<1024>::new();
         assert!(fmt::write(&mut head2, format_args!("{hidden}")).is_ok());

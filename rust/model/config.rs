@@ -43,7 +43,9 @@ pub const DEFAULT_ATTRIBUTE_UNWINDS: u32 = 1024;
 /// The largest `attribute_unwinds`.
 pub const MAX_ATTRIBUTE_UNWINDS: u32 = 1 << 20;
 /// The most a test may pause between the reads of one task (`test_state_delay_us`): 200 µs,
-/// so that a stretch of the walk (128 threads) stays within 26 ms of RCU read section.
+/// so that a stretch of the walk (128 threads) stays within 26 ms of RCU read section; the
+/// pause after an unwind is ten times as long, and an unwind counts as 16 of the stretch's
+/// threads, so its unwinds add at most 16 ms.
 pub const MAX_TEST_STATE_DELAY_US: u32 = 200;
 
 /// How the walker thread is scheduled (`walker_fifo`).

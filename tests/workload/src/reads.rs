@@ -122,7 +122,7 @@ pub fn metrics_well_formed(text: &str) -> bool {
 }
 
 /// Whether `text` is the whole `/proc/loadavg_rs_top` of a reader in the initial PID namespace:
-/// its eight head lines, its header (`pid` first, `cgroup` last), a row of at least as many
+/// its nine head lines, its header (`pid` first, `cgroup` last), a row of at least as many
 /// fields for each process, the `[other]` row last.
 pub fn top_well_formed(text: &str) -> bool {
     let mut lines = text.lines();
@@ -133,6 +133,7 @@ pub fn top_well_formed(text: &str) -> bool {
         "other_tasks ",
         "unwinds ",
         "not_unwound ",
+        "unwinds_woke ",
         "keys_gone ",
     ];
     if !head
