@@ -237,8 +237,8 @@ pub fn sort_top<R>(rows: &mut [R], load: impl Fn(&R) -> Load, key: impl Fn(&R) -
 mod tests {
     use super::*;
     use crate::model::accounting::Counts;
-    use crate::model::attribution::testing::{process, table, Count, D, DECAY, IO};
     use crate::model::attribution::{sum_bound, Site, DEPTH};
+    use crate::model::attribution_testing::{process, table, Count, D, DECAY, IO};
     use crate::model::report::{text_is, FixedText};
 
     #[test]

@@ -14,7 +14,8 @@
 //! - [`accounting`]: what each definition of load counts, from the facts of one thread;
 //! - [`attribution`]: each definition's load by process and kernel wait site;
 //! - [`attribution_table`], [`attribution_text`]: the table of the attribution's keys, and the
-//!   text of its two files;
+//!   text of its two files ([`attribution_testing`]: the table's tests, and what every test of
+//!   the attribution shares);
 //! - [`config`]: the module's parameters, their defaults and their checks;
 //! - [`engine`]: the averages of every definition, advanced by the clock as the kernel does;
 //! - [`history`]: the last samples, for exact replays by readers;
@@ -34,6 +35,8 @@
 pub mod accounting;
 pub mod attribution;
 pub mod attribution_table;
+#[cfg(any(test, MODULE))]
+pub mod attribution_testing;
 pub mod attribution_text;
 pub mod calc_load;
 pub mod cgroup_metrics;
