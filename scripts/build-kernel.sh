@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Builds a test kernel into the cache, unless it is there already, and prints its build folder.
 #
-#   scripts/build-kernel.sh [default|debug|nokunit]
+#   scripts/build-kernel.sh [default|debug|nokunit|proxy]
 #
 # With KDIR set (a kernel of the user's own), nothing is built: KDIR is checked
 # (scripts/check-kernel.sh suite) and printed; there is no debug variant of it.
 #
 # The kernel is `tinyconfig` plus qemu/kernel.config (and qemu/kernel-debug.config for the
 # debug variant; qemu/kernel-nokunit.config for a kernel without KUnit, which `make matrix`
-# tests as a user's own), built with the LLVM toolchain; LOADAVG_RS_KERNEL=7.2 (make's
+# tests as a user's own; qemu/kernel-proxy.config for proxy execution), built with the LLVM toolchain; LOADAVG_RS_KERNEL=7.2 (make's
 # KERNEL=7.2) picks the 7.2 source. The build folder is keyed by the kernel version, the
 # fragments and the toolchain, so an unchanged kernel is never built twice and an interrupted
 # build resumes where it stopped. A cold build takes 8 to 13 minutes on 2 cores.
@@ -21,7 +21,8 @@ case $variant in
 default) fragments=("$PROJECT_DIR/qemu/kernel.config") ;;
 debug) fragments=("$PROJECT_DIR/qemu/kernel.config" "$PROJECT_DIR/qemu/kernel-debug.config") ;;
 nokunit) fragments=("$PROJECT_DIR/qemu/kernel.config" "$PROJECT_DIR/qemu/kernel-nokunit.config") ;;
-*) die "unknown kernel variant '$variant' (default, debug or nokunit)" ;;
+proxy) fragments=("$PROJECT_DIR/qemu/kernel.config" "$PROJECT_DIR/qemu/kernel-proxy.config") ;;
+*) die "unknown kernel variant '$variant' (default, debug, nokunit or proxy)" ;;
 esac
 
 # Debian's own kernel is not built: its build folder for modules is made from Debian's packages.

@@ -5,7 +5,7 @@
 # benchmark's floor module (tests/bench): against a cached test kernel, building that kernel
 # first if it is missing. Prints the folder holding the .ko files.
 #
-#   scripts/build-module.sh [default|debug] [--harness] [--bench]
+#   scripts/build-module.sh [default|debug|proxy] [--harness] [--bench]
 #
 # Objects go to build/<variant>/ in the clone (Kbuild's MO=), so the default and the debug
 # kernels' builds never mix, and the source folders stay clean. To build against a kernel of
@@ -17,10 +17,10 @@ set -euo pipefail
 variant=default harness= bench=
 for arg in "$@"; do
 	case $arg in
-	default | debug) variant=$arg ;;
+	default | debug | proxy) variant=$arg ;;
 	--harness) harness=1 ;;
 	--bench) bench=1 ;;
-	*) die "unknown argument '$arg' (default|debug, --harness, --bench)" ;;
+	*) die "unknown argument '$arg' (default|debug|proxy, --harness, --bench)" ;;
 	esac
 done
 

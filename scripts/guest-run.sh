@@ -3,7 +3,7 @@
 # Runs a job script in the test guest: builds what is missing (kernel, module), packs an
 # initramfs, boots it under QEMU, and judges the run (qemu/check-run.sh).
 #
-#   scripts/guest-run.sh [--variant default|debug] [--harness] [--bench] [--timeout SECONDS]
+#   scripts/guest-run.sh [--variant default|debug|proxy] [--harness] [--bench] [--timeout SECONDS]
 #                        [--name NAME] [--extra DIR] [--follow] [--shell]
 #                        [--kunit SUITE]... [--memory MIB] [--append ARGS] [--quiet] JOB
 #

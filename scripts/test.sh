@@ -24,6 +24,8 @@
 #   realtime  guest, the kernel's defaults against /proc/loadavg, then a throttled cgroup (5 min)
 #   debug     guest, debug test kernel (KASAN, kmemleak, lockdep, ...; panic_on_warn): KUnit, the
 #             lifecycle, unload races, a thread storm, CPU hotplug, load attribution (unwinds)
+#   proxy     guest, the default test kernel with proxy execution (CONFIG_SCHED_PROXY_EXEC): a
+#             mutex's waiter kept on its runqueue is load in `blocked`, unwound
 #   harness   runs that must fail (a WARN, a failing KUnit case, missing KTAP, a hang) do fail,
 #             for the right reason; the guests' time limit; the guest library's recovery of the
 #             kernel's counts (tests/harness/kernel_windows.sh); `make shell` typed at
@@ -32,7 +34,8 @@
 # With KERNEL=debian the stages are style to debug: harness and run test the runner, whatever the
 # kernel (`make test` runs them).
 #
-# Stages that boot the guest for the suite (main, realtime, debug, quick) come after the others.
+# Stages that boot the guest for the suite (main, realtime, debug, proxy, quick) come after the
+# others.
 # --quick runs style, host, build and `quick`: one boot of the default kernel with KUnit, the
 # lifecycle and the scenarios. --repeat N runs the guest stages selected N times (the others
 # once) and ends with how often each check failed; --load-host keeps two busy loops running on
@@ -46,7 +49,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-all_stages=(style host build main realtime debug harness run)
+all_stages=(style host build main realtime debug proxy harness run)
 stages=("${all_stages[@]}") repeat=1 load_host=
 [ "$KERNEL" != debian ] || stages=(style host build main realtime debug)
 while [ $# -gt 0 ]; do
@@ -244,6 +247,19 @@ stage_debug() {
 		"$PROJECT_DIR/tests/guest/jobs/textpatch.sh" 2>&1 | tally || true
 }
 
+stage_proxy() {
+	local kproxy
+	if [ -n "$KDIR" ]; then
+		skip "guest: proxy execution" "KDIR=$KDIR is one kernel (proxy.sh runs in its main job, and skips without CONFIG_SCHED_PROXY_EXEC)"
+	elif step "guest: proxy execution, a test kernel with CONFIG_SCHED_PROXY_EXEC (a mutex's waiter kept queued)" &&
+		kproxy=$("$PROJECT_DIR/scripts/build-kernel.sh" proxy); then
+		"$PROJECT_DIR/scripts/guest-run.sh" --variant proxy --name proxy --timeout 900 --append "panic_on_warn=1" \
+			"$PROJECT_DIR/tests/guest/jobs/proxy.sh" 2>&1 | tally || true
+	else
+		not_ok "the proxy test kernel builds" "see the log in ${kproxy:-the cache}"
+	fi
+}
+
 stage_harness() {
 	step "harness self-tests: broken runs must fail, for the right reason"
 	"$PROJECT_DIR/tests/harness/selftest.sh" "$kunit" | tally ||
@@ -256,7 +272,7 @@ stage_run() {
 		not_ok "tests/harness/make_run.sh runs to its end" "it stopped on an error (see above)"
 }
 
-is_guest() { case $1 in main | realtime | debug | quick) return 0 ;; esac; return 1; }
+is_guest() { case $1 in main | realtime | debug | proxy | quick) return 0 ;; esac; return 1; }
 
 [ "$load_host" != always ] || start_host_load
 for stage in "${stages[@]}"; do

@@ -4,5 +4,5 @@
 . /tests/lib.sh
 echo "# kernel: $(cat /proc/version)"
 run_kunit
-run_tests module_lifecycle load_compressed scenarios missed_windows throttled deadline state_race walk_bound cgroups pressure containers virtualize attribution prometheus || exit 1
+run_tests module_lifecycle load_compressed scenarios missed_windows throttled deadline state_race proxy walk_bound cgroups pressure containers virtualize attribution prometheus || exit 1
 finish
