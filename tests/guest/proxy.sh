@@ -18,8 +18,10 @@
 # = 49 thousandths, decayed by e^-3 over the 6 s after: 2.4).
 . /tests/lib.sh
 
+# The scheduler's find_proxy_task(), built only with the option (a function: kallsyms lists
+# data symbols only with CONFIG_KALLSYMS_ALL).
 proxy=no
-grep -q ' __sched_proxy_exec$' /proc/kallsyms && proxy=yes
+grep -q ' find_proxy_task$' /proc/kallsyms && proxy=yes
 echo "# proxy execution in this kernel (CONFIG_SCHED_PROXY_EXEC): $proxy"
 check "module loads with a 100 ms period" load period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 check "the test module loads (two threads contending for a mutex)" insmod /lib/modules/loadavg_test_mutex.ko
