@@ -307,12 +307,15 @@ pub fn readbench(file: &str, n: u64) -> i32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{stacks_well_formed, top_well_formed, well_formed};
+    use super::{
+        metrics_well_formed, samples_well_formed, stacks_well_formed, top_well_formed, well_formed,
+    };
 
     #[test]
     fn attribution_files() {
         let head = "sample 3\nkeys 2\nkey_slots 8\nother_tasks 0\nunwinds 0\nnot_unwound 0\n\
-                    keys_gone 0\nstacks yes\npid cpu io all cpuio blocked since x comm cgroup\n";
+                    unwinds_woke 0\nkeys_gone 0\nstacks yes\n\
+                    pid cpu io all cpuio blocked since x comm cgroup\n";
         let other = "- 0 0 0 0 0 0 0.00 [other] -\n";
         assert!(top_well_formed(&format!(
             "{head}7 1 0 1 1 0 2 0.10 sh /\n{other}"
@@ -330,6 +333,32 @@ mod tests {
         assert!(!stacks_well_formed("disk;tar-42 670\n"));
         assert!(!stacks_well_formed("io;tar-42;;b 670\n"));
         assert!(!stacks_well_formed("io 670\n"));
+    }
+
+    #[test]
+    fn samples_and_metrics() {
+        let samples =
+            "samples 2\nwindows 2\nfixed cpu 1 2 3\nsample jiffies walk_ns\n1 100 5\n2 126 6\n";
+        assert!(samples_well_formed(samples));
+        // Cut short: the last record is not the sample the head names.
+        assert!(!samples_well_formed(
+            "samples 3\nsample jiffies walk_ns\n1 100 5\n2 126 6\n"
+        ));
+        assert!(!samples_well_formed(
+            "samples 1\nsample jiffies walk_ns\n1 100\n"
+        ));
+        assert!(!samples_well_formed(
+            "samples 1\nsample jiffies walk_ns\n1 100 5"
+        ));
+        let metrics = "# HELP loadavg_rs_load x\n# TYPE loadavg_rs_load gauge\n\
+                       loadavg_rs_load{definition=\"cpu\",window=\"1m\"} 0.5\n\
+                       loadavg_rs_samples_total 7\n";
+        assert!(metrics_well_formed(metrics));
+        assert!(!metrics_well_formed(&metrics[..metrics.len() - 1]));
+        assert!(!metrics_well_formed(
+            "loadavg_rs_samples_total 7\nnode_load1 0.5\n"
+        ));
+        assert!(!metrics_well_formed("# HELP loadavg_rs_load x\n"));
     }
 
     #[test]
