@@ -315,7 +315,16 @@ impl Sampler {
     /// In the walker thread: walks the threads and applies the sample, globally, to every
     /// cgroup and to every key of the attribution, if a window has ended; then publishes it.
     fn walk(&self) {
-        let mut guard = self.walked.lock();
+        // The notifier of code going away may hold the lock, for a grace period (rarely: a
+        // module unloaded). The walker waits for it a tick at a time as `TASK_IDLE`, never as
+        // load: a mutex's waiter sleeps in `TASK_UNINTERRUPTIBLE`, which the kernel counts.
+        let mut guard = loop {
+            if let Some(guard) = self.walked.try_lock() {
+                break guard;
+            }
+            // SAFETY: The walker's thread, in process context, holding no lock.
+            unsafe { glue::sleep_noload() };
+        };
         let walked = &mut *guard;
         let now = threads::jiffies();
         if !walked.sampled.engine.due(now) {

@@ -104,6 +104,7 @@ void loadavg_rs_walker_kick(struct loadavg_rs_walker *w);
 void loadavg_rs_walker_stop(struct loadavg_rs_walker *w);
 /* synchronize_rcu() asleep as TASK_IDLE, so that the waiting thread is never load. */
 void loadavg_rs_synchronize_rcu_noload(void);
+void loadavg_rs_sleep_noload(void);
 
 /* cgroup_walk.c: cgroups (v2). */
 

@@ -120,3 +120,9 @@ void loadavg_rs_synchronize_rcu_noload(void)
 	might_sleep();
 	wait_rcu_gp_state(TASK_IDLE, call_rcu_hurry);
 }
+
+/* A tick's sleep as TASK_IDLE, for the walker: never load (a mutex's waiter would be). */
+void loadavg_rs_sleep_noload(void)
+{
+	schedule_timeout_idle(1);
+}
