@@ -49,8 +49,10 @@ use attribution::Attributed;
 use cgroup_walk::Cgroups;
 use model::config::{ParamError, Params, Settings};
 use model::files::Content;
+use model::history::Sampled;
 use proc_files::ProcFile;
 use sampler::{Running, Sampler};
+use snapshot::Snapshot;
 use virtualize::Virtualizer;
 use walker::Walker;
 
@@ -240,20 +242,27 @@ impl kernel::Module for LoadavgRs {
             config.windows_ms[2]
         );
         // What the module allocates, all of it here at load: the sampler (with its `Arc`
-        // counter), the cgroups' slots and index, the walker's C state, each file's data, and
-        // the vector of files. (The walker's kernel thread, its stack and `task_struct`, is the
-        // kernel's own.)
+        // counter); the walker's engine and records; the first snapshot (with its counter) and
+        // its copy of them; the cgroups' and the keys' rows, index and references (three
+        // vectors each); the walker's C state; each file's data, and the vector of files. (The
+        // walker's kernel thread, its stack and `task_struct`, is the kernel's own; after a
+        // walk, the snapshot's rows, and a second snapshot while a reader holds the first.)
         let bytes = core::mem::size_of::<Sampler>()
+            + core::mem::size_of::<usize>()
+            + 2 * core::mem::size_of::<Sampled>()
+            + core::mem::size_of::<Snapshot>()
             + core::mem::size_of::<usize>()
             + Cgroups::bytes(max_cgroups)
             + Attributed::bytes(attribute_keys)
             + Walker::bytes()
             + files.len() * ProcFile::DATA_BYTES
             + files.capacity() * core::mem::size_of::<ProcFile>();
+        // The sampler, the two copies of the records, the snapshot, six vectors, the walker,
+        // the vector of files.
         pr_info!(
             "state: {} bytes in {} allocations\n",
             bytes,
-            files.len() + 8
+            files.len() + 12
         );
         Ok(LoadavgRs {
             _files: files,
