@@ -91,7 +91,8 @@ static bool loadavg_rs_is_blocked(struct task_struct *t)
 
 /*
  * Under RCU, which keeps @t valid: @t's kernel stack, innermost frame first, into @entries (at
- * most @max); returns the number of frames stored, 0 if its stack is gone.
+ * most @max); returns the number of frames stored, 0 if it is on a CPU or queued (and no
+ * proxy-execution donor) or its stack is gone, -EAGAIN if it ran or woke during the unwind.
  */
 int loadavg_rs_task_stack(struct task_struct *t, unsigned long *entries, unsigned int max)
 {

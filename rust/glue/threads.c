@@ -48,7 +48,7 @@
  * - RT group throttling (CONFIG_RT_GROUP_SCHED) takes a throttled group's tasks out of
  *   nr_running with on_rq set, but whether a group is throttled lives in struct rt_rq, private
  *   to the scheduler (kernel/sched/sched.h): a module cannot read it, and such tasks count as
- *   runnable here (docs/how-it-computes.md, "What it counts").
+ *   runnable here (docs/design.md, "What it counts").
  * - The walker (the current task, which runs the walk) is told apart: it counts itself as a
  *   thread and nothing else.
  */

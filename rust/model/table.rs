@@ -6,8 +6,9 @@
 //! The rows and the index are allocated by the caller once, when the module loads: nothing is
 //! allocated while sampling. A row is found by its key through the index, open addressing with
 //! linear probing; a free row is found in constant time, from a list of them that hands out the
-//! lowest first (a freed row comes back first), so that `reach`, one past the highest row used,
-//! stays near the most rows used at once and bounds every pass over them. Rows are freed in
+//! lowest first and takes a freed row back at its head (so the last freed comes back first),
+//! so that `reach`, one past the highest row used, stays near the most rows used at once and
+//! bounds every pass over them. Rows are freed in
 //! batches ([`Table::retain`]), after which the index is built again: linear probing cannot
 //! simply forget an entry.
 
