@@ -99,58 +99,63 @@ impl<'g> Run<'g> {
     /// The run's one task, for as long as `self`; `None` unless the walk's
     /// [`Visit::wants_tasks`] and the task has a fact.
     pub fn task(&self) -> Option<RcuTask<'_>> {
-        // INVARIANT: Not null, so valid under the RCU read lock `'g` (type invariant), which is
-        // held for as long as `self` is borrowed.
-        NonNull::new(self.task).map(|ptr| RcuTask {
-            ptr,
-            _rcu: PhantomData,
-        })
+        // SAFETY: Null or valid under the RCU read lock `'g` (type invariant), which is held for
+        // as long as `self` is borrowed.
+        unsafe { Rcu::new(self.task) }
     }
 
     /// Their cgroup, for as long as `self`; `None` unless the walk's [`Visit::wants_cgroups`].
     pub fn cgroup(&self) -> Option<RcuCgroup<'_>> {
-        // INVARIANT: Not null, so valid under the RCU read lock `'g` (type invariant), which is
-        // held for as long as `self` is borrowed.
-        NonNull::new(self.cgroup).map(|ptr| RcuCgroup {
+        // SAFETY: Null or valid under the RCU read lock `'g` (type invariant), which is held for
+        // as long as `self` is borrowed.
+        unsafe { Rcu::new(self.cgroup) }
+    }
+}
+
+/// A kernel object read under the RCU read lock `'g`: valid (not freed) while that lock is held,
+/// since tasks and cgroups are freed only a grace period after they leave the lists and lose
+/// their last reference, but perhaps dying: a task exiting, a cgroup's count at zero. So no
+/// `&T` is made of it (for a cgroup, `ARef::from` would count it up from zero): a reference on a
+/// cgroup is taken, if it is still online, with `cgroup_tryget_online()`.
+pub struct Rcu<'g, T> {
+    /// INVARIANT: Valid while the RCU read lock `'g` is held.
+    ptr: NonNull<T>,
+    _rcu: PhantomData<&'g rcu::Guard>,
+}
+
+impl<T> Clone for Rcu<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Rcu<'_, T> {}
+
+impl<'g, T> Rcu<'g, T> {
+    /// `ptr` as read under the RCU read lock `'g`, or `None` if it is null.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be null or valid while the RCU read lock `'g` is held.
+    unsafe fn new(ptr: *mut T) -> Option<Self> {
+        // INVARIANT: By the caller's guarantee.
+        NonNull::new(ptr).map(|ptr| Rcu {
             ptr,
             _rcu: PhantomData,
         })
     }
-}
 
-/// A cgroup read under the RCU read lock `'g`: valid (not freed) while that lock is held, since
-/// a cgroup is freed only a grace period after its last reference goes, but perhaps dying, its
-/// count at zero. So no `&Cgroup` is made of it (`ARef::from` would count it up from zero): a
-/// reference on it is taken, if it is still online, with `cgroup_tryget_online()`.
-#[derive(Clone, Copy)]
-pub struct RcuCgroup<'g> {
-    /// INVARIANT: A valid cgroup while the RCU read lock `'g` is held.
-    ptr: NonNull<glue::cgroup>,
-    _rcu: PhantomData<&'g rcu::Guard>,
-}
-
-impl RcuCgroup<'_> {
-    /// The cgroup, valid while `self` is (type invariant).
-    pub fn as_ptr(self) -> *mut glue::cgroup {
+    /// The object, valid while `self` is (type invariant).
+    pub fn as_ptr(self) -> *mut T {
         self.ptr.as_ptr()
     }
 }
 
-/// A task read under the RCU read lock `'g`: valid (not freed) while that lock is held, as a
-/// task is freed only a grace period after it leaves the task lists; it may be exiting.
-#[derive(Clone, Copy)]
-pub struct RcuTask<'g> {
-    /// INVARIANT: A valid task while the RCU read lock `'g` is held.
-    ptr: NonNull<glue::task_struct>,
-    _rcu: PhantomData<&'g rcu::Guard>,
-}
+/// A cgroup read under the RCU read lock `'g`.
+pub type RcuCgroup<'g> = Rcu<'g, glue::cgroup>;
 
-impl RcuTask<'_> {
-    /// The task, valid while `self` is (type invariant).
-    pub fn as_ptr(self) -> *mut glue::task_struct {
-        self.ptr.as_ptr()
-    }
-}
+/// A task read under the RCU read lock `'g`; it may be exiting.
+pub type RcuTask<'g> = Rcu<'g, glue::task_struct>;
 
 /// The most threads a walk visits between two lock breaks: its longest stretch with the RCU
 /// read lock held (and, without `CONFIG_PREEMPT_RCU`, its CPU kept).
