@@ -20,7 +20,7 @@ use kernel::alloc::KVVec;
 use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
 use kernel::seq_print;
-use kernel::sync::aref::{ARef, AlwaysRefCounted};
+use kernel::sync::aref::ARef;
 
 use crate::glue::{self, pid as Pid};
 use crate::model::accounting::Accounting;
@@ -28,29 +28,15 @@ use crate::model::attribution::{Entry, Holds, Process, Site, SiteKind, COMM_LEN,
 use crate::model::attribution_table::{Attribution, Stats, Unwind};
 use crate::model::attribution_text::{sort_top, Folded, Symbols, TopHead, TopRow, Who};
 use crate::reader_scope::ReaderScope;
-use crate::refs::Refs;
+use crate::refs::{ref_counted, Refs};
 use crate::threads::{RcuTask, Run, Visit, UNWIND_COST};
 
 // SAFETY: `get_pid()` and `put_pid()` are a `struct pid`'s reference count, and a pid is freed
 // only after its last reference is put. Every `&Pid` this module makes is of a pid it holds a
 // reference on (an `ARef`'s), so `inc_ref` never revives a released one; a pid read from a task
-// under RCU alone is referenced through [`Taking`], whose safety argument is the C side's.
-unsafe impl AlwaysRefCounted for Pid {
-    fn inc_ref(&self) {
-        // SAFETY: `self` is a live pid (see above); a held reference may be duplicated.
-        unsafe { glue::pid_get(core::ptr::from_ref(self).cast_mut()) }
-    }
-
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller gives up a reference it holds.
-        unsafe { glue::pid_put(obj.as_ptr()) }
-    }
-}
-
-// SAFETY: A pid's reference count, and the functions that read it, may be used from any thread.
-unsafe impl Send for Pid {}
-// SAFETY: As above.
-unsafe impl Sync for Pid {}
+// under RCU alone is referenced through [`Taking`], whose safety argument is the C side's. A
+// pid's reference count, and the functions that read it, may be used from any thread.
+ref_counted!(unsafe Pid, glue::pid_get, glue::pid_put);
 
 /// The table, in memory allocated at load.
 type Table = Attribution<KVVec<Entry>, KVVec<u32>>;

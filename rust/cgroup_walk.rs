@@ -20,7 +20,7 @@ use core::ptr::NonNull;
 use kernel::alloc::KVVec;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
-use kernel::sync::aref::{ARef, AlwaysRefCounted};
+use kernel::sync::aref::ARef;
 
 use crate::glue::{self, cgroup as Cgroup};
 use crate::model::calc_load::Load;
@@ -28,7 +28,7 @@ use crate::model::cgroup_report::PSI_COLUMNS;
 use crate::model::cgroup_view::{self, Row};
 use crate::model::cgroups::{CgroupTable, Holds, Slot, MAX_LEVEL, NO_SLOT};
 use crate::model::pressure::{Pressure, RESOURCES};
-use crate::refs::Refs;
+use crate::refs::{ref_counted, Refs};
 use crate::threads::{RcuCgroup, Run, Visit};
 
 // SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
@@ -36,24 +36,9 @@ use crate::threads::{RcuCgroup, Run, Visit};
 // freed). Every `&Cgroup` this module makes is of a cgroup it already holds a reference on
 // (an `ARef`'s), so `inc_ref`'s unconditional increment never revives a released cgroup; a
 // cgroup seen under RCU alone is a [`RcuCgroup`], of which no `&Cgroup` is made, referenced
-// with `glue::cgroup_tryget_online()` instead.
-unsafe impl AlwaysRefCounted for Cgroup {
-    fn inc_ref(&self) {
-        // SAFETY: `self` is a live cgroup (see above); a held reference may be duplicated.
-        unsafe { glue::cgroup_get(core::ptr::from_ref(self).cast_mut()) }
-    }
-
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller gives up a reference it holds.
-        unsafe { glue::cgroup_put(obj.as_ptr()) }
-    }
-}
-
-// SAFETY: A cgroup's reference count and the fields read through these functions may be used
-// from any thread.
-unsafe impl Send for Cgroup {}
-// SAFETY: As above.
-unsafe impl Sync for Cgroup {}
+// with `glue::cgroup_tryget_online()` instead. A cgroup's reference count and the fields read
+// through these functions may be used from any thread.
+ref_counted!(unsafe Cgroup, glue::cgroup_get, glue::cgroup_put);
 
 impl Cgroup {
     /// Whether the kernel has removed it (`rmdir`): no task will join it again.

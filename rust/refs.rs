@@ -42,3 +42,35 @@ impl<T: AlwaysRefCounted> Refs<T> {
         }
     }
 }
+
+/// Implements [`AlwaysRefCounted`] for the C type `$t`, counted by the C functions `$get` (take
+/// a reference) and `$put` (give one up), and marks it `Send` and `Sync`.
+///
+/// The invoker writes `unsafe` and, above the call, a safety comment that argues what
+/// [`AlwaysRefCounted`] asks (the object is freed only after its last reference is put, and
+/// every `&$t` the module makes is of an object it holds a reference on, so that taking one
+/// more never revives a released object), and that the count, and whatever the module reads
+/// through a `&$t`, may be used from any thread.
+macro_rules! ref_counted {
+    (unsafe $t:ty, $get:path, $put:path) => {
+        // SAFETY: The invoker's argument.
+        unsafe impl ::kernel::sync::aref::AlwaysRefCounted for $t {
+            fn inc_ref(&self) {
+                // SAFETY: `self` is a live object (the invoker's argument); a held reference
+                // may be duplicated.
+                unsafe { $get(::core::ptr::from_ref(self).cast_mut()) }
+            }
+
+            unsafe fn dec_ref(obj: ::core::ptr::NonNull<Self>) {
+                // SAFETY: The caller gives up a reference it holds.
+                unsafe { $put(obj.as_ptr()) }
+            }
+        }
+
+        // SAFETY: The invoker's argument.
+        unsafe impl Send for $t {}
+        // SAFETY: The invoker's argument.
+        unsafe impl Sync for $t {}
+    };
+}
+pub(crate) use ref_counted;
