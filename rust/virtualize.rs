@@ -33,11 +33,6 @@ pub struct Virtualizer {
     _sampler: Arc<Sampler>,
 }
 
-// SAFETY: The C state is touched only by `new` and `drop` (and by the probes, in C).
-unsafe impl Send for Virtualizer {}
-// SAFETY: As above.
-unsafe impl Sync for Virtualizer {}
-
 impl Virtualizer {
     /// Puts the probes in place for `sampler`; `EOPNOTSUPP` on a kernel without `CONFIG_KPROBES`
     /// or off x86-64, said in the kernel's log.
@@ -81,6 +76,11 @@ impl Drop for Virtualizer {
         unsafe { glue::virtualize_stop(self.state.as_ptr()) };
     }
 }
+
+// SAFETY: The C state is touched only by `new` and `drop` (and by the probes, in C).
+unsafe impl Send for Virtualizer {}
+// SAFETY: As above.
+unsafe impl Sync for Virtualizer {}
 
 /// Called by the probes (`rust/glue/virtualize.c`): the figures of the container whose root
 /// cgroup is `id` at depth `level`, into `loads` (three) and `running`; false if it has none of
