@@ -226,11 +226,6 @@ impl Entry {
         }
     }
 
-    /// Whether the entry holds a key.
-    pub fn is_used(&self) -> bool {
-        self.process != 0
-    }
-
     /// Whether its counts and averages are all zero: it has nothing to show.
     pub(super) fn is_idle(&self) -> bool {
         Accounting::ALL.iter().all(|&a| self.counts.active(a) == 0)
@@ -239,23 +234,19 @@ impl Entry {
 }
 
 impl Row for Entry {
-    fn free(next: u32) -> Entry {
-        Entry {
-            next,
-            ..Entry::FREE
-        }
-    }
-
-    fn next_free(&self) -> u32 {
-        self.next
-    }
-
-    fn is_used(&self) -> bool {
-        Entry::is_used(self)
-    }
+    const FREE: Entry = Entry::FREE;
 
     fn hash(&self) -> u64 {
         hash(self.process, &self.site)
+    }
+
+    fn is_used(&self) -> bool {
+        // A process's address is never 0.
+        self.process != 0
+    }
+
+    fn link(&mut self) -> &mut u32 {
+        &mut self.next
     }
 }
 

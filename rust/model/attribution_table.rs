@@ -9,14 +9,12 @@
 //! [`Attribution::site_for`] and [`Attribution::add`], then [`Attribution::end_walk`]; the
 //! kernel side holds each key's process meanwhile ([`Holds`]).
 
-use core::ops::DerefMut;
-
 use crate::model::accounting::{Accounting, Counts, ThreadState};
 use crate::model::attribution::{blocked, counted, hash, Entry, Holds, Process, Site, SiteKind};
 use crate::model::calc_load::{load_int_frac, Load};
 use crate::model::engine::advance;
 pub use crate::model::table::BadIndex;
-use crate::model::table::Table;
+use crate::model::table::{Memory, Table};
 
 /// How a task's site is found ([`Attribution::site_for`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,11 +64,7 @@ pub struct Attribution<E, I> {
     stats: Stats,
 }
 
-impl<E, I> Attribution<E, I>
-where
-    E: DerefMut<Target = [Entry]>,
-    I: DerefMut<Target = [u32]>,
-{
+impl<E: Memory<Entry>, I: Memory<u32>> Attribution<E, I> {
     /// An empty table over `entries` and `index`.
     pub fn new(entries: E, index: I) -> Result<Self, BadIndex> {
         Ok(Attribution {

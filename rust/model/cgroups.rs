@@ -25,13 +25,11 @@
 //! compared, never followed). What keeps the cgroup alive is the kernel side's, one hold a slot
 //! ([`Holds`]): the table asks it whether a cgroup was removed, and tells it when a slot goes.
 
-use core::ops::DerefMut;
-
 use crate::model::accounting::{Accounting, Counts, ThreadState};
 use crate::model::calc_load::Load;
 use crate::model::engine::{advance, Loads};
 pub use crate::model::table::BadIndex;
-use crate::model::table::{Row, Table, NONE};
+use crate::model::table::{Memory, Row, Table, NONE};
 
 /// No slot: the parent of the root.
 pub const NO_SLOT: u32 = NONE;
@@ -83,28 +81,18 @@ impl Slot {
         counts: Counts::ZERO,
         loads: [[0; 3]; Accounting::ALL.len()],
     };
-
-    /// Whether the slot holds a cgroup.
-    pub fn is_used(&self) -> bool {
-        self.id != 0
-    }
 }
 
 impl Row for Slot {
-    fn free(next: u32) -> Slot {
-        // A free slot's parent links it to the next free one.
-        Slot {
-            parent: next,
-            ..Slot::FREE
-        }
-    }
+    const FREE: Slot = Slot::FREE;
 
-    fn next_free(&self) -> u32 {
-        self.parent
+    fn link(&mut self) -> &mut u32 {
+        // A free slot's parent links it to the next free one.
+        &mut self.parent
     }
 
     fn is_used(&self) -> bool {
-        Slot::is_used(self)
+        self.id != 0
     }
 
     fn hash(&self) -> u64 {
@@ -141,11 +129,7 @@ pub struct CgroupTable<S, I> {
     root: u32,
 }
 
-impl<S, I> CgroupTable<S, I>
-where
-    S: DerefMut<Target = [Slot]>,
-    I: DerefMut<Target = [u32]>,
-{
+impl<S: Memory<Slot>, I: Memory<u32>> CgroupTable<S, I> {
     /// An empty table over `slots` (every one free) and `index`.
     pub fn new(slots: S, index: I) -> Result<Self, BadIndex> {
         // INVARIANT: No slot is used.

@@ -19,15 +19,29 @@ pub const NONE: u32 = u32::MAX;
 
 /// What a table keeps in each row.
 pub trait Row: Copy {
-    /// A free row, whose link to the next free row is `next` ([`NONE`] for none).
-    fn free(next: u32) -> Self;
-    /// For a free row, the next free one.
-    fn next_free(&self) -> u32;
+    /// A free row.
+    const FREE: Self;
+    /// A free row's link to the next free one ([`NONE`] for none): a field that a used row
+    /// uses for something else.
+    fn link(&mut self) -> &mut u32;
     /// Whether the row holds a key.
     fn is_used(&self) -> bool;
     /// The hash of its key: where the probe for it starts.
     fn hash(&self) -> u64;
 }
+
+/// A free row linked to `next`.
+fn free_row<R: Row>(next: u32) -> R {
+    let mut r = R::FREE;
+    *r.link() = next;
+    r
+}
+
+/// The memory a table is kept in, allocated by the caller: a `KVVec` in the module, a `Vec` or
+/// an array on the host.
+pub trait Memory<T>: DerefMut<Target = [T]> {}
+
+impl<T, M: DerefMut<Target = [T]>> Memory<T> for M {}
 
 /// Why a table could not be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +54,7 @@ pub struct BadIndex;
 ///
 /// # Invariants
 ///
-/// The free rows form a list from `free` through their links ([`Row::next_free`]), ended by
+/// The free rows form a list from `free` through their links ([`Row::link`]), ended by
 /// [`NONE`]; `used` is the number of rows not on it; every used row is below `reach` and in the
 /// index once, where the probe for its hash finds it.
 pub struct Table<R, S, I> {
@@ -56,12 +70,7 @@ pub struct Table<R, S, I> {
     _rows: core::marker::PhantomData<R>,
 }
 
-impl<R, S, I> Table<R, S, I>
-where
-    R: Row,
-    S: DerefMut<Target = [R]>,
-    I: DerefMut<Target = [u32]>,
-{
+impl<R: Row, S: Memory<R>, I: Memory<u32>> Table<R, S, I> {
     /// An empty table over `rows` (every one made free) and `index`.
     pub fn new(rows: S, index: I) -> Result<Self, BadIndex> {
         if !index.len().is_power_of_two()
@@ -88,7 +97,7 @@ where
     fn free_all(&mut self) {
         let n = self.rows.len();
         for (i, r) in self.rows.iter_mut().enumerate() {
-            *r = R::free(if i + 1 < n { (i + 1) as u32 } else { NONE });
+            *r = free_row(if i + 1 < n { (i + 1) as u32 } else { NONE });
         }
         self.index.fill(NONE);
         self.free = 0;
@@ -190,7 +199,7 @@ where
             return None;
         }
         let at = self.free;
-        let next = self.rows.get(at as usize)?.next_free();
+        let next = *self.rows.get(at as usize).copied()?.link();
         self.rows[at as usize] = row;
         self.free = next;
         self.used += 1;
@@ -209,7 +218,7 @@ where
         match self.last.take() {
             Some((last, cell)) if last == row => {
                 self.index[cell] = NONE;
-                self.rows[row as usize] = R::free(self.free);
+                self.rows[row as usize] = free_row(self.free);
                 self.free = row;
                 // INVARIANT: The row is on the free list again, and in the index no more.
                 self.used -= 1;
@@ -230,7 +239,7 @@ where
             if !r.is_used() || keep(self, i, &r) {
                 continue;
             }
-            self.rows[i as usize] = R::free(self.free);
+            self.rows[i as usize] = free_row(self.free);
             self.free = i;
             self.used -= 1;
             freed += 1;
@@ -296,6 +305,7 @@ pub mod testing {
 #[cfg_attr(MODULE, ::kernel::macros::kunit_tests(loadavg_rs_table))]
 #[cfg(any(test, MODULE))]
 mod tests {
+    use super::testing::{heap, Heap};
     use super::*;
 
     /// A row keyed by a number (0: free), carrying a value.
@@ -307,15 +317,13 @@ mod tests {
     }
 
     impl Row for Item {
-        fn free(next: u32) -> Item {
-            Item {
-                key: 0,
-                value: 0,
-                next,
-            }
-        }
-        fn next_free(&self) -> u32 {
-            self.next
+        const FREE: Item = Item {
+            key: 0,
+            value: 0,
+            next: NONE,
+        };
+        fn link(&mut self) -> &mut u32 {
+            &mut self.next
         }
         fn is_used(&self) -> bool {
             self.key != 0
@@ -334,28 +342,29 @@ mod tests {
         }
     }
 
-    type T<'a> = Table<Item, &'a mut [Item], &'a mut [u32]>;
+    type T = Table<Item, Heap<Item>, Heap<u32>>;
 
-    fn find(t: &T<'_>, key: u64) -> Option<u32> {
+    /// A table of four rows.
+    fn table() -> T {
+        match T::new(heap(Item::FREE, 4), heap(0, 8)) {
+            Ok(t) => t,
+            Err(_) => panic!("the index fits"),
+        }
+    }
+
+    fn find(t: &T, key: u64) -> Option<u32> {
         t.find(key & 3, |r| r.key == key)
     }
 
     #[test]
     fn an_index_too_small_is_refused() {
-        let mut rows = [Item::free(NONE); 4];
-        let mut index = [0u32; 6];
-        assert!(T::new(&mut rows[..], &mut index[..]).is_err());
-        let mut index = [0u32; 4];
-        assert!(T::new(&mut rows[..], &mut index[..]).is_err());
+        assert!(T::new(heap(Item::FREE, 4), heap(0, 6)).is_err());
+        assert!(T::new(heap(Item::FREE, 4), heap(0, 4)).is_err());
     }
 
     #[test]
     fn rows_are_found_reused_lowest_first_and_full_says_so() {
-        let mut rows = [Item::free(NONE); 4];
-        let mut index = [0u32; 8];
-        let Ok(mut t) = T::new(&mut rows[..], &mut index[..]) else {
-            panic!("the index fits");
-        };
+        let mut t = table();
         for k in 1..=4 {
             assert_eq!(t.insert(item(k * 4, k as u32)), Some(k as u32 - 1));
         }
@@ -393,11 +402,7 @@ mod tests {
 
     #[test]
     fn an_undone_insert_leaves_every_other_row_found() {
-        let mut rows = [Item::free(NONE); 4];
-        let mut index = [0u32; 8];
-        let Ok(mut t) = T::new(&mut rows[..], &mut index[..]) else {
-            panic!("the index fits");
-        };
+        let mut t = table();
         // Three keys of one hash: one probe chain, the last insert at its end.
         for k in [4, 8, 12] {
             assert!(t.insert(item(k, 0)).is_some());
@@ -420,11 +425,7 @@ mod tests {
 
     #[test]
     fn rekeyed_rows_are_found_by_their_new_keys() {
-        let mut rows = [Item::free(NONE); 4];
-        let mut index = [0u32; 8];
-        let Ok(mut t) = T::new(&mut rows[..], &mut index[..]) else {
-            panic!("the index fits");
-        };
+        let mut t = table();
         assert_eq!(t.insert(item(1, 1)), Some(0));
         assert_eq!(t.insert(item(2, 2)), Some(1));
         // Key 1 becomes 102: its hash changes with it (1 to 2).
