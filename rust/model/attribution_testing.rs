@@ -75,21 +75,11 @@ pub fn process(key: usize) -> Process {
 }
 
 /// On a runqueue.
-pub const R: ThreadState = ThreadState {
-    on_rq: true,
-    ..ThreadState::ASLEEP
-};
+pub const R: ThreadState = ThreadState::RUNNABLE;
 /// Blocked in IO wait.
-pub const IO: ThreadState = ThreadState {
-    contributes_to_load: true,
-    in_iowait: true,
-    ..ThreadState::ASLEEP
-};
+pub const IO: ThreadState = ThreadState::IO_WAIT;
 /// Blocked, uninterruptible (D).
-pub const D: ThreadState = ThreadState {
-    contributes_to_load: true,
-    ..ThreadState::ASLEEP
-};
+pub const D: ThreadState = ThreadState::LOCK_WAIT;
 
 /// The sum of `which` rows' counts and first-window loads for `a`, `[other]` included.
 pub fn sums(t: &Table, kind: fn(SiteKind) -> bool, a: Accounting) -> (u32, u64) {
