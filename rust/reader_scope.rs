@@ -12,42 +12,40 @@ use crate::glue::{self, cgroup as Cgroup};
 use crate::model::cgroup_metrics::CgroupNs;
 use crate::model::cgroup_view::{self, Own, Row, Scope};
 
-/// The reading task's cgroup namespace: what the per-cgroup files show it.
-///
-/// # Invariants
-///
-/// `root` is the namespace's root cgroup on the default hierarchy, valid while the task that
-/// made this keeps its cgroup namespace: for the read it was made for (a task changes only
-/// its own namespaces, never in the middle of a read). Not `Send`: it is that task's.
+/// The reading task's cgroup namespace: what the per-cgroup files show it, by a reference on
+/// the namespace's root cgroup (on the default hierarchy), put when the scope goes.
 pub struct ReaderScope {
-    root: *mut Cgroup,
+    root: ARef<Cgroup>,
 }
 
 impl ReaderScope {
-    /// The namespace's root cgroup, valid for the read this scope was made for.
+    /// The namespace's root cgroup, valid while `self` is.
     pub fn root(&self) -> *mut Cgroup {
-        self.root
+        glue::ptr_of(&self.root)
     }
 
     /// The calling task's namespace.
     pub fn current() -> ReaderScope {
-        // INVARIANT: The C side returns the current task's namespace root; see the type.
+        // SAFETY: Called from a task's read, in process context: it has an nsproxy, whose cgroup
+        // namespace holds its root's css set, which pins the root cgroup while the task keeps
+        // the namespace, which it does at least until this read returns (a task changes only
+        // its own namespaces, never in the middle of a read).
+        let root = unsafe { &*glue::reader_ns_root() };
         ReaderScope {
-            // SAFETY: Called from a task's read, in process context: it has an nsproxy.
-            root: unsafe { glue::reader_ns_root() },
+            root: ARef::from(root),
         }
     }
 
     /// Whether `row`'s cgroup is the namespace's root or below it.
     pub fn sees(&self, row: &Row<ARef<Cgroup>>) -> bool {
-        // SAFETY: `root` is valid (type invariant), and the row holds a reference on its cgroup.
-        unsafe { glue::cgroup_is_descendant(glue::ptr_of(&row.cgroup), self.root) }
+        // SAFETY: `self` holds a reference on its root, the row one on its cgroup.
+        unsafe { glue::cgroup_is_descendant(glue::ptr_of(&row.cgroup), self.root()) }
     }
 
     /// How many cgroups exist in the namespace: its root and the root's live descendants.
     pub fn existing(&self) -> u32 {
-        // SAFETY: `root` is valid (type invariant); the count is read racily, as a statistic.
-        unsafe { glue::cgroup_subtree_count(self.root) }
+        // SAFETY: `self` holds a reference on its root; the count is read racily, as a statistic.
+        unsafe { glue::cgroup_subtree_count(self.root()) }
     }
 
     /// Writes the path of `row`'s cgroup as the namespace sees it (its root is `/`) into `buf`.
@@ -56,12 +54,12 @@ impl ReaderScope {
     /// [`crate::model::cgroup_report::PathText`]), or `None` if it does not fit. Takes no lock;
     /// `row` must be one it [sees](ReaderScope::sees).
     pub fn path<'a>(&self, row: &Row<ARef<Cgroup>>, buf: &'a mut [u8]) -> Option<&'a [u8]> {
-        // SAFETY: `root` is valid (type invariant), the row holds a reference on its cgroup,
+        // SAFETY: `self` holds a reference on its root, the row holds a reference on its cgroup,
         // and `buf` is writable for its length.
         let n = unsafe {
             glue::cgroup_path_from(
                 glue::ptr_of(&row.cgroup),
-                self.root,
+                self.root(),
                 buf.as_mut_ptr().cast(),
                 buf.len(),
             )
@@ -77,11 +75,11 @@ impl ReaderScope {
     pub fn namespace(&self) -> CgroupNs {
         // SAFETY: Always safe to call: the root cgroup lives as long as the kernel.
         let hierarchy_root = unsafe { glue::root_cgroup() };
-        if core::ptr::eq(self.root, hierarchy_root) {
+        if core::ptr::eq(self.root(), hierarchy_root) {
             return CgroupNs::Host;
         }
-        // SAFETY: `root` is valid (type invariant).
-        let id = unsafe { glue::cgroup_id(self.root) };
+        // SAFETY: `self` holds a reference on its root.
+        let id = unsafe { glue::cgroup_id(self.root()) };
         CgroupNs::Root(id)
     }
 
@@ -89,7 +87,7 @@ impl ReaderScope {
     /// the namespace does not see; `row` must be one it [sees](ReaderScope::sees).
     pub fn parent_id(&self, row: &Row<ARef<Cgroup>>) -> Option<u64> {
         let cg = glue::ptr_of(&row.cgroup);
-        if core::ptr::eq(cg, self.root) {
+        if core::ptr::eq(cg, self.root()) {
             return None;
         }
         // SAFETY: The row holds a reference on its cgroup, which pins its parent.
@@ -107,8 +105,8 @@ impl ReaderScope {
     /// would name a cgroup the namespace hides).
     pub fn own<'v>(&self, rows: &'v [Row<ARef<Cgroup>>], short_of_room: bool) -> Result<Own<'v>> {
         let (mut id, mut level) = (0u64, 0 as c_int);
-        // SAFETY: `root` is valid (type invariant); `id` and `level` are writable.
-        let inside = unsafe { glue::current_cgroup(self.root, &mut id, &mut level) };
+        // SAFETY: `self` holds a reference on its root; `id` and `level` are writable.
+        let inside = unsafe { glue::current_cgroup(self.root(), &mut id, &mut level) };
         if !inside {
             return Err(EACCES);
         }
