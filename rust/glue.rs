@@ -7,7 +7,8 @@
 //!
 //! The kernel's structs appear here as opaque types (the header only names them): a pointer to
 //! one from [`kernel::bindings`] is passed with `.cast()`, and one behind a reference the module
-//! holds with [`ptr_of`].
+//! holds with [`ptr_of`]. A task is the exception: `task_struct` is [`kernel::bindings`]' own,
+//! the type [`kernel::task::Task`] wraps.
 
 #![allow(
     clippy::all,

@@ -10,7 +10,8 @@
  * (rust/cgroup_walk.rs), attribution.c load attribution (rust/attribution.rs), proc_files.c
  * procfs (rust/proc_files.rs), virtualize.c the probes of virtualize=1 (rust/virtualize.rs).
  * The kernel's own structs are only named here, never laid out, so bindgen makes them opaque
- * types, and the header needs no kernel header but types.h.
+ * types (but task_struct, which Kbuild takes from the kernel crate's bindings), and the header
+ * needs no kernel header but types.h.
  */
 #ifndef LOADAVG_RS_GLUE_H
 #define LOADAVG_RS_GLUE_H
