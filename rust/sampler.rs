@@ -280,6 +280,9 @@ impl Sampler {
     /// The time from now until half a tick after jiffy `due` begins ([`nanos_until_due`]).
     fn delay_until(&self, due: Jiffies) -> Delta {
         let jiffies = threads::jiffies();
+        // The clock's phase against the tick, which needs its nanoseconds since boot: the
+        // kernel crate keeps `Instant`'s to itself (`as_nanos()` is `pub(crate)`), so read
+        // `ktime_get()`, the monotonic clock `Instant<Monotonic>` reads, directly.
         // SAFETY: `ktime_get()` may be called from any context once timekeeping runs.
         let now_ns = unsafe { bindings::ktime_get() };
         Delta::from_nanos(nanos_until_due(now_ns, self.tick_ns, jiffies, due))
