@@ -97,6 +97,11 @@ done
 a=$(get readers_new_lat_p999_us) b=$(get readers_old_lat_p999_us)
 [ -z "$a" ] || printf '| wake-up p99.9 under three looping readers (samples twice, metrics), this build vs the older one | %s us vs %s us: ratio %s | <= 1 |\n' \
 	"$a" "$b" "$(ratio "$a" "$b")"
+for q in p50 p99; do
+	a=$(get "timer_new_${q}_ns") b=$(get "timer_old_${q}_ns")
+	[ -z "$a" ] || printf '| the timer callback under three looping readers, %s (a kretprobe timing each call, 10 ms period), this build vs the older one | %s ns vs %s ns: ratio %s | <= 1 |\n' \
+		"$q" "$a" "$b" "$(ratio "$a" "$b")"
+done
 printf '| pipe ping-pong, module loaded vs not | %s ns vs %s ns per round trip: ratio %s | <= 1.01 |\n' \
 	"$(get pingpong_on_ns)" "$(get pingpong_off_ns)" "$(ratio "$(get pingpong_on_ns)" "$(get pingpong_off_ns)")"
 printf '| memory | module %s bytes (/proc/modules); state %s bytes allocated at load; after each walk, the tracked cgroups'"'"' rows for readers (reused) | |\n' \

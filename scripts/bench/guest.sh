@@ -61,28 +61,51 @@ unload
 # its 64 records) and of the metrics, 20k each; and the wake-up probe while two readers loop on
 # the samples file and one on the metrics, beside the timer and the walker (what a reader that
 # holds interrupts off, or a timer that waits for a reader, costs the rest of the machine).
+# Then the timer itself: each build loaded again with a 10 ms period (a hundred callbacks a
+# second), the same three readers looping, and tests/bench/timer_cost.c's kretprobe timing each
+# callback of the module's hrtimer trampoline for 15 s (about 1,500 calls a round): its median
+# and 99th percentile, per arm the median over rounds. The probe's own cost is in both arms.
 old=/job/extra/old/loadavg_rs.ko
 # lat: one run of the wake-up probe, 10 s: its p99.9 and maximum, in us.
 lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us.*/\1 \2/p'; }
 if [ -f "$old" ]; then
+	# looping_readers: starts two readers looping on the samples file and one on the metrics,
+	# for 20 s at most, their PIDs in $pids.
+	looping_readers() {
+		local f
+		pids=
+		for f in loadavg_rs_samples loadavg_rs_samples loadavg_rs_metrics; do
+			loadgen reader "/proc/$f" 20 >/dev/null &
+			pids="$pids $!"
+		done
+	}
+	# timer_symbol: the loaded module's hrtimer trampoline (Rust's mangled name, per build).
+	timer_symbol() {
+		awk '$4 == "[loadavg_rs]" && $3 ~ /RawHrTimerCallback3run/ { print $3; exit }' /proc/kallsyms
+	}
 	# readers_round ARM MODULE: one round of ARM (new or old) with MODULE loaded.
 	readers_round() {
-		local arm=$1 f r pids
-		insmod "$2" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
+		local arm=$1 ko=$2 f r pids
+		insmod "$ko" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 		for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
 			r=$(loadgen readbench "/proc/$f" 20000 | ns_of read)
 			eval "rd_${arm}_$f=\"\${rd_${arm}_$f:-} $r\""
 		done
-		loadgen reader /proc/loadavg_rs_samples 12 >/dev/null &
-		pids=$!
-		loadgen reader /proc/loadavg_rs_samples 12 >/dev/null &
-		pids="$pids $!"
-		loadgen reader /proc/loadavg_rs_metrics 12 >/dev/null &
-		pids="$pids $!"
+		looping_readers
 		set -- $(lat)
 		kill $pids 2>/dev/null
 		wait $pids 2>/dev/null
 		eval "rl_${arm}=\"\${rl_${arm}:-} $1\""
+		unload
+		insmod "$ko" period_ms=10 window1_ms=2000 window2_ms=10000 window3_ms=30000
+		looping_readers
+		insmod /lib/modules/timer_cost.ko symbol="$(timer_symbol)"
+		sleep 15
+		rmmod timer_cost
+		kill $pids 2>/dev/null
+		wait $pids 2>/dev/null
+		set -- $(dmesg | sed -n 's/.*timer_cost: [0-9]* calls, p50 \([0-9]*\) ns, p99 \([0-9]*\) ns.*/\1 \2/p' | tail -n1)
+		eval "tp50_${arm}=\"\${tp50_${arm}:-} $1\" tp99_${arm}=\"\${tp99_${arm}:-} $2\""
 		unload
 	}
 	for round in 1 2 3; do
@@ -94,6 +117,8 @@ if [ -f "$old" ]; then
 			eval "say readers_${arm}_${f}_ns \"\$(median \$rd_${arm}_$f)\""
 		done
 		eval "say readers_${arm}_lat_p999_us \"\$(median \$rl_${arm})\""
+		eval "say timer_${arm}_p50_ns \"\$(median \$tp50_${arm})\""
+		eval "say timer_${arm}_p99_ns \"\$(median \$tp99_${arm})\""
 	done
 fi
 
