@@ -43,20 +43,19 @@ sed -n '/^--- csv$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/demo.cs
 sed -n '/^--- containers$/,/^--- end$/p' "$run/output.log" | sed '1d;$d' >"$out/containers.csv"
 [ "$(wc -l <"$out/demo.csv")" -gt 1 ] || die "the demo produced no data (see $run/console.log)"
 
-# The table: each definition at the end of each phase.
+# The table: each definition at the end of each phase, its columns the CSV's.
 printf '\nLoad average over the first window at the end of each phase (%s)\n\n' "$scale"
-awk -F, 'NR == 1 { next }
-	$2 != phase && phase != "" { print row }
-	{ phase = $2; row = sprintf("%-10s %8s %8s %8s %8s %8s %8s", $2, $3, $4, $5, $6, $7, $8) }
-	END { print row }' "$out/demo.csv" |
-	sed '1i phase        loadavg      all      cpu       io    cpuio  blocked'
-printf '\n  loadavg: the kernel'"'"'s /proc/loadavg (R+D, always 1 minute)\n'
-printf '  all: R+D recomputed; cpu: runnable; io: IO wait; cpuio: both; blocked: D but not IO\n'
+awk -F, '{ row = sprintf("%-10s", NR == 1 ? "phase" : $2); for (i = 3; i <= NF; i++) row = row sprintf(" %8s", $i) }
+	NR == 1 { print row; next }
+	$2 != phase && phase != "" { print last }
+	{ phase = $2; last = row }
+	END { print last }' "$out/demo.csv"
+printf '\n  loadavg: the kernel'"'"'s /proc/loadavg (R+D, always 1 minute); NAME: /proc/loadavg_NAME\n'
 
 # The chart.
 phases=$(awk -F, 'NR > 1 { if ($2 != p) { if (p != "") printf "%s %d %d ", p, s, $1; p = $2; s = $1 } last = $1 }
 	END { printf "%s %d %d", p, s, last + 1 }' "$out/demo.csv")
-gnuplot -e "csv='$out/demo.csv'; png='$out/demo.png'; phases='$phases'; title='loadavg-rs: one story, six definitions ($scale)'" \
+gnuplot -e "csv='$out/demo.csv'; png='$out/demo.png'; phases='$phases'; columns=$(head -n1 "$out/demo.csv" | awk -F, '{ print NF }'); title='loadavg-rs: one story, every definition ($scale)'" \
 	"$PROJECT_DIR/scripts/demo/chart.gp"
 if [ "$(wc -l <"$out/containers.csv")" -gt 1 ]; then
 	printf '\nContainers: each cgroup'"'"'s first-window averages and pressure at the end\n\n'

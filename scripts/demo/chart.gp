@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# The demo's chart: one curve per definition, phases shaded. Called by scripts/demo.sh with
-#   gnuplot -e "csv='...'; png='...'; phases='...'; title='...'" chart.gp
+# The demo's chart: the kernel's /proc/loadavg, then one curve per definition (the CSV's columns
+# 4 to `columns`, named by its header), phases shaded. Called by scripts/demo.sh with
+#   gnuplot -e "csv='...'; png='...'; phases='...'; columns=N; title='...'" chart.gp
 # where phases is "NAME START END NAME START END ...".
 set terminal pngcairo size 1200,650 font "sans,11"
 set output png
@@ -19,9 +20,9 @@ do for [i = 1:n] {
 		fillcolor rgb (i % 2 ? "#f2f2f2" : "#e4e4e4") fillstyle solid noborder
 	set label i word(phases, 3 * i - 2) at (x0 + x1) / 2, graph 0.97 center
 }
-plot csv using 1:3 skip 1 with lines lw 3 lc rgb "#000000" title "/proc/loadavg (kernel, R+D)", \
-     csv using 1:4 skip 1 with lines lw 2 dt 2 lc rgb "#7f7f7f" title "all (R+D, recomputed)", \
-     csv using 1:5 skip 1 with lines lw 2 lc rgb "#d62728" title "cpu (R)", \
-     csv using 1:6 skip 1 with lines lw 2 lc rgb "#1f77b4" title "io (iowait)", \
-     csv using 1:7 skip 1 with lines lw 2 dt 3 lc rgb "#9467bd" title "cpuio (R+iowait)", \
-     csv using 1:8 skip 1 with lines lw 2 lc rgb "#2ca02c" title "blocked (D, not IO)"
+# A colour per definition, in order (then again from the first).
+colors = "#7f7f7f #d62728 #1f77b4 #9467bd #2ca02c #ff7f0e #8c564b #e377c2"
+set key autotitle columnheader
+plot csv using 1:3 with lines lw 3 lc rgb "#000000" title "/proc/loadavg (kernel, R+D)", \
+     for [i = 4:columns] csv using 1:i with lines lw 2 \
+         lc rgb word(colors, (i - 4) % words(colors) + 1) title columnheader(i)

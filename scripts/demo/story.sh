@@ -30,23 +30,22 @@ load $params virtualize=1 2>/dev/null || { virtualize= && load $params; } ||
 	{ echo "demo: the module did not load"; exit 1; }
 
 csv=/tmp/demo.csv
-echo "t,phase,loadavg,all,cpu,io,cpuio,blocked" >"$csv"
+# The columns: the kernel's own average, then every definition in the module's order
+# ($ACCOUNTINGS, from lib.sh: `loadgen verify definitions`).
+echo "t,phase,loadavg,$(echo $ACCOUNTINGS | tr ' ' ,)" >"$csv"
 t=0
 # record PHASE [SECONDS]: reads every file once a second for SECONDS (PHASE_S).
 record() {
-	end=$((t + ${2:-$PHASE_S}))
+	local end=$((t + ${2:-$PHASE_S})) kernel v d row shown
 	while [ "$t" -lt "$end" ]; do
-		read -r kernel </proc/loadavg
-		read -r all </proc/loadavg_all
-		read -r cpu </proc/loadavg_cpu
-		read -r io </proc/loadavg_io
-		read -r cpuio </proc/loadavg_cpuio
-		read -r blocked </proc/loadavg_blocked
-		echo "$t,$1,${kernel%% *},${all%% *},${cpu%% *},${io%% *},${cpuio%% *},${blocked%% *}" >>"$csv"
-		if [ $((t % 10)) -eq 0 ]; then
-			printf 'demo: %4ds %-6s loadavg %s  all %s  cpu %s  io %s  blocked %s\n' "$t" "$1" \
-				"${kernel%% *}" "${all%% *}" "${cpu%% *}" "${io%% *}" "${blocked%% *}"
-		fi
+		read -r kernel _ </proc/loadavg
+		row="$t,$1,$kernel" shown="loadavg $kernel"
+		for d in $ACCOUNTINGS; do
+			read -r v _ <"/proc/loadavg_$d"
+			row="$row,$v" shown="$shown  $d $v"
+		done
+		echo "$row" >>"$csv"
+		[ $((t % 10)) -ne 0 ] || printf 'demo: %4ds %-6s %s\n' "$t" "$1" "$shown"
 		sleep 1
 		t=$((t + 1))
 	done
