@@ -28,15 +28,8 @@ use crate::model::attribution::{Entry, Holds, Process, Site, SiteKind, COMM_LEN,
 use crate::model::attribution_table::{Attribution, Stats, Unwind};
 use crate::model::attribution_text::{sort_top, Folded, Symbols, TopHead, TopRow, Who};
 use crate::reader_scope::ReaderScope;
-use crate::refs::{ref_counted, Refs};
+use crate::refs::Refs;
 use crate::threads::{RcuTask, Run, Visit, UNWIND_COST};
-
-// SAFETY: `get_pid()` and `put_pid()` are a `struct pid`'s reference count, and a pid is freed
-// only after its last reference is put. Every `&Pid` this module makes is of a pid it holds a
-// reference on (an `ARef`'s), so `inc_ref` never revives a released one; a pid read from a task
-// under RCU alone is referenced through [`Taking`], whose safety argument is the C side's. A
-// pid's reference count, and the functions that read it, may be used from any thread.
-ref_counted!(unsafe Pid, glue::pid_get, glue::pid_put);
 
 /// The table, in memory allocated at load.
 type Table = Attribution<KVVec<Entry>, KVVec<u32>>;

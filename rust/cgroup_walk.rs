@@ -28,18 +28,8 @@ use crate::model::cgroup_report::PSI_COLUMNS;
 use crate::model::cgroup_view::{self, Row};
 use crate::model::cgroups::{CgroupTable, Holds, Slot, MAX_LEVEL, NO_SLOT};
 use crate::model::pressure::{Pressure, RESOURCES};
-use crate::refs::{ref_counted, Refs};
+use crate::refs::Refs;
 use crate::threads::{RcuCgroup, Run, Visit};
-
-// SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
-// and a `struct cgroup` is freed only after its last reference is put (the root is never
-// freed). Every `&Cgroup` this module makes is of a cgroup it already holds a reference on
-// (an `ARef`'s), or of one a reader's cgroup namespace pins for the read
-// ([`crate::reader_scope::ReaderScope::current`]), so `inc_ref`'s unconditional increment
-// never revives a released cgroup; a cgroup seen under RCU alone is a [`RcuCgroup`], of which
-// no `&Cgroup` is made, referenced with `glue::cgroup_tryget_online()` instead. A cgroup's
-// reference count and the fields read through these functions may be used from any thread.
-ref_counted!(unsafe Cgroup, glue::cgroup_get, glue::cgroup_put);
 
 impl Cgroup {
     /// Whether the kernel has removed it (`rmdir`): no task will join it again.

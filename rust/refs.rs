@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A reference on a kernel object at each row of a table: what keeps alive the cgroups and the
-//! processes that the walker's tables ([`crate::model::table`]) key by address, so that no other
-//! object can take an address while a row keys by it.
+//! The kernel objects the module holds references on, cgroups and pids, as the kernel crate's
+//! [`AlwaysRefCounted`] (so that an [`ARef`] puts what it holds), and a reference at each row of
+//! a table: what keeps alive the cgroups and the processes that the walker's tables
+//! ([`crate::model::table`]) key by address, so that no other object can take an address while
+//! a row keys by it.
 
 use kernel::alloc::KVVec;
 use kernel::prelude::*;
 use kernel::sync::aref::{ARef, AlwaysRefCounted};
+
+use crate::glue::{self, cgroup, pid};
 
 /// At each row of a table, a reference on its object, or none (a free row).
 pub struct Refs<T: AlwaysRefCounted>(KVVec<Option<ARef<T>>>);
@@ -73,4 +77,21 @@ macro_rules! ref_counted {
         unsafe impl Sync for $t {}
     };
 }
-pub(crate) use ref_counted;
+// SAFETY: `cgroup_get()` and `cgroup_put()` are the cgroup's reference count (its `self` css),
+// and a `struct cgroup` is freed only after its last reference is put (the root is never
+// freed). Every `&cgroup` this module makes is of a cgroup it already holds a reference on
+// (an `ARef`'s), or of one a reader's cgroup namespace pins for the read
+// ([`crate::reader_scope::ReaderScope::current`]), so `inc_ref`'s unconditional increment
+// never revives a released cgroup; a cgroup seen under RCU alone is a
+// [`crate::threads::RcuCgroup`], of which no `&cgroup` is made, referenced with
+// `glue::cgroup_tryget_online()` instead. A cgroup's reference count and the fields read
+// through these functions may be used from any thread.
+ref_counted!(unsafe cgroup, glue::cgroup_get, glue::cgroup_put);
+
+// SAFETY: `get_pid()` and `put_pid()` are a `struct pid`'s reference count, and a pid is freed
+// only after its last reference is put. Every `&pid` this module makes is of a pid it holds a
+// reference on (an `ARef`'s), so `inc_ref` never revives a released one; a pid read from a task
+// under RCU alone is referenced through `Taking` (`rust/attribution.rs`), whose safety argument
+// is the C side's. A pid's reference count, and the functions that read it, may be used from
+// any thread.
+ref_counted!(unsafe pid, glue::pid_get, glue::pid_put);
