@@ -5,7 +5,8 @@
  * A kretprobe on the function named by `symbol` (the module's hrtimer trampoline, found by the
  * bench in /proc/kallsyms) times each call from its entry to its return with ktime_get_ns(),
  * in hard-interrupt context as the callback runs. The first `max` times are kept; at rmmod it
- * prints their count, median, 99th percentile and maximum. The probe's own cost (a breakpoint
+ * prints their count, median, 99th percentile and maximum (after the probed module, if that
+ * went first: the kernel then drops the probe without rewriting the module's text). The probe's own cost (a breakpoint
  * and the return trampoline) is inside every time, the same for any build it is put on, so the
  * bench compares two builds' times measured this same way, never a time alone.
  */
