@@ -81,7 +81,7 @@ impl ThreadState {
 }
 
 /// Threads of the kinds the tests count.
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 impl ThreadState {
     /// On a runqueue (R).
     pub const RUNNABLE: ThreadState = ThreadState {
@@ -332,5 +332,5 @@ impl Apart {
     }
 }
 
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 mod tests;

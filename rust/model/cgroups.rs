@@ -295,5 +295,5 @@ impl<S: Memory<Slot>, I: Memory<u32>> CgroupTable<S, I> {
     }
 }
 
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 mod tests;

@@ -293,5 +293,5 @@ impl Config {
     }
 }
 
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 mod tests;

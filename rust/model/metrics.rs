@@ -226,7 +226,7 @@ pub fn bytes(metrics: &Metrics<'_>) -> usize {
 }
 
 /// What the tests of the exposition share: the engine of the golden texts.
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 pub(crate) mod testing {
     use crate::model::accounting::{Counts, ThreadState};
     use crate::model::config::Config;

@@ -8,7 +8,10 @@
 //! files beside this folder are the module's kernel-facing side: they read the kernel, hold the
 //! locks and serve the files, and hand this model plain values. The host build forbids
 //! `unsafe` here; the module's build cannot, as the KUnit suites' macro expands to `unsafe`
-//! code of its own.
+//! code of its own. What only tests use but more than one suite shares (helpers, named states)
+//! is compiled where the suites are: under `cargo test`, and in the module when the kernel has
+//! KUnit built in (`CONFIG_KUNIT="y"`, the gate `#[kunit_tests]` puts on every suite), so that
+//! a kernel without KUnit, such as Debian's, builds no unused code.
 //!
 //! - [`calc_load`]: the kernel's fixed-point load arithmetic (`kernel/sched/loadavg.c`);
 //! - [`accounting`]: what each definition of load counts, from the facts of one thread;
@@ -35,7 +38,7 @@
 pub mod accounting;
 pub mod attribution;
 pub mod attribution_table;
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 pub mod attribution_testing;
 pub mod attribution_text;
 pub mod calc_load;

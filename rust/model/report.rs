@@ -260,7 +260,7 @@ impl<const N: usize> fmt::Write for FixedText<N> {
 
 /// Tests: whether `value` writes exactly `want`, compared as it is written (no buffer: a KUnit
 /// test runs on a kernel stack).
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 pub fn text_is(value: impl fmt::Display, want: &str) -> bool {
     /// What is still to come.
     struct Rest<'a>(&'a str);
@@ -277,7 +277,7 @@ pub fn text_is(value: impl fmt::Display, want: &str) -> bool {
 }
 
 /// What the tests of the files' texts share: a configuration and a sample's counts.
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 pub(crate) mod testing {
     use crate::model::accounting::Counts;
     use crate::model::config::Config;

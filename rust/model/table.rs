@@ -280,7 +280,7 @@ impl<R: Row, S: Memory<R>, I: Memory<u32>> Table<R, S, I> {
 }
 
 /// What the tests of the tables share: memory for a table too large for a kernel stack.
-#[cfg(any(test, MODULE))]
+#[cfg(any(test, CONFIG_KUNIT = "y"))]
 pub mod testing {
     /// A vector on the heap: the kernel's under KUnit, the standard library's on the host.
     #[cfg(MODULE)]
