@@ -124,7 +124,7 @@ grep -q '^CONFIG_KUNIT=y' "$kdir/.config" || kunit="this kernel has no KUnit (CO
 
 # The KUnit suites the sources declare: every one of them must run and pass.
 suites=()
-for s in $(grep -ho 'kunit_tests(loadavg_rs_[a-z_0-9]*)' "$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/rust/model/*.rs | sed 's/kunit_tests(\(.*\))/\1/' | sort -u); do
+for s in $(grep -rho --include='*.rs' 'kunit_tests(loadavg_rs_[a-z_0-9]*)' "$PROJECT_DIR"/rust | sed 's/kunit_tests(\(.*\))/\1/' | sort -u); do
 	suites+=(--kunit "$s")
 done
 
@@ -132,7 +132,7 @@ stage_style() {
 	step "style"
 	# The kernel's own rustfmt settings, on every Rust file of the project.
 	local rust_files unformatted
-	rust_files=("$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/rust/model/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs
+	rust_files=("$PROJECT_DIR"/rust/*.rs "$PROJECT_DIR"/rust/model/*.rs "$PROJECT_DIR"/rust/model/*/*.rs "$PROJECT_DIR"/tests/harness/*.rs "$PROJECT_DIR"/tests/host/*.rs
 		"$PROJECT_DIR"/tests/host/tests/*.rs "$PROJECT_DIR"/tests/workload/src/*.rs)
 	unformatted=$(rustfmt --config-path "$src/.rustfmt.toml" --edition 2021 --check -l "${rust_files[@]}" 2>&1 | sort -u | paste -sd' ') || true
 	if [ -z "$unformatted" ]; then
