@@ -17,7 +17,6 @@
 
 use core::pin::Pin;
 
-use kernel::bindings;
 use kernel::ffi::{c_uint, c_void};
 use kernel::impl_has_hr_timer;
 use kernel::new_mutex;
@@ -28,7 +27,7 @@ use kernel::time::hrtimer::{
     HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart,
     RelativeHardMode,
 };
-use kernel::time::{Delta, Instant, Monotonic};
+use kernel::time::{ClockSource, Delta, Instant, Monotonic};
 
 use crate::attribution::Attributed;
 use crate::cgroup_walk::Cgroups;
@@ -280,11 +279,9 @@ impl Sampler {
     /// The time from now until half a tick after jiffy `due` begins ([`nanos_until_due`]).
     fn delay_until(&self, due: Jiffies) -> Delta {
         let jiffies = threads::jiffies();
-        // The clock's phase against the tick, which needs its nanoseconds since boot: the
-        // kernel crate keeps `Instant`'s to itself (`as_nanos()` is `pub(crate)`), so read
-        // `ktime_get()`, the monotonic clock `Instant<Monotonic>` reads, directly.
-        // SAFETY: `ktime_get()` may be called from any context once timekeeping runs.
-        let now_ns = unsafe { bindings::ktime_get() };
+        // The clock's phase against the tick needs its nanoseconds since boot, which `Instant`
+        // keeps to the kernel crate: read them from the clock `Instant<Monotonic>` reads.
+        let now_ns = Monotonic::ktime_get();
         Delta::from_nanos(nanos_until_due(now_ns, self.tick_ns, jiffies, due))
     }
 
