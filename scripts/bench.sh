@@ -26,8 +26,9 @@
 #
 #   scripts/bench.sh [--old KO]   (make bench [OLD=KO])
 #
-# --old adds an older build of the module, built against the same kernel, as a third arm of the
-# latency rounds (how BENCHMARKS.md compares the hard-interrupt walk with the walker thread).
+# --old adds an older build of the module, built against the same kernel: its files' reads, the
+# wake-up probe under looping readers and its timer callback (tests/bench/timer_cost.c, a
+# kretprobe timing each call) against this build's, and a third arm of the latency rounds.
 #
 # The guest runs under TCG unless KVM works (see qemu/boot.sh); TCG inflates every time, so the
 # per-thread figure is only meaningful under KVM. The accelerator is printed with the table.

@@ -4,11 +4,12 @@
  *
  * A kretprobe on the function named by `symbol` (the module's hrtimer trampoline, found by the
  * bench in /proc/kallsyms) times each call from its entry to its return with ktime_get_ns(),
- * in hard-interrupt context as the callback runs. The first `max` times are kept; at rmmod it
- * prints their count, median, 99th percentile and maximum (after the probed module, if that
- * went first: the kernel then drops the probe without rewriting the module's text). The probe's own cost (a breakpoint
- * and the return trampoline) is inside every time, the same for any build it is put on, so the
- * bench compares two builds' times measured this same way, never a time alone.
+ * in hard-interrupt context as the callback runs. The first `max_calls` times are kept; at
+ * rmmod it prints their count, median, 99th percentile and maximum (after the probed module,
+ * if that went first: the kernel then drops the probe without rewriting the module's text).
+ * The probe's own cost (a breakpoint, with the bench's kprobes-optimization off, and the
+ * return trampoline) is inside every time, alike for any build it is put on, so the bench
+ * compares two builds' times measured this same way, never a time alone.
  */
 #include <linux/atomic.h>
 #include <linux/kprobes.h>
@@ -21,9 +22,9 @@ static char *symbol;
 module_param(symbol, charp, 0444);
 MODULE_PARM_DESC(symbol, "The function to time (a symbol in /proc/kallsyms)");
 
-static unsigned int max = 65536;
-module_param(max, uint, 0444);
-MODULE_PARM_DESC(max, "Calls whose times are kept, 1..=1048576 (default 65536)");
+static unsigned int max_calls = 65536;
+module_param(max_calls, uint, 0444);
+MODULE_PARM_DESC(max_calls, "Calls whose times are kept, 1..=1048576 (default 65536)");
 
 static u64 *times;
 static atomic_t calls = ATOMIC_INIT(0);
@@ -40,7 +41,7 @@ static int timer_cost_return(struct kretprobe_instance *ri, struct pt_regs *regs
 	u64 ns = ktime_get_ns() - *(u64 *)ri->data;
 	int i = atomic_inc_return(&calls) - 1;
 
-	if (i < max)
+	if (i < max_calls)
 		times[i] = ns;
 	return 0;
 }
@@ -50,8 +51,7 @@ static struct kretprobe probe = {
 	.entry_handler = timer_cost_entry,
 	.handler = timer_cost_return,
 	.data_size = sizeof(u64),
-	/* One call at a time per CPU: an hrtimer's callback does not nest with itself. */
-	.maxactive = NR_CPUS,
+	/* maxactive 0: the kernel's default, more than one timer's calls at once can need. */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -65,9 +65,9 @@ static int __init timer_cost_init(void)
 {
 	int err;
 
-	if (!symbol || !*symbol || max < 1 || max > 1048576)
+	if (!symbol || !*symbol || max_calls < 1 || max_calls > 1048576)
 		return -EINVAL;
-	times = vmalloc_array(max, sizeof(*times));
+	times = vmalloc_array(max_calls, sizeof(*times));
 	if (!times)
 		return -ENOMEM;
 	probe.kp.symbol_name = symbol;
@@ -84,13 +84,15 @@ static void __exit timer_cost_exit(void)
 	unsigned int n;
 
 	unregister_kretprobe(&probe);
-	n = min_t(unsigned int, atomic_read(&calls), max);
+	n = min_t(unsigned int, atomic_read(&calls), max_calls);
 	if (n) {
 		sort(times, n, sizeof(*times), cmp_u64, NULL);
-		pr_info("timer_cost: %u calls, p50 %llu ns, p99 %llu ns, max %llu ns, missed %d\n", n,
-			times[n / 2], times[n * 99 / 100], times[n - 1], probe.nmissed);
+		/* Nearest rank: the p-th percentile is the ceil(p n / 100)-th time. */
+		pr_info("timer_cost: %u calls, p50 %llu ns, p99 %llu ns, max %llu ns, missed %lu\n", n,
+			times[(n * 50 + 99) / 100 - 1], times[(n * 99 + 99) / 100 - 1], times[n - 1],
+			probe.nmissed + probe.kp.nmissed);
 	} else {
-		pr_info("timer_cost: 0 calls, missed %d\n", probe.nmissed);
+		pr_info("timer_cost: 0 calls, missed %lu\n", probe.nmissed + probe.kp.nmissed);
 	}
 	vfree(times);
 }
