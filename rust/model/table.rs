@@ -19,10 +19,10 @@ pub const NONE: u32 = u32::MAX;
 
 /// What a table keeps in each row.
 pub trait Row: Copy {
-    /// A free row.
+    /// A free row: one that holds no key (`!FREE.is_used()`).
     const FREE: Self;
     /// A free row's link to the next free one ([`NONE`] for none): a field that a used row
-    /// uses for something else.
+    /// may use for something else.
     fn link(&mut self) -> &mut u32;
     /// Whether the row holds a key.
     fn is_used(&self) -> bool;
@@ -38,7 +38,7 @@ fn free_row<R: Row>(next: u32) -> R {
 }
 
 /// The memory a table is kept in, allocated by the caller: a `KVVec` in the module, a `Vec` or
-/// an array on the host.
+/// a `&mut [T]` on the host.
 pub trait Memory<T>: DerefMut<Target = [T]> {}
 
 impl<T, M: DerefMut<Target = [T]>> Memory<T> for M {}
@@ -199,7 +199,7 @@ impl<R: Row, S: Memory<R>, I: Memory<u32>> Table<R, S, I> {
             return None;
         }
         let at = self.free;
-        let next = *self.rows.get(at as usize).copied()?.link();
+        let next = *self.rows.get_mut(at as usize)?.link();
         self.rows[at as usize] = row;
         self.free = next;
         self.used += 1;
