@@ -411,8 +411,8 @@ pub fn show_top(m: &SeqFile, view: &AttributionView, windows_ms: [u32; 3]) -> Re
         let Some((entry, pid)) = view.rows.get(i) else {
             continue;
         };
-        // SAFETY: The row holds a reference on its pid; the reader's namespace root is valid for
-        // this read; `path` is writable for its length.
+        // SAFETY: The row holds a reference on its pid, `reader` one on its namespace's root;
+        // `path` is writable for its length.
         let n = unsafe {
             glue::pid_cgroup_path(
                 glue::ptr_of(pid),

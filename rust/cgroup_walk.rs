@@ -204,7 +204,7 @@ impl Cgroups {
     /// since no reader can be in it.
     ///
     /// `cg`, and with it its ancestors (a cgroup pins its parent), are valid for this call
-    /// ([`RcuCgroup`]'s invariant).
+    /// ([`crate::threads::Rcu`]'s invariant).
     fn slot_for(&mut self, cg: RcuCgroup<'_>) -> (u32, Fold) {
         let cg = cg.as_ptr();
         // A tracked cgroup is found by its address alone, without reading it.

@@ -240,13 +240,9 @@ pub(crate) mod testing {
             Err(_) => panic!("a valid configuration"),
         };
         let mut e = Engine::new(config, 0);
-        let r = ThreadState {
-            on_rq: true,
-            ..ThreadState::default()
-        };
         let mut counts = Counts::default();
-        counts.add(r);
-        counts.add(ThreadState::default());
+        counts.add(ThreadState::RUNNABLE);
+        counts.add(ThreadState::ASLEEP);
         e.sample(26, counts);
         e
     }
