@@ -20,8 +20,9 @@ do for [i = 1:n] {
 		fillcolor rgb (i % 2 ? "#f2f2f2" : "#e4e4e4") fillstyle solid noborder
 	set label i word(phases, 3 * i - 2) at (x0 + x1) / 2, graph 0.97 center
 }
-# A colour per definition, in order (then again from the first).
-colors = "#7f7f7f #d62728 #1f77b4 #9467bd #2ca02c #ff7f0e #8c564b #e377c2"
+# A colour per definition, in the module's order (cpu red, io blue, all grey, cpuio purple,
+# blocked green, then others), again from the first past the eighth.
+colors = "#d62728 #1f77b4 #7f7f7f #9467bd #2ca02c #ff7f0e #8c564b #e377c2"
 set key autotitle columnheader
 plot csv using 1:3 with lines lw 3 lc rgb "#000000" title "/proc/loadavg (kernel, R+D)", \
      for [i = 4:columns] csv using 1:i with lines lw 2 \

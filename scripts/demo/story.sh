@@ -80,7 +80,8 @@ phase idle-again 0 0 0
 # busy loops, from the start), `db` (2 readers of the slow disk, from the second third), `batch`
 # (a busy loop and 2 lock-like waits, capped at 20% of a CPU by cpu.max, from the last third).
 # Each cgroup's first-window averages from /proc/loadavg_rs_cgroups, and its own pressure (PSI
-# `some` avg10) beside them, once a second.
+# `some` avg10) beside them, once a second: of the definitions, the three causes and their sum
+# (cpu + io + blocked = all), the split this part is about.
 cg=/sys/fs/cgroup
 ccsv=/tmp/containers.csv
 echo "t,cgroup,all,cpu,io,blocked,psi_cpu,psi_io" >"$ccsv"
