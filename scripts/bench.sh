@@ -114,7 +114,7 @@ for n in 1000 10000 50000; do
 		case $arm in
 		on) name="module loaded" ;;
 		normal) name="module loaded, walker a normal task (walker_fifo=0)" ;;
-		old) name="old module (hard-interrupt walk)" ;;
+		old) name="the older build (OLD=)" ;;
 		control) name="control (no module; an ordinary FIFO-1 task as busy as the walk, every 500 ms)" ;;
 		esac
 		printf '| wake-up p99.9, %s threads, %s vs not | %s us vs %s us: ratio %s | <= 1.2 at the most threads |\n' \
