@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Builds the module and the small modules the guest tests load beside it (tests/kmod); with
 # --harness, the deliberately broken modules of the harness self-tests; with --bench, the
-# benchmark's modules (tests/bench: the walk's floor, the timer's probe): against a cached test
-# kernel, building that kernel first if it is missing. Prints the folder holding the .ko files.
+# benchmark's floor module (tests/bench): against a cached test kernel, building that kernel
+# first if it is missing. Prints the folder holding the .ko files.
 #
 #   scripts/build-module.sh [default|debug|proxy] [--harness] [--bench]
 #

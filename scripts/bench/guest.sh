@@ -61,11 +61,13 @@ unload
 # its 64 records) and of the metrics, 20k each; and the wake-up probe while two readers loop on
 # the samples file and one on the metrics, beside the timer and the walker (what a reader that
 # holds interrupts off, or a timer that waits for a reader, costs the rest of the machine).
-# Then the timer itself: each build loaded again with a 10 ms period (4 ticks at HZ=250: about 60
-# callbacks a second), the same three readers looping, and tests/bench/timer_cost.c's kretprobe
-# timing each callback of the module's hrtimer trampoline for 15 s (about 900 calls a round),
-# after the first sample's 10 s hold: its median and 99th percentile, per arm the median over
-# rounds. The probe's own cost (a breakpoint) is in both arms.
+# Then, where the kernel has tracing (Debian's; the test kernels have none), the timer itself:
+# each build loaded again with a 10 ms period (4 ticks at HZ=250: about 60 callbacks a second),
+# the same three readers looping, and every call of its callback timed for 15 s by the kernel's
+# own tracepoints around an hrtimer's callback (hrtimer_expire_entry and _exit, in
+# __run_hrtimer()), in TSC cycles: their median and 99th percentile, per arm the median over
+# rounds. The tracepoints are enabled once, before the rounds, and write nothing into the
+# module's code; what they cost is the same for both builds.
 old=/job/extra/old/loadavg_rs.ko
 # lat: one run of the wake-up probe, 10 s: its p99.9 and maximum, in us.
 lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us.*/\1 \2/p'; }
@@ -80,13 +82,35 @@ if [ -f "$old" ]; then
 			pids="$pids $!"
 		done
 	}
-	# timer_symbol: the loaded module's hrtimer trampoline (Rust's mangled name, per build).
+	# timer_symbol: the loaded module's hrtimer callback (Rust's mangled name, per build).
 	timer_symbol() {
 		awk '$4 == "[loadavg_rs]" && $3 ~ /^_R.*RawHrTimerCallback3run/ { print $3; exit }' /proc/kallsyms
 	}
+	# timer_cycles FUNCTION: from the trace, each call of FUNCTION as an hrtimer callback, in
+	# cycles from its entry event to the exit event of the same timer on the same CPU (a CPU
+	# runs one hrtimer callback at a time, with interrupts off), one a line.
+	timer_cycles() {
+		awk -v fn="function=$1" '{
+			cpu = ""; ev = ""
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^\[[0-9]+\]$/) cpu = $i
+				if ($i == "hrtimer_expire_entry:" || $i == "hrtimer_expire_exit:") {
+					ev = $i; ts = $(i - 1); sub(/:$/, "", ts); h = $(i + 1); f = $(i + 2)
+				}
+			}
+			if (ev == "hrtimer_expire_entry:") {
+				if (f == fn) { start[cpu] = ts; timer[cpu] = h } else delete start[cpu]
+			} else if (ev == "hrtimer_expire_exit:" && (cpu in start) && timer[cpu] == h) {
+				print ts - start[cpu]
+				delete start[cpu]
+			}
+		}' "$tracing/trace"
+	}
+	# nearest_rank P: the P-th percentile of the numbers on stdin.
+	nearest_rank() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int((NR * p + 99) / 100); print v[i < 1 ? 1 : i] }'; }
 	# readers_round ARM MODULE: one round of ARM (new or old) with MODULE loaded.
 	readers_round() {
-		local arm=$1 ko=$2 f r pids
+		local arm=$1 ko=$2 f r pids calls
 		insmod "$ko" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 		for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
 			r=$(loadgen readbench "/proc/$f" 20000 | ns_of read)
@@ -98,45 +122,53 @@ if [ -f "$old" ]; then
 		wait $pids 2>/dev/null
 		eval "rl_${arm}=\"\${rl_${arm}:-} $1\""
 		unload
-		# The probe goes in while the first sample is held back (test_hold_ms: the timer has not
-		# run yet), and out with the module, whose unload stops the timer before the kernel
-		# drops the probe: the timer's code is never rewritten while a CPU may run it, which
-		# multi-threaded TCG does not make safe (docs/test-runs-2026-12.md).
-		insmod "$ko" period_ms=10 window1_ms=2000 window2_ms=10000 window3_ms=30000 test_hold_ms=10000
-		dmesg -c >/dev/null
-		if insmod /lib/modules/timer_cost.ko symbol="$(timer_symbol)"; then
-			looping_readers
-			sleep 25
-			kill $pids 2>/dev/null
-			wait $pids 2>/dev/null
-			unload
-			rmmod timer_cost
-			# This round's line only (the log was emptied before): none if nothing was timed.
-			set -- $(dmesg | sed -n 's/.*timer_cost: [0-9]* calls, p50 \([0-9]*\) ns, p99 \([0-9]*\) ns.*/\1 \2/p')
-			[ $# -ne 2 ] || eval "tp50_${arm}=\"\${tp50_${arm}:-} $1\" tp99_${arm}=\"\${tp99_${arm}:-} $2\""
-		else
-			echo "bench: timer_cost could not probe the $arm build's timer" >&2
-			unload
-		fi
+		[ -n "$traced" ] || return 0
+		insmod "$ko" period_ms=10 window1_ms=2000 window2_ms=10000 window3_ms=30000
+		looping_readers
+		sleep 2
+		: >"$tracing/trace"
+		echo 1 >"$tracing/tracing_on"
+		sleep 15
+		echo 0 >"$tracing/tracing_on"
+		kill $pids 2>/dev/null
+		wait $pids 2>/dev/null
+		timer_cycles "$(timer_symbol)" >/tmp/timer_cycles
+		unload
+		calls=$(wc -l </tmp/timer_cycles)
+		echo "bench: the $arm build's timer: $calls calls traced" >&2
+		[ "$calls" -gt 0 ] || return 0
+		eval "tp50_${arm}=\"\${tp50_${arm}:-} $(nearest_rank 50 </tmp/timer_cycles)\""
+		eval "tp99_${arm}=\"\${tp99_${arm}:-} $(nearest_rank 99 </tmp/timer_cycles)\""
 	}
-	# Optimised probes (a jump a worker writes over the breakpoint later) would rewrite the
-	# timer's code once more, at a time nothing controls, and cost each build what its prologue
-	# allows: every arm gets a plain breakpoint. (Kernels without them have no such switch.)
-	optprobes=/proc/sys/debug/kprobes-optimization
-	optimised=$(cat "$optprobes" 2>/dev/null || true)
-	[ -z "$optimised" ] || echo 0 >"$optprobes"
+	tracing=/sys/kernel/tracing traced=
+	[ -e "$tracing/trace" ] || mount -t tracefs nodev "$tracing" 2>/dev/null || true
+	if [ -e "$tracing/events/timer/hrtimer_expire_entry/enable" ]; then
+		traced=1
+		# A clock in cycles, which the trace prints as it is (a clock in ns it prints in us).
+		echo x86-tsc >"$tracing/trace_clock"
+		echo 0 >"$tracing/tracing_on"
+		echo 4096 >"$tracing/buffer_size_kb"
+		echo 1 >"$tracing/events/timer/hrtimer_expire_entry/enable"
+		echo 1 >"$tracing/events/timer/hrtimer_expire_exit/enable"
+	fi
 	for round in 1 2 3; do
 		readers_round new "$MODULE"
 		readers_round old "$old"
 	done
-	[ -z "$optimised" ] || echo "$optimised" >"$optprobes"
+	if [ -n "$traced" ]; then
+		echo 0 >"$tracing/events/timer/hrtimer_expire_entry/enable"
+		echo 0 >"$tracing/events/timer/hrtimer_expire_exit/enable"
+		: >"$tracing/trace"
+		echo local >"$tracing/trace_clock"
+		echo 1 >"$tracing/tracing_on"
+	fi
 	for arm in new old; do
 		for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
 			eval "say readers_${arm}_${f}_ns \"\$(median \$rd_${arm}_$f)\""
 		done
 		eval "say readers_${arm}_lat_p999_us \"\$(median \$rl_${arm})\""
-		eval "say timer_${arm}_p50_ns \"\$(median \$tp50_${arm})\""
-		eval "say timer_${arm}_p99_ns \"\$(median \$tp99_${arm})\""
+		[ -z "$traced" ] || eval "say timer_${arm}_p50_cycles \"\$(median \$tp50_${arm})\""
+		[ -z "$traced" ] || eval "say timer_${arm}_p99_cycles \"\$(median \$tp99_${arm})\""
 	done
 fi
 
