@@ -34,10 +34,11 @@ if ! mount -t cgroup2 none "$cg" 2>/dev/null; then
 	skip "a container's own load through sysinfo()" "this kernel has no cgroup v2 (CONFIG_CGROUPS)"
 	finish
 fi
-# A 2 s period: a container's round of readings (procps uptime starts through ld.so) takes a
-# few hundred ms under emulation, more than a second on a busy host, and must fall within one
-# sample.
-PARAMS="period_ms=2000 window1_ms=10000 window2_ms=60000 window3_ms=300000"
+# A 5 s period, the kernel's own: a container's round of readings (procps uptime starts through
+# ld.so) takes a few hundred ms under emulation, 2 to 3 s on a host running two more guests, and
+# must fall within one sample (see ask()); and the kernel changes avenrun every 5 s and a tick,
+# so each value it takes is recorded by at least one sample (see kernel_check()).
+PARAMS="period_ms=5000 window1_ms=10000 window2_ms=60000 window3_ms=300000"
 check "virtualize=1 without cgroups tracked is refused (max_cgroups=0)" \
 	sh -c "! insmod $MODULE virtualize=1 max_cgroups=0 2>/dev/null"
 check "saying why" log_has "virtualize=1 needs max_cgroups > 0"
@@ -91,13 +92,17 @@ wait_samples /tmp/h0 5
 
 # ask NAME: container NAME's readings, between the metrics read before and the cgroup table
 # after, showing the rows of one sample (the rows the probes read were those, too), again until
-# they do, 20 times at most (a round takes a few hundred ms of a 2 s period): its request N (its
-# requests are numbered from 0, NEXT_NAME the next) is then in /tmp/NAME.out.N, with the
-# metrics in /tmp/m.NAME.N and the table in /tmp/t.NAME.N; N in ASKED.
+# they do, 40 times at most: its request N (its requests are numbered from 0, NEXT_NAME the
+# next) is then in /tmp/NAME.out.N, with the metrics in /tmp/m.NAME.N and the table in
+# /tmp/t.NAME.N; N in ASKED. Rounds follow each other: while a round lasts at most half the
+# 5 s period, of two rounds in a row at most one can hold a sample's start (if one ends past a
+# start, the next begins after it and ends before the next start). Longer rounds, up to 3 s on
+# a host running two more guests, each hold one with chance r/5 at most, all 40 with 0.6^40
+# (about 1e-9).
 ask() {
 	local n tries=0
 	eval "n=\${NEXT_$1:-0}"
-	while [ "$tries" -lt 20 ]; do
+	while [ "$tries" -lt 40 ]; do
 		tries=$((tries + 1))
 		cat /proc/loadavg_rs_metrics >"/tmp/m.$1.$n"
 		touch "/tmp/$1.go.$n"
@@ -108,7 +113,7 @@ ask() {
 		[ "$(awk '$1 == "loadavg_rs_cgroup_sample" { print $2 }' "/tmp/m.$1.$n")" = "$(hval "/tmp/t.$1.$n" sample)" ] && return
 		n=$((n + 1))
 	done
-	fail "container $1's readings" "no round of them fell within one sample in 20 tries"
+	fail "container $1's readings" "no round of them fell within one sample in 40 tries"
 }
 # fixed M PATH: the cgroup PATH's three averages of `all` in the metrics M, in fixed point.
 fixed() {
@@ -119,8 +124,8 @@ fixed() {
 }
 # kernel_check NAME CMD...: CMD's sysinfo() (a `loadgen loadavg`) gives the kernel's own avenrun
 # as it stood at the call. The module records avenrun, unprobed, at each sample; the kernel
-# changes it every 5 s, the samples come every 2 s, so each value avenrun takes is recorded by
-# at least one sample. The call's value is then one of those recorded from the last sample
+# changes it every LOAD_FREQ (5 s and a tick), the samples come every 5 s, so each value
+# avenrun takes is recorded by at least one sample. The call's value is then one of those recorded from the last sample
 # before CMD began to the second after the last one before it ended (the first whose timer
 # surely fired after the call, a walk being shorter than a period), however long CMD took.
 kernel_check() {
