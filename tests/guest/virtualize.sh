@@ -34,11 +34,12 @@ if ! mount -t cgroup2 none "$cg" 2>/dev/null; then
 	skip "a container's own load through sysinfo()" "this kernel has no cgroup v2 (CONFIG_CGROUPS)"
 	finish
 fi
-# A 5 s period, the kernel's own: a container's round of readings (procps uptime starts through
-# ld.so) takes a few hundred ms under emulation, 2 to 3 s on a host running two more guests, and
-# must fall within one sample (see ask()); and the kernel changes avenrun every 5 s and a tick,
-# so each value it takes is recorded by at least one sample (see kernel_check()).
-PARAMS="period_ms=5000 window1_ms=10000 window2_ms=60000 window3_ms=300000"
+# A 4 s period (1,001 ticks at HZ=250): a container's round of readings (procps uptime starts
+# through ld.so) takes a few hundred ms under emulation, 2 to 3 s on a host running two more
+# guests, and must fall within one sample (see ask()); and it is shorter than the kernel's
+# LOAD_FREQ (5 s and a tick, 1,251 ticks), so each value the kernel's avenrun takes is recorded
+# by a sample, with a second to spare (see kernel_check()).
+PARAMS="period_ms=4000 window1_ms=10000 window2_ms=60000 window3_ms=300000"
 check "virtualize=1 without cgroups tracked is refused (max_cgroups=0)" \
 	sh -c "! insmod $MODULE virtualize=1 max_cgroups=0 2>/dev/null"
 check "saying why" log_has "virtualize=1 needs max_cgroups > 0"
@@ -94,11 +95,10 @@ wait_samples /tmp/h0 5
 # after, showing the rows of one sample (the rows the probes read were those, too), again until
 # they do, 40 times at most: its request N (its requests are numbered from 0, NEXT_NAME the
 # next) is then in /tmp/NAME.out.N, with the metrics in /tmp/m.NAME.N and the table in
-# /tmp/t.NAME.N; N in ASKED. Rounds follow each other: while a round lasts at most half the
-# 5 s period, of two rounds in a row at most one can hold a sample's start (if one ends past a
-# start, the next begins after it and ends before the next start). Longer rounds, up to 3 s on
-# a host running two more guests, each hold one with chance r/5 at most, all 40 with 0.6^40
-# (about 1e-9).
+# /tmp/t.NAME.N; N in ASKED. The rounds follow one another and do not overlap, so a sample's
+# start spoils one round at most: for all 40 to fail, 40 starts must fall within their span,
+# 39 periods at least, so rounds (with the reads between them) must last 39/40 of the 4 s
+# period on average, 3.9 s; under load they take 2 to 3.
 ask() {
 	local n tries=0
 	eval "n=\${NEXT_$1:-0}"
@@ -124,10 +124,11 @@ fixed() {
 }
 # kernel_check NAME CMD...: CMD's sysinfo() (a `loadgen loadavg`) gives the kernel's own avenrun
 # as it stood at the call. The module records avenrun, unprobed, at each sample; the kernel
-# changes it every LOAD_FREQ (5 s and a tick), the samples come every 5 s, so each value
-# avenrun takes is recorded by at least one sample. The call's value is then one of those recorded from the last sample
-# before CMD began to the second after the last one before it ended (the first whose timer
-# surely fired after the call, a walk being shorter than a period), however long CMD took.
+# changes it every LOAD_FREQ (1,251 ticks), the samples come every 1,001, so each value avenrun
+# takes is recorded by at least one sample, even one 250 ticks late. The call's value is then
+# one of those recorded from the last sample before CMD began to the second after the last one
+# before it ended (the first whose timer surely fired after the call, a walk being shorter than
+# a period), however long CMD took.
 kernel_check() {
 	local name=$1 info k0 k recorded
 	shift
