@@ -156,7 +156,9 @@ if [ -f "$old" ]; then
 	if [ "$(cat "$tracing/events/timer/hrtimer_expire_entry/enable" 2>/dev/null)" = 1 ] &&
 		[ "$(cat "$tracing/events/timer/hrtimer_expire_exit/enable" 2>/dev/null)" = 1 ]; then
 		traced=1
-		clock=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$tracing/trace_clock") size=$(cat "$tracing/buffer_size_kb")
+		clock=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$tracing/trace_clock")
+		# Its first word: before a first use the file says "7 (expanded: 1408)".
+		size=$(awk '{ print $1; exit }' "$tracing/buffer_size_kb")
 		# A clock in cycles, which the trace prints as it is (a clock in ns it prints in us).
 		echo x86-tsc >"$tracing/trace_clock"
 		echo 4096 >"$tracing/buffer_size_kb"
