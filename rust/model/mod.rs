@@ -2,16 +2,16 @@
 
 //! The module's model: its arithmetic, accountings, cgroup bookkeeping and file formats.
 //!
-//! Everything here is safe Rust that touches no kernel memory and takes no lock: it compiles
-//! both into the kernel module, where its tests are KUnit suites, and into the host crate
-//! (`tests/host`), where the same tests run under `cargo test` beside the kernel's own C. The
-//! files beside this folder are the module's kernel-facing side: they read the kernel, hold the
-//! locks and serve the files, and hand this model plain values. The host build forbids
-//! `unsafe` here; the module's build cannot, as the KUnit suites' macro expands to `unsafe`
-//! code of its own. What only tests use but more than one suite shares (helpers, named states)
-//! is compiled where the suites are: under `cargo test`, and in the module when the kernel has
-//! KUnit built in (`CONFIG_KUNIT="y"`, the gate `#[kunit_tests]` puts on every suite), so that
-//! a kernel without KUnit, such as Debian's, builds no unused code.
+//! Everything here is safe Rust that touches no kernel memory and takes no lock: it compiles both
+//! into the kernel module, where its tests are KUnit suites, and into the host crate
+//! (`tests/host`), where the same tests run under `cargo test` beside the kernel's own C. The files
+//! beside this folder are the module's kernel-facing side: they read the kernel, hold the locks and
+//! serve the files, and hand this model plain values. Both builds forbid `unsafe` here (the
+//! `unsafe` the KUnit suites' macro writes is the macro's, which the lint does not count against
+//! this code). What only tests use but more than one suite shares (helpers, named states) is
+//! compiled where the suites are: under `cargo test`, and in the module when the kernel has KUnit
+//! built in (`CONFIG_KUNIT="y"`, the gate `#[kunit_tests]` puts on every suite), so that a kernel
+//! without KUnit, such as Debian's, builds no unused code.
 //!
 //! - [`calc_load`]: the kernel's fixed-point load arithmetic (`kernel/sched/loadavg.c`);
 //! - [`accounting`]: what each definition of load counts, from the facts of one thread;
@@ -33,7 +33,7 @@
 //! - [`table`], [`sort`]: the keyed table the cgroups and the attribution's keys are kept in, and
 //!   the sort their rows are shown in.
 
-#![cfg_attr(not(MODULE), forbid(unsafe_code))]
+#![forbid(unsafe_code)]
 
 pub mod accounting;
 pub mod attribution;
