@@ -34,7 +34,7 @@ use crate::model::cgroup_report::{self, CgroupRow, CgroupsHead};
 use crate::model::cgroup_view::{self, Own, Seen};
 use crate::model::files::{Access, Content};
 use crate::model::loadavg_line::{LoadavgText, LINE_MAX};
-use crate::model::metrics::{self, Metrics};
+use crate::model::metrics::Metrics;
 use crate::model::report::{self, FixedText, SamplesText, Table};
 use crate::reader_scope::{self, ReaderScope};
 use crate::sampler::Sampler;
@@ -206,10 +206,7 @@ pub unsafe extern "C" fn loadavg_rs_size_hint(data: *mut c_void) -> usize {
         Content::Metrics => {
             let snapshot = file.sampler.snapshot();
             let engine = &snapshot.sampled.engine;
-            let machine = metrics::bytes(&Metrics {
-                engine,
-                walks: &snapshot.sampled.walks,
-            });
+            let machine = snapshot.metrics_bytes;
             let cgroups = file.metrics_cgroups.map_or(0, |bound| {
                 let rows = snapshot.cgroups.rows.len().min(bound);
                 let ns = ReaderScope::current().namespace();

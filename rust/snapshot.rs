@@ -17,6 +17,7 @@ use crate::attribution::{Attributed, AttributionView};
 use crate::cgroup_walk::{Cgroups, CgroupsView};
 use crate::model::engine::Engine;
 use crate::model::history::{History, Sampled};
+use crate::model::metrics::{self, Metrics};
 use crate::model::walks::Walks;
 
 /// A copy of `sampled` on the heap, made there directly: never through the stack, where its few
@@ -59,11 +60,23 @@ pub fn boxed_new(engine: Engine) -> Result<KBox<Sampled>> {
     Ok(sampled)
 }
 
+/// The bytes the machine-wide series of the metrics print for `sampled`.
+fn metrics_bytes(sampled: &Sampled) -> usize {
+    metrics::bytes(&Metrics {
+        engine: &sampled.engine,
+        walks: &sampled.walks,
+    })
+}
+
 /// Everything the files show of one sample.
 pub struct Snapshot {
     /// The averages, the recent samples and what the walks cost (a few kilobytes: on the heap,
     /// copied there directly).
     pub sampled: KBox<Sampled>,
+    /// The bytes the metrics' machine-wide series print for this sample, which size the metrics
+    /// file's buffer: measured once, as the snapshot is made, rather than by formatting the
+    /// series a second time at every open of the file.
+    pub metrics_bytes: usize,
     /// The cgroups' rows, each holding a reference on its cgroup.
     pub cgroups: CgroupsView,
     /// The attribution's keys, each holding a reference on its process.
@@ -80,6 +93,7 @@ impl Snapshot {
     ) -> Result<Pin<UniqueArc<Snapshot>>> {
         let snapshot = Snapshot {
             sampled: boxed_copy(sampled)?,
+            metrics_bytes: metrics_bytes(sampled),
             cgroups: CgroupsView::empty(cgroup_slots),
             attribution: AttributionView::empty(key_slots),
         };
@@ -97,6 +111,7 @@ impl Snapshot {
     ) -> Result {
         // A place-to-place copy between two heap values: a `memcpy`, not through the stack.
         *self.sampled = *sampled;
+        self.metrics_bytes = metrics_bytes(sampled);
         let sample = sampled.engine.stats().samples;
         let filled = if cgroups.enabled() {
             cgroups.fill(&mut self.cgroups, sample)
