@@ -39,7 +39,6 @@ pub mod rcu_arc;
 pub mod reader_scope;
 pub mod refs;
 pub mod sampler;
-pub mod seq_words;
 pub mod snapshot;
 pub mod threads;
 pub mod virtualize;

@@ -5,7 +5,7 @@
 //!
 //! What each part does and why is told once, in `docs/design.md` ("The sampler"). In the code:
 //! the timer ([`Sampler::tick`]) takes no lock and touches two things only, the jiffy the next
-//! sample is due at and the kernel's `avenrun` when a window ended ([`SeqWords`]); the walker
+//! sample is due at and the kernel's `avenrun` when a window ended ([`Walker::kick`]); the walker
 //! ([`Sampler::walk`], in [`crate::walker`]'s thread) owns the engine and the tables behind a
 //! mutex that only it and the notifier of code going away take, and publishes one [`Snapshot`]
 //! a sample, which every file reads.
@@ -39,7 +39,6 @@ use crate::model::config::WalkerPolicy;
 use crate::model::engine::{due_after, nanos_until_due, time_before, Engine, Jiffies};
 use crate::model::history::Sampled;
 use crate::rcu_arc::RcuArc;
-use crate::seq_words::SeqWords;
 use crate::snapshot::{self, Snapshot};
 use crate::threads::{self, Run, Visit};
 use crate::walker::Walker;
@@ -57,10 +56,6 @@ pub struct Sampler {
     next_due: Atomic<Jiffies>,
     /// The length of a window in ticks.
     period_ticks: Jiffies,
-    /// The kernel's own `avenrun` when the timer last found a window ended (half a tick into
-    /// the jiffy, so on a clean side of the tick in which the kernel closes its own windows),
-    /// for the record of the sample that follows.
-    kernel_at_due: SeqWords<3>,
     /// What the walks change: the walker's alone (readers never take this lock), held for a
     /// whole walk.
     #[pin]
@@ -226,7 +221,6 @@ impl Sampler {
                 timer <- HrTimer::new(),
                 next_due: Atomic::new(engine.next_due()),
                 period_ticks: config.period_ticks,
-                kernel_at_due: SeqWords::new(),
                 walked <- new_mutex!(
                     Walked {
                         sampled,
@@ -340,7 +334,7 @@ impl Sampler {
         let Some((counts, walk)) = threads::count_threads(&mut visitors) else {
             return;
         };
-        let kernel = self.kernel_at_due.read();
+        let kernel = self.walker.avenrun_at_kick();
         let closed = walked.sampled.sample(now, counts, walk, kernel);
         self.next_due
             .store(walked.sampled.engine.next_due(), Relaxed);
@@ -394,11 +388,13 @@ impl Sampler {
         let next = self.next_due.load(Relaxed);
         let due = !time_before(now, next);
         if due {
-            // Read here, half a tick into the jiffy, rather than after the walk: the kernel
-            // closes its windows in the tick itself, so this read falls on one side of that
-            // for certain, and consecutive records see exactly one window of the kernel's.
-            self.kernel_at_due.write(threads::kernel_avenrun());
-            self.walker.kick();
+            // The kick records the kernel's `avenrun` for the sample's record: here, half a tick
+            // into the jiffy, rather than after the walk, as the kernel closes its windows in
+            // the tick itself, so this read falls on one side of that for certain, and
+            // consecutive records see exactly one window of the kernel's.
+            // SAFETY: In the timer's callback: hard interrupt context, and never on two CPUs
+            // at once; nothing else kicks the walker.
+            unsafe { self.walker.kick() };
         }
         due_after(next, self.period_ticks, now)
     }

@@ -15,6 +15,7 @@ use kernel::ffi::c_void;
 use kernel::prelude::*;
 
 use crate::glue::{self, loadavg_rs_walker as WalkerState};
+use crate::model::calc_load::Load;
 use crate::model::config::WalkerPolicy;
 
 /// A kernel thread that runs a walk each time it is kicked.
@@ -23,9 +24,9 @@ pub struct Walker {
     state: NonNull<WalkerState>,
 }
 
-// SAFETY: The C state is reached only through `Walker`'s methods below: `kick` may be called from
-// any context and any CPU (a `WRITE_ONCE` and `wake_up_process()`); `start` and `stop`, which
-// write the thread pointer, are unsafe, and their callers rule out concurrent use.
+// SAFETY: The C state is reached only through `Walker`'s methods below: `avenrun_at_kick` may be
+// called from any thread (a sequence count's reader); `kick`, `start` and `stop`, which write
+// the state, are unsafe, and their callers rule out concurrent use.
 unsafe impl Send for Walker {}
 // SAFETY: As above.
 unsafe impl Sync for Walker {}
@@ -64,11 +65,27 @@ impl Walker {
         to_result(unsafe { glue::walker_start(self.state.as_ptr(), Some(walk), data, fifo) })
     }
 
-    /// Asks for a walk. Callable in any context, hard interrupts included; does nothing
-    /// before [`Walker::start`] or after [`Walker::stop`].
-    pub fn kick(&self) {
-        // SAFETY: `state` is valid (type invariant).
+    /// Asks for a walk, and records the kernel's `avenrun` as it is now for that walk
+    /// ([`Walker::avenrun_at_kick`]). Callable in any context, hard interrupts included; wakes
+    /// nothing before [`Walker::start`] or after [`Walker::stop`].
+    ///
+    /// # Safety
+    ///
+    /// Preemption must be off, and no other kick of this walker may run concurrently (the
+    /// record is a sequence count's write, which has one writer at a time).
+    pub unsafe fn kick(&self) {
+        // SAFETY: `state` is valid (type invariant); the caller keeps kicks apart, with
+        // preemption off.
         unsafe { glue::walker_kick(self.state.as_ptr()) }
+    }
+
+    /// The kernel's `avenrun` as the last [`Walker::kick`] recorded it (all zero before one).
+    pub fn avenrun_at_kick(&self) -> [Load; 3] {
+        let mut loads = [0; 3];
+        // SAFETY: `state` is valid (type invariant); `loads` is a valid array of three
+        // `unsigned long`s (`Load` is `usize`).
+        unsafe { glue::walker_avenrun_at_kick(self.state.as_ptr(), loads.as_mut_ptr()) };
+        loads
     }
 
     /// Stops the thread, ending a walk in progress at its next lock break, and waits until the

@@ -101,7 +101,9 @@ void loadavg_rs_walker_free(struct loadavg_rs_walker *w);
 /* @fifo: SCHED_FIFO at the lowest real-time priority; else a normal task. */
 int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void *data),
 			    const void *data, bool fifo);
+/* Also records avenrun for that walk; one kick at a time, with preemption off. */
 void loadavg_rs_walker_kick(struct loadavg_rs_walker *w);
+void loadavg_rs_walker_avenrun_at_kick(struct loadavg_rs_walker *w, unsigned long loads[3]);
 void loadavg_rs_walker_stop(struct loadavg_rs_walker *w);
 /* synchronize_rcu() asleep as TASK_IDLE, so that the waiting thread is never load. */
 void loadavg_rs_synchronize_rcu_noload(void);

@@ -17,6 +17,7 @@
 #include <linux/kthread.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/sched.h>
+#include <linux/seqlock.h>
 #include <linux/slab.h>
 
 #include "glue.h"
@@ -27,6 +28,12 @@ struct loadavg_rs_walker {
 	const void *data;
 	/* A walk is wanted: set by the timer, taken by the thread. */
 	bool pending;
+	/*
+	 * The kernel's avenrun as the last kick found it, for the walk it asked for: written by
+	 * the kicks (one at a time, with preemption off), read by the walk.
+	 */
+	seqcount_t kicked;
+	unsigned long avenrun_at_kick[3];
 };
 
 /* Its size, for the module's account of what it allocates. */
@@ -35,7 +42,11 @@ const size_t loadavg_rs_walker_bytes = sizeof(struct loadavg_rs_walker);
 
 struct loadavg_rs_walker *loadavg_rs_walker_alloc(void)
 {
-	return kzalloc(sizeof(struct loadavg_rs_walker), GFP_KERNEL);
+	struct loadavg_rs_walker *w = kzalloc(sizeof(*w), GFP_KERNEL);
+
+	if (w)
+		seqcount_init(&w->kicked);
+	return w;
 }
 
 /* The thread must be stopped (or never started). */
@@ -89,12 +100,33 @@ int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void
 	return 0;
 }
 
-/* Asks for a walk. Any context, hard interrupts included. */
+/*
+ * Asks for a walk, and records the kernel's avenrun as it is now for that walk. Any context,
+ * hard interrupts included, with preemption off, one kick at a time (the sampler's timer).
+ * Recorded here, in C, the timer's work is this one call: from Rust each atomic access of a
+ * sequence count would be a call of its own (the kernel crate's atomics are C helpers).
+ */
 void loadavg_rs_walker_kick(struct loadavg_rs_walker *w)
 {
+	write_seqcount_begin(&w->kicked);
+	loadavg_rs_kernel_avenrun(w->avenrun_at_kick);
+	write_seqcount_end(&w->kicked);
 	WRITE_ONCE(w->pending, true);
 	if (w->task)
 		wake_up_process(w->task);
+}
+
+/* The kernel's avenrun as the last kick recorded it (zero before a first kick). */
+void loadavg_rs_walker_avenrun_at_kick(struct loadavg_rs_walker *w, unsigned long loads[3])
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&w->kicked);
+		loads[0] = w->avenrun_at_kick[0];
+		loads[1] = w->avenrun_at_kick[1];
+		loads[2] = w->avenrun_at_kick[2];
+	} while (read_seqcount_retry(&w->kicked, seq));
 }
 
 /*
