@@ -7,7 +7,7 @@
 echo 262144 >/proc/sys/kernel/pid_max
 echo 300000 >/proc/sys/kernel/threads-max
 echo 262144 >/proc/sys/vm/max_map_count
-# The hrtimer tracepoints scripts/bench.sh enables at boot record only in section 3b.
+# The tracepoints scripts/bench.sh enables at boot record only in section 3b.
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 [ ! -e /sys/kernel/tracing/tracing_on ] || echo 0 >/sys/kernel/tracing/tracing_on
 say() { echo "bench $*"; }
@@ -69,9 +69,12 @@ unload
 # the same three readers looping, and every call of its callback timed for 15 s by the kernel's
 # own tracepoints around an hrtimer's callback (hrtimer_expire_entry and _exit, in
 # __run_hrtimer(), enabled at boot), in TSC cycles: their median and 90th percentile (under TCG
-# the last percent is the host descheduling the vCPU), per arm the median over rounds. The
-# tracepoints write nothing into the module's code and cost both builds the same; enabled all
-# along (recording only here), they are on every hrtimer's path in every section of the run.
+# the last percent is the host descheduling the vCPU), per arm the median over rounds. Most of
+# a call is the kernel waking the walker, alike in both builds; what the timer does itself, the
+# part the builds differ in, is timed in the same calls up to the walker's `sched_waking` event:
+# its median, 90th and 99th percentiles. The tracepoints write nothing into the module's code and
+# cost both builds the same; enabled all along (recording only here), they are on every
+# hrtimer's path and every wake-up's in every section of the run.
 old=/job/extra/old/loadavg_rs.ko
 # lat: one run of the wake-up probe, 10 s: its p99.9 and maximum, in us.
 lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us.*/\1 \2/p'; }
@@ -90,22 +93,26 @@ if [ -f "$old" ]; then
 	timer_symbol() {
 		awk '$4 == "[loadavg_rs]" && $3 ~ /^_R.*RawHrTimerCallback3run/ { print $3; exit }' /proc/kallsyms
 	}
-	# timer_cycles FUNCTION: from the trace, each call of FUNCTION as an hrtimer callback, in
-	# cycles from its entry event to the exit event of the same timer on the same CPU (a CPU
-	# runs one hrtimer callback at a time, with interrupts off), one a line.
+	# timer_cycles FUNCTION: from the trace, each call of FUNCTION as an hrtimer callback, one a
+	# line: the cycles from its entry event to the exit event of the same timer on the same CPU (a
+	# CPU runs one hrtimer callback at a time, with interrupts off), and those from its entry to
+	# its waking of the walker (`sched_waking` of the thread `loadavg_rs`, on that CPU in the
+	# call), or "-" in a call that woke no sleeping walker.
 	timer_cycles() {
 		awk -v fn="function=$1" '{
 			cpu = ""; ev = ""
 			for (i = 1; i <= NF; i++) {
 				if ($i ~ /^\[[0-9]+\]$/) cpu = $i
-				if ($i == "hrtimer_expire_entry:" || $i == "hrtimer_expire_exit:") {
+				if ($i == "hrtimer_expire_entry:" || $i == "hrtimer_expire_exit:" || $i == "sched_waking:") {
 					ev = $i; ts = $(i - 1); sub(/:$/, "", ts); h = $(i + 1); f = $(i + 2)
 				}
 			}
 			if (ev == "hrtimer_expire_entry:") {
-				if (f == fn) { start[cpu] = ts; timer[cpu] = h } else delete start[cpu]
+				if (f == fn) { start[cpu] = ts; timer[cpu] = h; woke[cpu] = "-" } else delete start[cpu]
+			} else if (ev == "sched_waking:" && (cpu in start) && h == "comm=loadavg_rs" && woke[cpu] == "-") {
+				woke[cpu] = ts - start[cpu]
 			} else if (ev == "hrtimer_expire_exit:" && (cpu in start) && timer[cpu] == h) {
-				print ts - start[cpu]
+				print ts - start[cpu], woke[cpu]
 				delete start[cpu]
 			}
 		}' "$tracing/trace"
@@ -114,17 +121,20 @@ if [ -f "$old" ]; then
 	nearest_rank() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int((NR * p + 99) / 100); print v[i < 1 ? 1 : i] }'; }
 	# readers_round ARM MODULE: one round of ARM (new or old) with MODULE loaded.
 	readers_round() {
-		local arm=$1 ko=$2 f r pids calls
+		local arm=$1 ko=$2 f r pids calls round=
 		insmod "$ko" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
 		for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
 			r=$(loadgen readbench "/proc/$f" 20000 | ns_of read)
 			eval "rd_${arm}_$f=\"\${rd_${arm}_$f:-} $r\""
+			round="$round $f $r ns,"
 		done
 		looping_readers
 		set -- $(lat)
 		kill $pids 2>/dev/null
 		wait $pids 2>/dev/null
 		eval "rl_${arm}=\"\${rl_${arm}:-} $1\""
+		# Every round's figures, for the spread the medians hide.
+		echo "bench: the $arm build's round: reads of$round wake-up p99.9 $1 us" >&2
 		unload
 		[ -n "$traced" ] || return 0
 		insmod "$ko" period_ms=10 window1_ms=2000 window2_ms=10000 window3_ms=30000
@@ -145,8 +155,23 @@ if [ -f "$old" ]; then
 			eval "untimed_${arm}=1"
 			return 0
 		fi
-		eval "tp50_${arm}=\"\${tp50_${arm}:-} $(nearest_rank 50 </tmp/timer_cycles)\""
-		eval "tp90_${arm}=\"\${tp90_${arm}:-} $(nearest_rank 90 </tmp/timer_cycles)\""
+		for q in 50 90; do
+			eval "tp${q}_${arm}=\"\${tp${q}_${arm}:-} $(awk '{ print $1 }' /tmp/timer_cycles | nearest_rank $q)\""
+		done
+		# Before the wake: the calls that woke the walker (it is asleep between walks), each the
+		# timer's own work up to the wake-up, which the two builds share from there on.
+		awk '$2 != "-" { print $2 }' /tmp/timer_cycles >/tmp/timer_waking
+		calls=$(wc -l </tmp/timer_waking)
+		echo "bench: the $arm build's timer: $calls of them woke the walker" >&2
+		if [ "$calls" -eq 0 ]; then
+			eval "unwoken_${arm}=1"
+			return 0
+		fi
+		for q in 50 90 99; do
+			eval "tw${q}_${arm}=\"\${tw${q}_${arm}:-} $(nearest_rank $q </tmp/timer_waking)\""
+		done
+		echo "bench: the $arm build's timer: p50 $(awk '{ print $1 }' /tmp/timer_cycles | nearest_rank 50)," \
+			"up to the wake p50 $(nearest_rank 50 </tmp/timer_waking) cycles" >&2
 	}
 	tracing=/sys/kernel/tracing traced=
 	# The events were enabled at boot (scripts/bench.sh: trace_event=), before the second CPU
@@ -154,8 +179,11 @@ if [ -f "$old" ]; then
 	# multi-threaded TCG does not make safe (docs/test-runs-2026-12.md). Only the ring buffer
 	# is switched here, which rewrites no code.
 	if [ "$(cat "$tracing/events/timer/hrtimer_expire_entry/enable" 2>/dev/null)" = 1 ] &&
-		[ "$(cat "$tracing/events/timer/hrtimer_expire_exit/enable" 2>/dev/null)" = 1 ]; then
+		[ "$(cat "$tracing/events/timer/hrtimer_expire_exit/enable" 2>/dev/null)" = 1 ] &&
+		[ "$(cat "$tracing/events/sched/sched_waking/enable" 2>/dev/null)" = 1 ]; then
 		traced=1
+		# Of every wake-up, record only the walker's (a filter rewrites no code).
+		echo 'comm == "loadavg_rs"' >"$tracing/events/sched/sched_waking/filter"
 		clock=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$tracing/trace_clock")
 		# Its first word: before a first use the file says "7 (expanded: 1408)".
 		size=$(awk '{ print $1; exit }' "$tracing/buffer_size_kb")
@@ -171,6 +199,7 @@ if [ -f "$old" ]; then
 		: >"$tracing/trace"
 		echo "$clock" >"$tracing/trace_clock"
 		echo "$size" >"$tracing/buffer_size_kb"
+		echo 0 >"$tracing/events/sched/sched_waking/filter"
 	fi
 	for arm in new old; do
 		for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
@@ -181,6 +210,11 @@ if [ -f "$old" ]; then
 		eval "untimed=\${untimed_${arm}:-}"
 		[ -z "$traced" ] || [ -n "$untimed" ] || eval "say timer_${arm}_p50_cycles \"\$(median \$tp50_${arm})\""
 		[ -z "$traced" ] || [ -n "$untimed" ] || eval "say timer_${arm}_p90_cycles \"\$(median \$tp90_${arm})\""
+		eval "unwoken=\${unwoken_${arm}:-}"
+		for q in 50 90 99; do
+			[ -z "$traced" ] || [ -n "$untimed" ] || [ -n "$unwoken" ] ||
+				eval "say timer_waking_${arm}_p${q}_cycles \"\$(median \$tw${q}_${arm})\""
+		done
 	done
 fi
 
