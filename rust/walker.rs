@@ -25,8 +25,9 @@ pub struct Walker {
 }
 
 // SAFETY: The C state is reached only through `Walker`'s methods below: `avenrun_at_kick` may be
-// called from any thread (a sequence count's reader); `kick`, `start` and `stop`, which write
-// the state, are unsafe, and their callers rule out concurrent use.
+// called from any thread (a sequence count's reader; never in NMI, where no thread is); `kick`,
+// `start` and `stop`, which write the state, are unsafe, and their callers rule out concurrent
+// use.
 unsafe impl Send for Walker {}
 // SAFETY: As above.
 unsafe impl Sync for Walker {}
@@ -66,8 +67,8 @@ impl Walker {
     }
 
     /// Asks for a walk, and records the kernel's `avenrun` as it is now for that walk
-    /// ([`Walker::avenrun_at_kick`]). Callable in any context, hard interrupts included; wakes
-    /// nothing before [`Walker::start`] or after [`Walker::stop`].
+    /// ([`Walker::avenrun_at_kick`]). Callable in any context but NMI, hard interrupts
+    /// included; wakes nothing before [`Walker::start`] or after [`Walker::stop`].
     ///
     /// # Safety
     ///
@@ -80,6 +81,7 @@ impl Walker {
     }
 
     /// The kernel's `avenrun` as the last [`Walker::kick`] recorded it (all zero before one).
+    /// In a thread (it retries while a kick writes, which NMI could interrupt forever).
     pub fn avenrun_at_kick(&self) -> [Load; 3] {
         let mut loads = [0; 3];
         // SAFETY: `state` is valid (type invariant); `loads` is a valid array of three

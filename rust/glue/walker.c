@@ -17,6 +17,7 @@
 #include <linux/kthread.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/sched.h>
+#include <linux/sched/loadavg.h>
 #include <linux/seqlock.h>
 #include <linux/slab.h>
 
@@ -101,22 +102,25 @@ int loadavg_rs_walker_start(struct loadavg_rs_walker *w, void (*walk)(const void
 }
 
 /*
- * Asks for a walk, and records the kernel's avenrun as it is now for that walk. Any context,
- * hard interrupts included, with preemption off, one kick at a time (the sampler's timer).
- * Recorded here, in C, the timer's work is this one call: from Rust each atomic access of a
- * sequence count would be a call of its own (the kernel crate's atomics are C helpers).
+ * Asks for a walk, and records the kernel's avenrun as it is now for that walk. Any context
+ * but NMI, hard interrupts included, with preemption off, one kick at a time (the sampler's
+ * timer). Recorded here, in C, the timer's work is this one call: from Rust each atomic access
+ * of a sequence count would be a call of its own (the kernel crate's atomics are C helpers).
  */
 void loadavg_rs_walker_kick(struct loadavg_rs_walker *w)
 {
+	int i;
+
 	write_seqcount_begin(&w->kicked);
-	loadavg_rs_kernel_avenrun(w->avenrun_at_kick);
+	for (i = 0; i < ARRAY_SIZE(w->avenrun_at_kick); i++)
+		w->avenrun_at_kick[i] = READ_ONCE(avenrun[i]);
 	write_seqcount_end(&w->kicked);
 	WRITE_ONCE(w->pending, true);
 	if (w->task)
 		wake_up_process(w->task);
 }
 
-/* The kernel's avenrun as the last kick recorded it (zero before a first kick). */
+/* The kernel's avenrun as the last kick recorded it (zero before a first kick). Not in NMI. */
 void loadavg_rs_walker_avenrun_at_kick(struct loadavg_rs_walker *w, unsigned long loads[3])
 {
 	unsigned int seq;
