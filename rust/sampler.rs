@@ -387,6 +387,7 @@ impl Sampler {
         let now = threads::jiffies();
         let next = self.next_due.load(Relaxed);
         let due = !time_before(now, next);
+        let after = due_after(next, self.period_ticks, now);
         if due {
             // The kick records the kernel's `avenrun` for the sample's record: here, half a tick
             // into the jiffy, rather than after the walk, as the kernel closes its windows in
@@ -396,7 +397,7 @@ impl Sampler {
             // at once; nothing else kicks the walker.
             unsafe { self.walker.kick() };
         }
-        due_after(next, self.period_ticks, now)
+        after
     }
 }
 
