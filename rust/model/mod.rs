@@ -6,7 +6,7 @@
 //! into the kernel module, where its tests are KUnit suites, and into the host crate
 //! (`tests/host`), where the same tests run under `cargo test` beside the kernel's own C. The files
 //! beside this folder are the module's kernel-facing side: they read the kernel, hold the locks and
-//! serve the files, and hand this model plain values. Both builds forbid `unsafe` here (the
+//! serve the files, and hand this model plain values. Every build forbids `unsafe` here (the
 //! `unsafe` the KUnit suites' macro writes is the macro's, which the lint does not count against
 //! this code). What only tests use but more than one suite shares (helpers, named states) is
 //! compiled where the suites are: under `cargo test`, and in the module when the kernel has KUnit
