@@ -55,8 +55,9 @@ extra=(--extra "$extra_dir")
 
 # The tracepoints the timer's rows read (where the kernel has tracing): an hrtimer callback's
 # entry and exit, and a task's waking. Enabled at boot, before the second CPU comes up: later,
-# enabling them rewrites the kernel's timer code while it runs (scripts/bench/guest.sh, section
-# 3b). The guest stops the recording as it starts.
+# enabling them rewrites __run_hrtimer() and try_to_wake_up() while they run (scripts/bench/
+# guest.sh, section 3b). The guest stops the recording as it starts; enabled, they cost every
+# section a little, both arms of each comparison alike.
 trace=(--append "trace_event=timer:hrtimer_expire_entry,timer:hrtimer_expire_exit,sched:sched_waking")
 "$PROJECT_DIR/scripts/guest-run.sh" --name bench --bench --memory 4096 --timeout 3600 --quiet "${extra[@]}" "${trace[@]}" \
 	"$PROJECT_DIR/scripts/bench/guest.sh" >/dev/null || {
@@ -98,20 +99,20 @@ printf '| read /proc/loadavg_cpu vs /proc/loadavg | %s ns vs %s ns: ratio %s | <
 # Readers and the timer, this build against the older one (OLD=), read side by side.
 for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
 	a=$(get "readers_new_${f}_ns") b=$(get "readers_old_${f}_ns")
-	[ -z "$a" ] || printf '| read /proc/%s, this build vs the older one (100 ms period) | %s ns vs %s ns: ratio %s | <= 1 |\n' \
+	[ -z "$a" ] || [ -z "$b" ] || printf '| read /proc/%s, this build vs the older one (100 ms period) | %s ns vs %s ns: ratio %s | <= 1 |\n' \
 		"$f" "$a" "$b" "$(ratio "$a" "$b")"
 done
 a=$(get readers_new_lat_p999_us) b=$(get readers_old_lat_p999_us)
-[ -z "$a" ] || printf '| wake-up p99.9 under three looping readers (samples twice, metrics), this build vs the older one | %s us vs %s us: ratio %s | <= 1 |\n' \
+[ -z "$a" ] || [ -z "$b" ] || printf '| wake-up p99.9 under three looping readers (samples twice, metrics), this build vs the older one | %s us vs %s us: ratio %s | <= 1 |\n' \
 	"$a" "$b" "$(ratio "$a" "$b")"
 for q in p50 p90; do
 	a=$(get "timer_new_${q}_cycles") b=$(get "timer_old_${q}_cycles")
-	[ -z "$a" ] || printf '| the timer callback under three looping readers, %s (the kernel'"'"'s hrtimer tracepoints, every call, 10 ms period), this build vs the older one | %s vs %s TSC cycles: ratio %s | <= 1 |\n' \
+	[ -z "$a" ] || [ -z "$b" ] || printf '| the timer callback under three looping readers, %s (the kernel'"'"'s hrtimer tracepoints, every call, 10 ms period), this build vs the older one | %s vs %s TSC cycles: ratio %s | <= 1 |\n' \
 		"$q" "$a" "$b" "$(ratio "$a" "$b")"
 done
 for q in p50 p90 p99; do
 	a=$(get "timer_waking_new_${q}_cycles") b=$(get "timer_waking_old_${q}_cycles")
-	[ -z "$a" ] || printf '| the timer callback from its entry to its waking of the walker (its own work; the wake-up, the kernel'"'"'s, is alike in both), %s of the calls that woke it, this build vs the older one | %s vs %s TSC cycles: ratio %s | <= 1 |\n' \
+	[ -z "$a" ] || [ -z "$b" ] || printf '| the timer callback from its entry to its waking of the walker (its own work; the wake-up, the kernel'"'"'s, is alike in both), %s of the calls that woke it, this build vs the older one | %s vs %s TSC cycles: ratio %s | <= 1 |\n' \
 		"$q" "$a" "$b" "$(ratio "$a" "$b")"
 done
 printf '| pipe ping-pong, module loaded vs not | %s ns vs %s ns per round trip: ratio %s | <= 1.01 |\n' \

@@ -71,8 +71,10 @@ unload
 # __run_hrtimer(), enabled at boot), in TSC cycles: their median and 90th percentile (under TCG
 # the last percent is the host descheduling the vCPU), per arm the median over rounds. Most of
 # a call is the kernel waking the walker, alike in both builds; what the timer does itself, the
-# part the builds differ in, is timed in the same calls up to the walker's `sched_waking` event:
-# its median, 90th and 99th percentiles. The tracepoints write nothing into the module's code and
+# part the builds differ in (both reckon the next expiry before they kick), is timed in the same
+# calls up to the walker's `sched_waking` event: its median, 90th and 99th percentiles. That
+# span also holds the tracing's own work, alike in both (an event filtered, as the waking is, is
+# stamped after its filter, the entry event as it is reserved). The tracepoints write nothing into the module's code and
 # cost both builds the same; enabled all along (recording only here), they are on every
 # hrtimer's path and every wake-up's in every section of the run.
 old=/job/extra/old/loadavg_rs.ko
@@ -175,9 +177,10 @@ if [ -f "$old" ]; then
 	}
 	tracing=/sys/kernel/tracing traced=
 	# The events were enabled at boot (scripts/bench.sh: trace_event=), before the second CPU
-	# came up: enabling one later rewrites __run_hrtimer()'s code while both CPUs run it, which
-	# multi-threaded TCG does not make safe (docs/test-runs-2026-12.md). Only the ring buffer
-	# is switched here, which rewrites no code.
+	# came up: enabling one later rewrites the code it sits in (__run_hrtimer(), try_to_wake_up())
+	# while both CPUs run it, which multi-threaded TCG does not make safe
+	# (docs/test-runs-2026-12.md). Only the ring buffer and a filter are switched here, which
+	# rewrite no code.
 	if [ "$(cat "$tracing/events/timer/hrtimer_expire_entry/enable" 2>/dev/null)" = 1 ] &&
 		[ "$(cat "$tracing/events/timer/hrtimer_expire_exit/enable" 2>/dev/null)" = 1 ] &&
 		[ "$(cat "$tracing/events/sched/sched_waking/enable" 2>/dev/null)" = 1 ]; then
