@@ -3,7 +3,7 @@
 # Boots a test kernel with an initramfs under QEMU and waits for the guest to end the VM.
 #
 #   qemu/boot.sh --kernel BZIMAGE --initrd CPIO.GZ --out DIR [--timeout SECONDS]
-#                [--append ARGS] [--memory MIB] [--follow] [--shell]
+#                [--append ARGS] [--memory MIB] [--follow] [--shell] [--icount]
 #
 # Writes DIR/console.log (serial console: kernel messages), DIR/output.log (the guest job's
 # own output) and DIR/status.log (`taint N` and `exit N` from the guest's init). With --follow,
@@ -15,10 +15,14 @@
 # Acceleration: TCG, unless a quick probe boot under KVM succeeds (KVM guests were seen to
 # hang right after the BIOS on some hosts, so KVM is never relied on untested). The probe's
 # answer is kept until the host reboots. LOADAVG_RS_ACCEL=tcg|kvm skips the probe.
+# --icount: single-threaded TCG whose clock is the instructions executed (`-icount shift=0`:
+# one a nanosecond; `sleep=off`: an idle machine's clock jumps to its next timer), so that a
+# guest's times count the work done, not what the host lets it do: for comparisons of two
+# builds finer than TCG's noise (make bench OLD=).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-kernel= initrd= out= timeout=300 append= follow= shell= memory=1024
+kernel= initrd= out= timeout=300 append= follow= shell= memory=1024 icount=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -29,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--memory) memory=$2; shift ;;
 	--follow) follow=1 ;;
 	--shell) shell=1 ;;
+	--icount) icount=(-icount shift=0,sleep=off) ;;
 	*) die "boot.sh: unknown argument '$1'" ;;
 	esac
 	shift
@@ -58,7 +63,7 @@ qemu() {
 	fi
 	: >"$output"
 	: >"$status"
-	"$PROJECT_DIR/qemu/timelimit.sh" "$limit" qemu-system-x86_64 -accel "$accel" -cpu max,la57=off -smp 2 -m "$memory" \
+	"$PROJECT_DIR/qemu/timelimit.sh" "$limit" qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu max,la57=off -smp 2 -m "$memory" \
 		-nographic -no-reboot -monitor none -nodefaults -vga none \
 		-kernel "$kernel" -initrd "$initrd" \
 		"${serial0[@]}" \
@@ -70,6 +75,10 @@ qemu() {
 
 # Picks the accelerator: KVM only if a guest boots under it, to its init, within 20 s.
 pick_accel() {
+	if [ ${#icount[@]} -gt 0 ]; then
+		echo tcg,thread=single
+		return
+	fi
 	if [ -n "${LOADAVG_RS_ACCEL:-}" ]; then
 		printf '%s\n' "$LOADAVG_RS_ACCEL"
 		return

@@ -5,20 +5,21 @@
 #
 #   scripts/guest-run.sh [--variant default|debug|proxy] [--harness] [--bench] [--timeout SECONDS]
 #                        [--name NAME] [--extra DIR] [--follow] [--shell]
-#                        [--kunit SUITE]... [--memory MIB] [--append ARGS] [--quiet] JOB
+#                        [--kunit SUITE]... [--memory MIB] [--append ARGS] [--icount] [--quiet] JOB
 #
 # In the guest: /job/run.sh is JOB, /job/extra holds the files of DIR, /tests holds the guest
 # test library and tests, /lib/modules every module (the kernel's own, loadavg_rs.ko and, with
 # --harness, the harness's broken modules; with --bench, the benchmark's floor module), /bin
 # busybox and loadgen, the workload generator.
 # The job's output is printed (live with --follow); the run's files stay in build/runs/NAME.
+# --icount: the guest's clock counts instructions (qemu/boot.sh).
 # Prints the checks' TAP lines after the job's. Exits with the job's status if it failed, else
 # 1 if a check failed, else 0.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=default harness= bench= timeout=600 name= extra= follow= shell= quiet= suites=() job=
-memory=1024 append=
+memory=1024 append= icount=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift ;;
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--kunit) suites+=("$2"); shift ;;
 	--memory) memory=$2; shift ;;
 	--append) append=$2; shift ;;
+	--icount) icount=--icount ;;
 	-*) die "guest-run.sh: unknown option '$1'" ;;
 	*) job=$1 ;;
 	esac
@@ -98,7 +100,7 @@ boot=0
 image=$kdir/arch/x86/boot/bzImage
 [ "$KERNEL" != debian ] || [ -n "$KDIR" ] || image=$kdir/vmlinuz
 "$PROJECT_DIR/qemu/boot.sh" --kernel "$image" --initrd "$run/initramfs.cpio.gz" \
-	--out "$run" --timeout "$timeout" --memory "$memory" --append "$append" $follow $shell || boot=$?
+	--out "$run" --timeout "$timeout" --memory "$memory" --append "$append" $follow $shell $icount || boot=$?
 [ -z "$shell" ] || exit "$boot"
 if [ -z "$follow" ] && [ -z "$quiet" ]; then
 	cat "$run/output.log"
