@@ -26,10 +26,12 @@
 #
 #   scripts/bench.sh [--old KO]   (make bench [OLD=KO])
 #
-# --old adds an older build of the module, built against the same kernel: its files' reads, the
-# wake-up probe under looping readers and, where the kernel has tracing (KERNEL=debian), its
-# timer callback (every call, by the kernel's hrtimer tracepoints) against this build's, and a
-# third arm of the latency rounds.
+# --old adds an older build of the module, built against the same kernel: a third arm of the
+# latency rounds, and a second guest run (scripts/bench/readers.sh) whose clock counts
+# instructions (qemu/boot.sh --icount), where its files' reads, the wake-up probe under looping
+# readers and, where the kernel has tracing (KERNEL=debian), its timer callback (every call, by
+# the kernel's tracepoints) are measured against this build's: under TCG's own clock two builds
+# of the same code differ by up to a third, more than what is measured.
 #
 # The guest runs under TCG unless KVM works (see qemu/boot.sh); TCG inflates every time, so the
 # per-thread figure is only meaningful under KVM. The accelerator is printed with the table.
@@ -53,13 +55,7 @@ if [ "$KERNEL" = debian ] && [ -z "$KDIR" ]; then
 fi
 extra=(--extra "$extra_dir")
 
-# The tracepoints the timer's rows read (where the kernel has tracing): an hrtimer callback's
-# entry and exit, and a task's waking. Enabled at boot, before the second CPU comes up: later,
-# enabling them rewrites __run_hrtimer() and try_to_wake_up() while they run (scripts/bench/
-# guest.sh, section 3b). The guest stops the recording as it starts; enabled, they cost every
-# section a little, both arms of each comparison alike.
-trace=(--append "trace_event=timer:hrtimer_expire_entry,timer:hrtimer_expire_exit,sched:sched_waking")
-"$PROJECT_DIR/scripts/guest-run.sh" --name bench --bench --memory 4096 --timeout 3600 --quiet "${extra[@]}" "${trace[@]}" \
+"$PROJECT_DIR/scripts/guest-run.sh" --name bench --bench --memory 4096 --timeout 3600 --quiet "${extra[@]}" \
 	"$PROJECT_DIR/scripts/bench/guest.sh" >/dev/null || {
 	cat "$PROJECT_DIR/build/runs/bench/output.log" >&2
 	die "the benchmark run failed (see build/runs/bench/)"
@@ -67,6 +63,19 @@ trace=(--append "trace_event=timer:hrtimer_expire_entry,timer:hrtimer_expire_exi
 run=$PROJECT_DIR/build/runs/bench
 figures=$run/figures
 grep '^bench ' "$run/output.log" | sed 's/^bench //' >"$figures"
+if [ -d "$extra_dir/old" ]; then
+	# The tracepoints the timer's rows read (where the kernel has tracing): an hrtimer
+	# callback's entry and exit, and a task's waking. Enabled at boot, before the second CPU
+	# comes up: later, enabling them rewrites __run_hrtimer() and try_to_wake_up() while they
+	# run. The guest stops the recording as it starts.
+	trace=(--append "trace_event=timer:hrtimer_expire_entry,timer:hrtimer_expire_exit,sched:sched_waking")
+	"$PROJECT_DIR/scripts/guest-run.sh" --name bench-readers --icount --memory 4096 --timeout 3600 --quiet \
+		"${extra[@]}" "${trace[@]}" "$PROJECT_DIR/scripts/bench/readers.sh" >/dev/null || {
+		cat "$PROJECT_DIR/build/runs/bench-readers/output.log" >&2
+		die "the readers' benchmark run failed (see build/runs/bench-readers/)"
+	}
+	grep '^bench ' "$PROJECT_DIR/build/runs/bench-readers/output.log" | sed 's/^bench //' >>"$figures"
+fi
 get() { awk -v k="$1" '$1 == k { print $2 }' "$figures"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 accel=$(awk '{ print $2 }' "$run/accel")
@@ -99,20 +108,20 @@ printf '| read /proc/loadavg_cpu vs /proc/loadavg | %s ns vs %s ns: ratio %s | <
 # Readers and the timer, this build against the older one (OLD=), read side by side.
 for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
 	a=$(get "readers_new_${f}_ns") b=$(get "readers_old_${f}_ns")
-	[ -z "$a" ] || [ -z "$b" ] || printf '| read /proc/%s, this build vs the older one (100 ms period) | %s ns vs %s ns: ratio %s | <= 1 |\n' \
+	[ -z "$a" ] || [ -z "$b" ] || printf '| read /proc/%s, this build vs the older one (100 ms period; icount ns: instructions run) | %s vs %s: ratio %s | <= 1 |\n' \
 		"$f" "$a" "$b" "$(ratio "$a" "$b")"
 done
 a=$(get readers_new_lat_p999_us) b=$(get readers_old_lat_p999_us)
-[ -z "$a" ] || [ -z "$b" ] || printf '| wake-up p99.9 under three looping readers (samples twice, metrics), this build vs the older one | %s us vs %s us: ratio %s | <= 1 |\n' \
+[ -z "$a" ] || [ -z "$b" ] || printf '| wake-up p99.9 under three looping readers (samples twice, metrics), this build vs the older one (icount: thousands of instructions) | %s vs %s: ratio %s | <= 1 |\n' \
 	"$a" "$b" "$(ratio "$a" "$b")"
 for q in p50 p90; do
 	a=$(get "timer_new_${q}_cycles") b=$(get "timer_old_${q}_cycles")
-	[ -z "$a" ] || [ -z "$b" ] || printf '| the timer callback under three looping readers, %s (the kernel'"'"'s hrtimer tracepoints, every call, 10 ms period), this build vs the older one | %s vs %s TSC cycles: ratio %s | <= 1 |\n' \
+	[ -z "$a" ] || [ -z "$b" ] || printf '| the timer callback under three looping readers, %s (the kernel'"'"'s hrtimer tracepoints, every call, 10 ms period), this build vs the older one (icount) | %s vs %s TSC cycles: ratio %s | <= 1 |\n' \
 		"$q" "$a" "$b" "$(ratio "$a" "$b")"
 done
 for q in p50 p90 p99; do
 	a=$(get "timer_waking_new_${q}_cycles") b=$(get "timer_waking_old_${q}_cycles")
-	[ -z "$a" ] || [ -z "$b" ] || printf '| the timer callback from its entry to its waking of the walker (its own work; the wake-up, the kernel'"'"'s, is alike in both), %s of the calls that woke it, this build vs the older one | %s vs %s TSC cycles: ratio %s | <= 1 |\n' \
+	[ -z "$a" ] || [ -z "$b" ] || printf '| the timer callback from its entry to its waking of the walker (its own work; the wake-up, the kernel'"'"'s, is alike in both), %s of the calls that woke it, this build vs the older one (icount) | %s vs %s TSC cycles: ratio %s | <= 1 |\n' \
 		"$q" "$a" "$b" "$(ratio "$a" "$b")"
 done
 printf '| pipe ping-pong, module loaded vs not | %s ns vs %s ns per round trip: ratio %s | <= 1.01 |\n' \
