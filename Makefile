@@ -21,7 +21,8 @@
 #   make check                 the quick loop: style, host tests, module build, one boot with
 #                              KUnit, the lifecycle and the scenarios (under 3 minutes)
 #   make bench [OLD=ko]        what the module costs, as a table of ratios (OLD: an older build
-#                              of the module as a third arm of the latency rounds)
+#                              of the module, a third arm of the latency rounds and, counted in
+#                              instructions, the other arm of the readers' and timer's rows)
 #   make shell                 boot the test kernel with the module ready, on this terminal:
 #                              the guest's shell takes what you type; `reboot -f` (or QEMU's
 #                              Ctrl-A X) leaves and gives the terminal back as it was
