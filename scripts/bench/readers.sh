@@ -24,6 +24,9 @@
 # same. Each round's figures go to the run's output.log as `bench:` lines.
 . /tests/lib.sh
 
+old=/job/extra/old/loadavg_rs.ko
+[ -f "$old" ] || { echo "readers.sh: no older build at $old" >&2; exit 1; }
+
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 [ ! -e /sys/kernel/tracing/tracing_on ] || echo 0 >/sys/kernel/tracing/tracing_on
 say() { echo "bench $*"; }
@@ -31,7 +34,6 @@ say() { echo "bench $*"; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # The figure loadgen printed before `ns per ...`.
 ns_of() { sed -n 's/.* \([0-9]*\) ns per '"$1"'.*/\1/p' | tail -n1; }
-old=/job/extra/old/loadavg_rs.ko
 # lat: one run of the wake-up probe, 10 s: its p99.9 and maximum, in us.
 lat() { loadgen latency 10 | sed -n 's/.* p99.9 \([0-9]*\) us, max \([0-9]*\) us.*/\1 \2/p'; }
 # looping_readers: starts two readers looping on the samples file and one on the metrics,
@@ -77,7 +79,10 @@ nearest_rank() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int((NR * p +
 # readers_round ARM MODULE: one round of ARM (new or old) with MODULE loaded.
 readers_round() {
 	local arm=$1 ko=$2 f r pids calls round=
-	insmod "$ko" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000
+	if ! insmod "$ko" period_ms=100 window1_ms=2000 window2_ms=10000 window3_ms=30000; then
+		fail "the $arm build loads" "insmod $ko failed"
+		return 0
+	fi
 	for f in loadavg_cpu loadavg_rs_samples loadavg_rs_metrics; do
 		r=$(loadgen readbench "/proc/$f" 20000 | ns_of read)
 		eval "rd_${arm}_$f=\"\${rd_${arm}_$f:-} $r\""
@@ -92,7 +97,10 @@ readers_round() {
 	echo "bench: the $arm build's round: reads of$round wake-up p99.9 $1 us" >&2
 	unload
 	[ -n "$traced" ] || return 0
-	insmod "$ko" period_ms=10 window1_ms=2000 window2_ms=10000 window3_ms=30000
+	if ! insmod "$ko" period_ms=10 window1_ms=2000 window2_ms=10000 window3_ms=30000; then
+		fail "the $arm build loads with a 10 ms period" "insmod $ko failed"
+		return 0
+	fi
 	looping_readers
 	sleep 2
 	: >"$tracing/trace"
@@ -129,11 +137,11 @@ readers_round() {
 		"up to the wake p50 $(nearest_rank 50 </tmp/timer_waking) cycles" >&2
 }
 tracing=/sys/kernel/tracing traced=
-# The events were enabled at boot (scripts/bench.sh: trace_event=), before the second CPU
-# came up: enabling one later rewrites the code it sits in (__run_hrtimer(), try_to_wake_up())
-# while both CPUs run it, which multi-threaded TCG does not make safe
-# (docs/test-runs-2026-12.md). Only the ring buffer and a filter are switched here, which
-# rewrite no code.
+# The events were enabled at boot (scripts/bench.sh: trace_event=): enabling one rewrites the
+# code it sits in (__run_hrtimer(), try_to_wake_up()), unsafe while both CPUs run it under
+# multi-threaded TCG (docs/test-runs-2026-12.md; this guest's TCG is single-threaded, and the
+# code is the same in every round either way). Only the ring buffer and a filter are switched
+# here, which rewrite no code.
 if [ "$(cat "$tracing/events/timer/hrtimer_expire_entry/enable" 2>/dev/null)" = 1 ] &&
 	[ "$(cat "$tracing/events/timer/hrtimer_expire_exit/enable" 2>/dev/null)" = 1 ] &&
 	[ "$(cat "$tracing/events/sched/sched_waking/enable" 2>/dev/null)" = 1 ]; then
